@@ -1,0 +1,48 @@
+import type { Application, ILifecycleBoot } from 'egg';
+import { validateSessionConfig, type ResolvedSessionConfig } from './lib/config.js';
+import { appKeys } from './lib/app-keys.js';
+import { createBuiltinStore, describeStore } from './lib/builtin-store.js';
+import { logSessionEvents } from './lib/events.js';
+
+export default class SessionBoot implements ILifecycleBoot {
+  readonly app: Application;
+
+  constructor(app: Application) {
+    this.app = app;
+  }
+
+  configWillLoad() {
+    this.app.config.coreMiddleware.push('session');
+  }
+
+  configDidLoad() {
+    const app = this.app;
+    const config = app.config.session as ResolvedSessionConfig;
+    validateSessionConfig(config);
+    if (config.encrypt && !appKeys(app).length) {
+      throw new TypeError('[egg-session-plus] config.keys is empty: encrypted session cookies need at least one key ' +
+        '(e.g. `config.keys = appInfo.name + "_<random>"`; list older keys after the newest to rotate)');
+    }
+    if (!config.httpOnly) {
+      app.coreLogger.warn('[egg-session-plus]: please set `config.session.httpOnly` to true. ' +
+        'It is very dangerous if session can read by client JavaScript.');
+    }
+    logSessionEvents(app);
+  }
+
+  async didLoad() {
+    const config = this.app.config.session as ResolvedSessionConfig;
+    // an object here was set by the app (config or app.sessionStore) and wins over a built-in store
+    if (typeof config.store === 'string') {
+      config.store = await createBuiltinStore(this.app, config);
+    }
+  }
+
+  async didReady() {
+    const app = this.app;
+    const config = app.config.session as ResolvedSessionConfig;
+    const cookie = config.encrypt ? 'aes-256-gcm' : 'signed';
+    app.coreLogger.info('[egg-session-plus] egg-session-plus@%s serving sessions, store: %s, cookie: %s',
+      app.plugins.session?.version ?? 'unknown', describeStore(config.store), cookie);
+  }
+}

@@ -1,0 +1,31 @@
+import type { SessionConfig } from '../lib/config.js';
+
+export default {
+  session: {
+    key: 'EGG_SESS',
+    maxAge: 24 * 3600 * 1000, // one day
+    httpOnly: true,
+    overwrite: true,
+    signed: true,
+    autoCommit: true,
+    rolling: false,
+    renew: false,
+    logValue: true,
+    // AES-256-GCM sealed cookies; `false` falls back to @eggjs/session's signed base64 JSON
+    encrypt: true,
+    upgradeLegacyCookies: true,
+    cookieSizeLimit: 4093,
+    onCookieTooLarge: 'warn',
+    storeTimeout: 500,
+    onStoreError: 'fail',
+    userKey: 'userId',
+    redis: {
+      prefix: 'sess:',
+      sessionTTL: 24 * 3600 * 1000,
+      merge: false,
+    },
+    memory: {
+      maxEntries: 10000,
+    },
+  } satisfies SessionConfig,
+};

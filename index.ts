@@ -1,0 +1,44 @@
+import './typings/index.js';
+
+/**
+ * Your session's fields. Type them by merging:
+ *
+ * ```ts
+ * declare module 'egg-session-plus' {
+ *   interface SessionData { userId?: number }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface SessionData {}
+
+/** What koa-session's Session object adds to your data on `ctx.session`. */
+export interface SessionModel {
+  /** true when this request started without a session */
+  readonly isNew: boolean;
+  /** the cookie's maxAge in ms, or 'session' for a browser-session cookie */
+  maxAge: number | 'session' | undefined;
+  /** the session id in the store; undefined for cookie sessions */
+  readonly externalKey: string | undefined;
+  /** number of fields set */
+  readonly length: number;
+  readonly populated: boolean;
+  /** save even if nothing changed */
+  save(): Promise<void>;
+  /** a new id (store) or new ciphertext (cookie); the old store entry is destroyed */
+  regenerate(): Promise<void>;
+  /** commit now, with `autoCommit: false` */
+  manuallyCommit(): Promise<void>;
+  toJSON(): Record<string, unknown>;
+}
+
+export type { SessionConfig, ResolvedSessionConfig } from './lib/config.js';
+export { SessionConfigSchema, validateSessionConfig } from './lib/config.js';
+export type {
+  SessionStore, SessionStoreClass, StoredSession, StoreGetOptions, StoreSetOptions, StoreDestroyOptions,
+  SessionEvent, SessionErrorEvent,
+} from './lib/types.js';
+export { MemoryStore } from './lib/store/memory.js';
+export { SessionStoreError, isAnonymousSession } from './lib/store/guard.js';
+export { SessionCookieTooLargeError } from './lib/cookie-size.js';
+export { Sealer } from './lib/codec/sealer.js';

@@ -1,0 +1,62 @@
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { RandomPool } from './random-pool.js';
+
+const VERSION = 'v1.';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const HKDF_INFO = 'egg-session-plus/cookie/aes-256-gcm/v1';
+
+export interface Opened {
+  text: string;
+  /** index of the app key that opened it: 0 is the current key */
+  keyIndex: number;
+}
+
+/** Derives one AES-256 key per app key; the purpose label keeps it distinct from egg's signing keys. */
+export function deriveKey(appKey: string): KeyObject {
+  return createSecretKey(Buffer.from(hkdfSync('sha256', appKey, '', HKDF_INFO, 32)));
+}
+
+/**
+ * AES-256-GCM sealing: `v1.` + base64url(iv | ciphertext | tag). The first key seals,
+ * every key opens (key rotation).
+ */
+export class Sealer {
+  readonly #keys: KeyObject[];
+  readonly #random = new RandomPool();
+
+  constructor(appKeys: string[]) {
+    if (appKeys.length === 0) throw new TypeError('Sealer needs at least one key');
+    this.#keys = appKeys.map(deriveKey);
+  }
+
+  static isSealed(value: string): boolean {
+    return value.startsWith(VERSION);
+  }
+
+  seal(text: string): string {
+    const iv = this.#random.take(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#keys[0], iv);
+    const body = Buffer.concat([ iv, cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag() ]);
+    return VERSION + body.toString('base64url');
+  }
+
+  open(value: string): Opened | undefined {
+    if (!Sealer.isSealed(value)) return;
+    const body = Buffer.from(value.slice(VERSION.length), 'base64url');
+    if (body.length < IV_BYTES + TAG_BYTES + 1) return;
+    const iv = body.subarray(0, IV_BYTES);
+    const tag = body.subarray(body.length - TAG_BYTES);
+    const ciphertext = body.subarray(IV_BYTES, body.length - TAG_BYTES);
+    for (let keyIndex = 0; keyIndex < this.#keys.length; keyIndex++) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', this.#keys[keyIndex], iv, { authTagLength: TAG_BYTES });
+        decipher.setAuthTag(tag);
+        const text = decipher.update(ciphertext, undefined, 'utf8') + decipher.final('utf8');
+        return { text, keyIndex };
+      } catch {
+        // wrong key or tampered: try the next key
+      }
+    }
+  }
+}

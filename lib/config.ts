@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { SessionOptions } from 'koa-session';
+
+const storeLike = z.custom<object>(
+  value => typeof value === 'object' && value !== null,
+  { message: "must be 'cookie', 'memory', 'redis' or an object with get/set/destroy" },
+);
+
+const positiveMs = z.number().int().positive();
+
+/**
+ * `config.session`: koa-session's own options, the `@eggjs/session` extras (`logValue`),
+ * and this plugin's options. Unknown keys pass through untouched: they are cookie options
+ * (sameSite, partitioned, priority, ...) or egg's middleware options (enable, match, ignore).
+ */
+export const SessionConfigSchema = SessionOptions.extend({
+  maxAge: z.union([positiveMs, z.literal('session')]).optional(),
+  store: z.union([z.enum(['cookie', 'memory', 'redis']), storeLike]).optional(),
+  logValue: z.boolean().default(true),
+  encrypt: z.boolean().default(true),
+  upgradeLegacyCookies: z.boolean().default(true),
+  cookieSizeLimit: positiveMs.default(4093),
+  onCookieTooLarge: z.enum(['error', 'warn']).default('warn'),
+  storeTimeout: z.number().int().nonnegative().default(500),
+  onStoreError: z.enum(['fail', 'anonymous']).default('fail'),
+  absoluteMaxAge: positiveMs.optional(),
+  userKey: z.string().min(1).default('userId'),
+  maxSessionsPerUser: positiveMs.optional(),
+  redis: z.object({
+    client: z.string().min(1).optional(),
+    prefix: z.string().default('sess:'),
+    sessionTTL: positiveMs.default(24 * 3600 * 1000),
+    merge: z.boolean().default(false),
+  }).passthrough().default({}),
+  memory: z.object({
+    maxEntries: positiveMs.default(10000),
+  }).passthrough().default({}),
+}).passthrough();
+
+export type SessionConfig = z.input<typeof SessionConfigSchema>;
+export type ResolvedSessionConfig = z.output<typeof SessionConfigSchema>;
+
+/** Validates `config.session`; throws one error naming every bad key. */
+export function validateSessionConfig(config: unknown): void {
+  const result = SessionConfigSchema.safeParse(config);
+  if (result.success) return;
+  const problems = result.error.issues.map(issue => {
+    const key = ['config', 'session', ...issue.path].join('.');
+    return `${key}: ${issue.message}`;
+  });
+  throw new TypeError(`[egg-session-plus] invalid session config: ${problems.join('; ')}`);
+}

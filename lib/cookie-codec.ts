@@ -1,0 +1,72 @@
+import { Sealer } from './codec/sealer.js';
+import { parseJsonObject, type JsonObject } from './codec/safe-json.js';
+
+/**
+ * A cookie that is not in the sealed format: maybe a signed cookie from `@eggjs/session`.
+ * It can only be checked with the request (its `.sig` cookie), so `valid` does that.
+ */
+export class LegacyCookie {
+  readonly #raw: string;
+
+  constructor(raw: string) {
+    this.#raw = raw;
+  }
+
+  get raw(): string {
+    return this.#raw;
+  }
+
+  toJSON(): string {
+    return describeCookie(this.#raw);
+  }
+}
+
+export interface CookieCodec {
+  encode(data: JsonObject): string;
+  /**
+   * Never throws. Returns the session object, a LegacyCookie to verify, or, for a bad cookie,
+   * a short string describing it: koa-session's `valid` rejects it and emits `session:invalid`.
+   */
+  decode(value: string): JsonObject | LegacyCookie | string;
+}
+
+const MAX_LOGGED_COOKIE = 200;
+
+/** What `session:invalid` logs for a cookie that could not be read. */
+export function describeCookie(value: string): string {
+  if (value.length <= MAX_LOGGED_COOKIE) return value;
+  return `${value.slice(0, MAX_LOGGED_COOKIE)}...(${value.length} chars)`;
+}
+
+export function decodeBase64Json(value: string): JsonObject | undefined {
+  return parseJsonObject(Buffer.from(value, 'base64').toString('utf8'));
+}
+
+function encodeBase64Json(data: JsonObject): string {
+  return Buffer.from(JSON.stringify(data)).toString('base64');
+}
+
+/** AES-256-GCM sealed JSON; optionally hands unsealed cookies on as LegacyCookie. */
+export function createSealedCookieCodec(appKeys: string[], acceptLegacy: boolean): CookieCodec {
+  const sealer = new Sealer(appKeys);
+  return {
+    encode: data => sealer.seal(JSON.stringify(data)),
+    decode(value) {
+      if (!Sealer.isSealed(value)) return acceptLegacy ? new LegacyCookie(value) : describeCookie(value);
+      const opened = sealer.open(value);
+      const data = opened && parseJsonObject(opened.text);
+      if (!data) return describeCookie(value);
+      // sealed with an older key: koa-session re-saves a session that has `_requireSave`
+      if (opened.keyIndex > 0) data._requireSave = true;
+      return data;
+    },
+  };
+}
+
+/** @eggjs/session's format: base64 JSON, protected by egg's `.sig` cookie. */
+export function createSignedCookieCodec(): CookieCodec {
+  return {
+    encode: encodeBase64Json,
+    decode: value => decodeBase64Json(value) ?? describeCookie(value),
+  };
+}

@@ -1,0 +1,88 @@
+import type { Application, Context } from 'egg';
+import type { ResolvedSessionConfig } from './config.js';
+import { appKeys } from './app-keys.js';
+import {
+  createSealedCookieCodec, createSignedCookieCodec, describeCookie, LegacyCookie, type CookieCodec,
+} from './cookie-codec.js';
+import { upgradeLegacyCookie } from './legacy-cookie.js';
+import { isSessionStore } from './store/validate.js';
+import { StoreGuard } from './store/guard.js';
+import type { SessionStore } from './types.js';
+
+type Decode = (value: string) => unknown;
+type Valid = (ctx: Context, data: any) => unknown;
+
+function userCodec(config: ResolvedSessionConfig): CookieCodec | undefined {
+  const { encode, decode } = config as { encode?: CookieCodec['encode']; decode?: Decode };
+  if (!encode && !decode) return;
+  const fallback = createSignedCookieCodec();
+  return {
+    encode: encode ?? fallback.encode,
+    decode(value) {
+      // a throwing decode would make koa-session answer 500: treat it as a bad cookie instead
+      try {
+        return (decode ?? fallback.decode)(value) as ReturnType<CookieCodec['decode']>;
+      } catch {
+        return describeCookie(value);
+      }
+    },
+  };
+}
+
+/** The cookie codec and signing the config asks for; see README "Cookie format". */
+function cookieCodec(config: ResolvedSessionConfig, app: Application): { codec: CookieCodec; signed: boolean } {
+  const custom = userCodec(config);
+  if (custom) return { codec: custom, signed: config.signed };
+  if (config.encrypt) {
+    // GCM authenticates the cookie itself: no `.sig` cookie, one HMAC less per request
+    return { codec: createSealedCookieCodec(appKeys(app), config.upgradeLegacyCookies), signed: false };
+  }
+  return { codec: createSignedCookieCodec(), signed: config.signed };
+}
+
+const guards = new WeakMap<SessionStore, StoreGuard>();
+
+/** The store koa-session uses for this request: whatever `app.sessionStore` is now, guarded. */
+function currentStore(app: Application, config: ResolvedSessionConfig): StoreGuard | undefined {
+  const store = app.config.session.store;
+  if (!isSessionStore(store)) return;
+  let guard = guards.get(store);
+  if (!guard) {
+    guard = new StoreGuard(store, app, config.storeTimeout, config.onStoreError);
+    guards.set(store, guard);
+  }
+  return guard;
+}
+
+/**
+ * Turns `config.session` into koa-session options. Cookie options (sameSite, partitioned,
+ * domain, ...) are passed on as they are; egg's cookie `encrypt` is always off because the
+ * codec does the encryption.
+ */
+export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Application): Record<string, any> {
+  const { codec, signed } = cookieCodec(config, app);
+  const userValid = config.valid as Valid | undefined;
+  const options: Record<string, any> = {
+    ...config,
+    encode: codec.encode,
+    decode: codec.decode,
+    signed,
+    encrypt: false,
+    valid(ctx: Context, data: unknown) {
+      if (typeof data !== 'object' || data === null) return false;
+      if (data instanceof LegacyCookie && !upgradeLegacyCookie(ctx, options.key, data, config as { path?: string; domain?: string })) return false;
+      return userValid ? userValid(ctx, data) : true;
+    },
+  };
+  delete options.store;
+  return options;
+}
+
+/** Makes `options.store` follow `app.sessionStore`, which apps may replace at any time. */
+export function followAppSessionStore(options: Record<string, any>, app: Application, config: ResolvedSessionConfig): void {
+  Object.defineProperty(options, 'store', {
+    enumerable: true,
+    configurable: true,
+    get: () => currentStore(app, config),
+  });
+}

@@ -1,0 +1,78 @@
+import type { Context, Application } from 'egg';
+import type { SessionStore, StoreDestroyOptions, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
+
+export type StoreErrorPolicy = 'fail' | 'anonymous';
+
+/** A store failure under `onStoreError: 'fail'`: egg answers 503. */
+export class SessionStoreError extends Error {
+  readonly status = 503;
+  readonly expose = true;
+  readonly code = 'SESSION_STORE_UNAVAILABLE';
+
+  constructor(operation: string, cause: unknown) {
+    super(`Session store unavailable (${operation} failed: ${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    this.name = 'SessionStoreError';
+  }
+}
+
+const ANONYMOUS = Symbol('egg-session-plus#anonymous');
+// koa-session writes the session id through `externalKey.set` when one is given: this one writes nothing
+const NO_COOKIE = { get: () => '', set: () => undefined };
+
+/** True when this request runs on an empty, unsaved session because the store failed. */
+export function isAnonymousSession(ctx: Context): boolean {
+  return Reflect.get(ctx, ANONYMOUS) === true;
+}
+
+function withTimeout<T>(work: Promise<T> | T, ms: number, operation: string): Promise<T> {
+  if (!ms) return Promise.resolve(work);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${operation} timed out after ${ms}ms`)), ms);
+  });
+  return Promise.race([ work, timeout ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Wraps any session store with a timeout and the `onStoreError` policy, and reports every
+ * failure as `session:error`.
+ */
+export class StoreGuard implements SessionStore {
+  readonly store: SessionStore;
+  readonly #app: Application;
+  readonly #timeout: number;
+  readonly #policy: StoreErrorPolicy;
+
+  constructor(store: SessionStore, app: Application, timeout: number, policy: StoreErrorPolicy) {
+    this.store = store;
+    this.#app = app;
+    this.#timeout = timeout;
+    this.#policy = policy;
+  }
+
+  get(key: string, maxAge: number | 'session', options: StoreGetOptions): Promise<unknown> {
+    return this.#run('get', key, options.ctx, () => this.store.get(key, maxAge, options));
+  }
+
+  async set(key: string, value: StoredSession, maxAge: number | 'session', options: StoreSetOptions): Promise<void> {
+    if (isAnonymousSession(options.ctx)) return;
+    await this.#run('set', key, options.ctx, () => this.store.set(key, value, maxAge, options));
+  }
+
+  async destroy(key: string, options: StoreDestroyOptions): Promise<void> {
+    await this.#run('destroy', key, options.ctx, () => this.store.destroy(key, options));
+  }
+
+  async #run(operation: string, key: string, ctx: Context, call: () => unknown): Promise<unknown> {
+    try {
+      return await withTimeout(call(), this.#timeout, `session store ${operation}`);
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      this.#app.emit('session:error', { key, error: err, ctx, operation });
+      if (this.#policy === 'fail') throw new SessionStoreError(operation, err);
+      Reflect.set(ctx, ANONYMOUS, true);
+      ctx.sessionOptions.externalKey = NO_COOKIE;
+      return undefined;
+    }
+  }
+}

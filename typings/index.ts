@@ -1,0 +1,23 @@
+// Declaration merging into `egg`: app.config.session, ctx.session, ctx.sessionOptions.
+import type {} from 'egg';
+import type { ResolvedSessionConfig } from '../lib/config.js';
+import type { SessionData, SessionModel } from '../index.js';
+
+declare module 'egg' {
+  interface EggAppConfig {
+    // `store` stays loose: @eggjs/session types it as an object, this plugin also takes a store name
+    session: ResolvedSessionConfig & { store?: any } & Record<string, any>;
+  }
+
+  // `app.sessionStore` is already typed by egg through @eggjs/session, with the same contract.
+
+  interface Context {
+    /** The session of this request; assign `null` to destroy it, an object to replace it. */
+    get session(): SessionModel & SessionData;
+    set session(value: Partial<SessionData> | Record<string, unknown> | null);
+    /** koa-session's options for this request only (e.g. `ctx.sessionOptions.maxAge`). */
+    readonly sessionOptions: Record<string, any>;
+  }
+}
+
+export {};
