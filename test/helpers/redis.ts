@@ -1,0 +1,96 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Redis for tests: a `redis-server` the test starts itself on a free loopback port, or the
+ * server named by REDIS_URL. Without either the suite skips with a loud message, except with
+ * REQUIRE_REDIS=1 (CI), where it fails.
+ */
+
+export function hasRedisServerBinary(): boolean {
+  return spawnSync('redis-server', [ '--version' ], { stdio: 'ignore' }).status === 0;
+}
+
+export function redisAvailable(): boolean {
+  return Boolean(process.env.REDIS_URL) || hasRedisServerBinary();
+}
+
+/** Call at the top of a Redis `describe` (with `function () {}` so `this` is the suite). */
+export function requireRedis(suite: Mocha.Suite | Mocha.Context): boolean {
+  if (redisAvailable()) return true;
+  const message = 'REDIS TESTS SKIPPED: no redis-server binary and no REDIS_URL. Install redis-server or set REDIS_URL.';
+  if (process.env.REQUIRE_REDIS === '1') throw new Error(`${message} (REQUIRE_REDIS=1 makes this a failure)`);
+  console.warn(`\n${'!'.repeat(80)}\n!! ${message}\n${'!'.repeat(80)}\n`);
+  (suite as Mocha.Context).skip?.();
+  return false;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>(resolve => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`redis-server did not listen on ${port} within ${timeoutMs}ms`);
+}
+
+export interface RedisServer {
+  port: number;
+  host: string;
+  dir: string;
+  /** stops the server by its PID; waits until it has exited */
+  stop(): Promise<void>;
+  /** starts it again on the same port and data dir */
+  start(): Promise<void>;
+}
+
+/** Starts a private `redis-server` on a free port (extra args, e.g. `--cluster-enabled yes`). */
+export async function startRedisServer(extraArgs: string[] = [], port?: number): Promise<RedisServer> {
+  const actualPort = port ?? await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `esp-redis-${actualPort}-`));
+  let child: ChildProcess | undefined;
+
+  const server: RedisServer = {
+    port: actualPort,
+    host: '127.0.0.1',
+    dir,
+    async start() {
+      child = spawn('redis-server', [
+        '--port', String(actualPort), '--bind', '127.0.0.1', '--dir', dir,
+        '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...extraArgs,
+      ], { stdio: 'ignore' });
+      await waitForPort(actualPort, 5000);
+    },
+    async stop() {
+      const running = child;
+      if (!running || running.exitCode !== null) return;
+      const exited = new Promise(resolve => running.once('exit', resolve));
+      process.kill(running.pid!, 'SIGTERM');
+      await exited;
+      child = undefined;
+    },
+  };
+  await server.start();
+  return server;
+}
