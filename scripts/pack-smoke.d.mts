@@ -1,0 +1,38 @@
+// Types for test/packaging.test.ts, which drives the same steps as `npm run test:pack`.
+export declare const repoRoot: string;
+
+export interface SmokeAppSpec {
+  /** fixture dir under test/fixtures */
+  fixture: string;
+  /** 'package': config/plugin.js names egg-session-plus; 'overrides': npm overrides replace @eggjs/session */
+  route: 'package' | 'overrides';
+  /** the dist flavour egg must load for this app */
+  flavour: 'esm' | 'commonjs';
+  /** boot with EGG_SERVER_ENV=prod */
+  prod?: boolean;
+}
+
+export interface Tarball {
+  path: string;
+  name: string;
+  version: string;
+  files: string[];
+}
+
+export interface SmokeResult {
+  app: string;
+  url: string;
+  /** the session cookie pair the app set, `EGG_SESS=v1.…` */
+  cookie: string;
+  /** the plugin's boot line from the app's egg-web.log */
+  bootLine: string;
+  /** `plugins.session` from the app's run/application_config.json */
+  plugin: { path: string; version: string; package?: string };
+  ms: number;
+}
+
+export declare const SMOKE_APPS: SmokeAppSpec[];
+export declare function makeWorkDir(): string;
+export declare function packTarball(repoRoot: string, workDir: string): Promise<Tarball>;
+/** Installs the tarball into the app, boots it, proves sealed sessions over HTTP; throws on any failure. */
+export declare function smokeApp(spec: SmokeAppSpec, tarball: Tarball, workDir: string): Promise<SmokeResult>;

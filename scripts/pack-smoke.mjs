@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Packs the package (built in a temp copy of the tree) and installs the tarball into throwaway
+// plain-JS egg 4 apps: ESM and CommonJS via `package: 'egg-session-plus'`, and CommonJS via an npm
+// `overrides` entry with a stock `session: true`. Each app boots and must serve sealed sessions.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packTarball } from './pack/tarball.mjs';
+import { createApp } from './pack/throwaway-app.mjs';
+import { startApp } from './pack/app-process.mjs';
+import { probeSealedSession } from './pack/session-probe.mjs';
+import { readBootEvidence } from './pack/boot-evidence.mjs';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const SMOKE_APPS = [
+  { fixture: 'pk-esm-app', route: 'package', flavour: 'esm' },
+  { fixture: 'pk-cjs-app', route: 'package', flavour: 'commonjs', prod: true },
+  { fixture: 'pk-overrides-app', route: 'overrides', flavour: 'commonjs' },
+];
+
+export function makeWorkDir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'esp-pack-'));
+}
+
+export { packTarball };
+
+function installedEggVersion() {
+  return JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', 'egg', 'package.json'), 'utf8')).version;
+}
+
+/** Installs the tarball into one throwaway app, boots it and checks it over HTTP and in its logs. */
+export async function smokeApp(spec, tarball, workDir) {
+  const started = Date.now();
+  const app = await createApp({
+    fixtureDir: path.join(repoRoot, 'test', 'fixtures', spec.fixture),
+    dir: path.join(workDir, spec.fixture),
+    route: spec.route,
+    tarball: tarball.path,
+    eggVersion: installedEggVersion(),
+  });
+  // prod logs to <EGG_HOME>/logs/<app>: keep that inside the temp dir
+  const env = spec.prod ? { EGG_SERVER_ENV: 'prod', EGG_HOME: app.dir } : { EGG_SERVER_ENV: 'local' };
+  const server = await startApp(app.dir, { env });
+  let cookie;
+  try {
+    cookie = await probeSealedSession(server.url);
+  } finally {
+    await server.stop(); // also flushes prod's buffered file logs
+  }
+  const evidence = readBootEvidence(app.dir, app.name);
+  const version = tarball.version.replaceAll('.', '\\.');
+  assert.match(evidence.bootLine, new RegExp(`\\[egg-session-plus\\] egg-session-plus@${version} serving sessions, store: cookie`),
+    `boot line missing from ${evidence.logFile}`);
+  const pkgDir = spec.route === 'overrides' ? '@eggjs/session' : 'egg-session-plus';
+  assert.equal(evidence.plugin.path, path.join(app.dir, 'node_modules', pkgDir, 'dist', spec.flavour));
+  assert.equal(evidence.plugin.version, tarball.version);
+  assert.equal(evidence.config.encrypt, true, 'config.session.encrypt (a key only this plugin keeps)');
+  return { app: spec.fixture, url: server.url, cookie, bootLine: evidence.bootLine.trim(), plugin: evidence.plugin,
+    ms: Date.now() - started };
+}
+
+async function main() {
+  const began = Date.now();
+  const workDir = makeWorkDir();
+  console.log(`[pack-smoke] work dir ${workDir}`);
+  const tarball = await packTarball(repoRoot, workDir);
+  console.log(`[pack-smoke] packed ${path.basename(tarball.path)} (${tarball.files.length} files) in ${Date.now() - began} ms`);
+  const results = await Promise.all(SMOKE_APPS.map(spec => smokeApp(spec, tarball, workDir)));
+  for (const result of results) {
+    console.log(`[pack-smoke] ok ${result.app} (${result.ms} ms): plugin from ${result.plugin.path}`);
+    console.log(`    cookie ${result.cookie.slice(0, 40)}...`);
+    console.log(`    log    ${result.bootLine}`);
+  }
+  fs.rmSync(workDir, { recursive: true, force: true });
+  console.log(`[pack-smoke] passed in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch(err => {
+    console.error('[pack-smoke] FAILED (work dir kept for inspection):\n', err);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { copyTree } from './tree-copy.mjs';
+import { run } from './run.mjs';
+
+// what an installed plugin needs; a narrower `files` or a broken build would drop one of these
+const REQUIRED_FILES = [ 'esm', 'commonjs' ].flatMap(flavour => [
+  `dist/${flavour}/package.json`,
+  `dist/${flavour}/index.js`,
+  `dist/${flavour}/index.d.ts`,
+  `dist/${flavour}/app.js`,
+  `dist/${flavour}/app/middleware/session.js`,
+  `dist/${flavour}/app/extend/application.js`,
+  `dist/${flavour}/config/config.default.js`,
+  `dist/${flavour}/typings/index.d.ts`,
+]).concat('package.json');
+
+/** Builds the package in a temp copy of the tree and packs it; returns the tarball and its file list. */
+export async function packTarball(repoRoot, workDir) {
+  const tree = copyTree(repoRoot, path.join(workDir, 'tree'));
+  await run('npm', [ 'run', 'build' ], { cwd: tree });
+  const out = await run('npm', [ 'pack', '--ignore-scripts', '--json', '--pack-destination', workDir ], { cwd: tree });
+  const [ info ] = JSON.parse(out);
+  const files = info.files.map(file => file.path);
+  const missing = REQUIRED_FILES.filter(file => !files.includes(file));
+  if (missing.length) throw new Error(`the packed tarball lacks ${missing.join(', ')}`);
+  const sources = files.filter(file => /\.(ts|mts|cts)$/.test(file) && !/\.d\.[mc]?ts$/.test(file));
+  if (sources.length) throw new Error(`the packed tarball ships TypeScript sources: ${sources.join(', ')}`);
+  const tarball = path.join(workDir, info.filename);
+  if (!fs.existsSync(tarball)) throw new Error(`npm pack did not write ${tarball}`);
+  return { path: tarball, name: info.name, version: info.version, files };
+}

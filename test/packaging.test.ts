@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { SMOKE_APPS, makeWorkDir, packTarball, repoRoot, smokeApp, type Tarball } from '../scripts/pack-smoke.mjs';
+
+// The packed tarball, installed into throwaway plain-JS egg 4 apps (npm install from the local
+// cache), must load and serve sealed sessions: catches a missing file in `files` or a broken export.
+describe('packaging: npm pack → install into plain-JS egg apps', function() {
+  this.timeout(180_000);
+  let workDir: string;
+  let tarball: Tarball;
+  let failed = false;
+
+  before(async () => {
+    workDir = makeWorkDir();
+    tarball = await packTarball(repoRoot, workDir);
+  });
+  afterEach(function() {
+    if (this.currentTest?.state === 'failed') failed = true;
+  });
+  after(() => {
+    if (!workDir) return;
+    if (failed) console.warn(`packaging test failed: throwaway apps kept in ${workDir}`);
+    else fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('ships both builds and no TypeScript sources', () => {
+    assert.ok(tarball.files.includes('dist/esm/app.js'));
+    assert.ok(tarball.files.includes('dist/commonjs/app.js'));
+    assert.ok(!tarball.files.some(file => file.startsWith('test/') || file.startsWith('example/')));
+  });
+
+  for (const spec of SMOKE_APPS) {
+    const how = spec.route === 'overrides'
+      ? 'npm overrides @eggjs/session, plugin.js only `session: true`'
+      : "plugin.js `package: 'egg-session-plus'`";
+    it(`${spec.fixture} (${spec.flavour}${spec.prod ? ', prod' : ''}; ${how}) serves sealed sessions`, async () => {
+      const result = await smokeApp(spec, tarball, workDir);
+      assert.match(result.cookie, /^EGG_SESS=v1\./);
+      assert.match(result.bootLine, /egg-session-plus@\d+\.\d+\.\d+ serving sessions, store: cookie/);
+      assert.ok(result.plugin.path.endsWith(`dist/${spec.flavour}`), result.plugin.path);
+    });
+  }
+});
