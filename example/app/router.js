@@ -1,0 +1,7 @@
+export default app => {
+  const { router, controller } = app;
+  router.get('/', controller.home.index);
+  router.get('/login', controller.auth.form);
+  router.post('/login', controller.auth.login);
+  router.post('/logout', controller.auth.logout);
+};

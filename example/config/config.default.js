@@ -1,0 +1,28 @@
+/**
+ * SESSION_STORE=redis keeps sessions in Redis (REDIS_URL, default redis://127.0.0.1:6379);
+ * otherwise they live in sealed cookies (the plugin's default, nothing else to run).
+ */
+export default appInfo => {
+  const config = {
+    // the first key seals new cookies; add older keys after it to rotate without logging users out
+    keys: process.env.EXAMPLE_KEYS ?? `${appInfo.name}_demo-key-change-me`,
+    // the session cookie is enough state for this demo: keep egg's CSRF defaults (token in a cookie)
+    security: { csrf: { enable: true } },
+    session: {},
+  };
+
+  if (process.env.SESSION_STORE === 'redis') {
+    const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    config.redis = {
+      client: {
+        host: url.hostname,
+        port: Number(url.port || 6379),
+        password: decodeURIComponent(url.password) || undefined,
+        db: Number(url.pathname.slice(1) || 0),
+      },
+    };
+    config.session.store = 'redis';
+    config.session.redis = { prefix: 'esp-example:sess:' };
+  }
+  return config;
+};
