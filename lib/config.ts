@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { SessionOptions } from 'koa-session';
 
-const storeLike = z.custom<object>(
-  value => typeof value === 'object' && value !== null,
-  { message: "must be 'cookie', 'memory', 'redis' or an object with get/set/destroy" },
-);
+/** A union's own message instead of zod's generic "Invalid input". */
+const unionMessage = (message: string): z.RawCreateParams => ({
+  errorMap: (issue, ctx) => ({ message: issue.code === 'invalid_union' ? message : ctx.defaultError }),
+});
+
+const storeLike = z.custom<object>(value => typeof value === 'object' && value !== null);
 
 const positiveMs = z.number().int().positive();
 
@@ -14,8 +16,10 @@ const positiveMs = z.number().int().positive();
  * (sameSite, partitioned, priority, ...) or egg's middleware options (enable, match, ignore).
  */
 export const SessionConfigSchema = SessionOptions.extend({
-  maxAge: z.union([positiveMs, z.literal('session')]).optional(),
-  store: z.union([z.enum(['cookie', 'memory', 'redis']), storeLike]).optional(),
+  maxAge: z.union([positiveMs, z.literal('session')],
+    unionMessage("must be a positive integer (milliseconds) or 'session'")).optional(),
+  store: z.union([z.enum(['cookie', 'memory', 'redis']), storeLike],
+    unionMessage("must be 'cookie', 'memory', 'redis' or an object with get/set/destroy")).optional(),
   logValue: z.boolean().default(true),
   encrypt: z.boolean().default(true),
   upgradeLegacyCookies: z.boolean().default(true),
@@ -40,13 +44,20 @@ export const SessionConfigSchema = SessionOptions.extend({
 export type SessionConfig = z.input<typeof SessionConfigSchema>;
 export type ResolvedSessionConfig = z.output<typeof SessionConfigSchema>;
 
+/** ` (got <value>)` for a primitive at `path` of the config, so the message shows the bad value. */
+function describeReceived(config: unknown, path: (string | number)[]): string {
+  const value = path.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], config);
+  if (value === null || value === undefined || typeof value === 'object' || typeof value === 'function') return '';
+  return ` (got ${JSON.stringify(value)})`;
+}
+
 /** Validates `config.session`; throws one error naming every bad key. */
 export function validateSessionConfig(config: unknown): void {
   const result = SessionConfigSchema.safeParse(config);
   if (result.success) return;
   const problems = result.error.issues.map(issue => {
     const key = ['config', 'session', ...issue.path].join('.');
-    return `${key}: ${issue.message}`;
+    return `${key}: ${issue.message}${describeReceived(config, issue.path)}`;
   });
   throw new TypeError(`[egg-session-plus] invalid session config: ${problems.join('; ')}`);
 }
