@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mm, type MockApplication } from '@eggjs/mock';
+import { TestAgent } from '@eggjs/supertest';
+import { setCookie } from './helpers/fd-cookies.js';
+
+interface LabelledStore { label: string; appName?: string; data: Map<string, Record<string, unknown>> }
+
+describe('foundation: app.sessionStore set from app.js', () => {
+  const forms = [
+    { baseDir: 'fd-boot-function', label: 'function', form: 'plain function form' },
+    { baseDir: 'fd-boot-config-will-load', label: 'configWillLoad', form: 'boot class, configWillLoad (class store)' },
+    { baseDir: 'fd-boot-will-ready', label: 'willReady', form: 'boot class, willReady (ESM app)' },
+  ];
+
+  for (const { baseDir, label, form } of forms) {
+    describe(form, () => {
+      let app: MockApplication;
+      before(async () => {
+        app = mm.app({ baseDir });
+        await app.ready();
+      });
+      after(() => app.close());
+
+      it('serves sessions from that store', async () => {
+        const store = app.sessionStore as unknown as LabelledStore;
+        assert.equal(store.label, label);
+        // the class form is constructed with the app
+        if (label === 'configWillLoad') assert.equal(store.appName, baseDir);
+        const agent = new TestAgent(app.callback());
+        const set = await agent.get('/set?name=egg').expect(200);
+        const key = setCookie(set).value;
+        assert.equal(set.body.externalKey, key);
+        assert.equal(store.data.get(key)!.name, 'egg');
+        const read = await agent.get('/get').expect(200);
+        assert.deepEqual(read.body, { name: 'egg' });
+      });
+    });
+  }
+
+});
+
+describe('foundation: boot checks', () => {
+  async function bootError(baseDir: string): Promise<Error> {
+    const app = mm.app({ baseDir, cache: false });
+    try {
+      await app.ready();
+    } catch (err) {
+      return err as Error;
+    } finally {
+      await app.close();
+    }
+    assert.fail(`${baseDir} booted`);
+  }
+
+  it("a bad config.session.maxAge ('soon') fails the boot naming the key", async () => {
+    const err = await bootError('fd-bad-maxage');
+    assert.equal(err.message, '[egg-session-plus] invalid session config: ' +
+      'config.session.maxAge: must be a positive integer (milliseconds) or \'session\' (got "soon")');
+  });
+
+  it('store: 42 and rolling: "yes" fail the boot naming both keys', async () => {
+    const err = await bootError('fd-bad-store');
+    assert.match(err.message, /config\.session\.store: must be 'cookie', 'memory', 'redis' or an object with get\/set\/destroy \(got 42\)/);
+    assert.match(err.message, /config\.session\.rolling: Expected boolean, received string \(got "yes"\)/);
+  });
+
+  it('an empty config.keys fails the boot', async () => {
+    const err = await bootError('fd-no-keys');
+    assert.match(err.message, /config\.keys is empty/);
+  });
+
+  it('warns when httpOnly is false, and the cookie then lacks HttpOnly', async () => {
+    const app = mm.app({ baseDir: 'fd-httponly-off', cache: false });
+    await app.ready();
+    try {
+      app.expectLog(/WARN .*\[egg-session-plus\]: please set `config\.session\.httpOnly` to true/, 'coreLogger');
+      const res = await new TestAgent(app.callback()).get('/set').expect(200);
+      assert.equal(setCookie(res).attrs.httponly, undefined);
+    } finally {
+      await app.close();
+    }
+  });
+});
