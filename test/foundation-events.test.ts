@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mm, type MockApplication } from '@eggjs/mock';
+import { request } from '@eggjs/supertest';
+import { nextTicks, setCookieLines } from './helpers/fd-cookies.js';
+
+type PlantableStore = { data: Map<string, unknown> };
+
+/** Requests /get with `cookie`, waits for the event to be logged, returns the body. */
+async function getWith(app: MockApplication, cookie: string) {
+  const res = await request(app.callback()).get('/get').set('cookie', cookie).expect(200);
+  await nextTicks();
+  return res;
+}
+
+const cases = [
+  { baseDir: 'fd-events', logValue: true },
+  { baseDir: 'fd-events-quiet', logValue: false },
+];
+
+for (const { baseDir, logValue } of cases) {
+  describe(`foundation: session events through coreLogger, logValue: ${logValue}`, () => {
+    let app: MockApplication;
+    let store: PlantableStore;
+    before(async () => {
+      app = mm.app({ baseDir });
+      await app.ready();
+      store = app.sessionStore as unknown as PlantableStore;
+    });
+    beforeEach(() => app.mockLog('coreLogger'));
+    afterEach(mm.restore);
+    afterEach(() => { app.sessionStore = store as any; });
+    after(() => app.close());
+
+    it('session:missed: an id the store does not know', async () => {
+      const res = await getWith(app, 'EGG_SESS=unknown-id');
+      assert.equal(res.body.isNew, true);
+      app.expectLog(/WARN \d+ .*\[session\]\[missed\] key\(unknown-id\)$/m, 'coreLogger');
+    });
+
+    it('session:expired: a stored session past its _expire', async () => {
+      const value = { name: 'old', _expire: Date.now() - 1000, _maxAge: 60000 };
+      store.data.set('expired-id', value);
+      const res = await getWith(app, 'EGG_SESS=expired-id');
+      assert.deepEqual(res.body, { session: {}, isNew: true });
+      const shown = logValue ? JSON.stringify(value) : '""';
+      app.expectLog(`[session][expired] key(expired-id) value(${shown})`, 'coreLogger');
+      if (!logValue) app.notExpectLog('"name":"old"', 'coreLogger');
+    });
+
+    it('session:invalid: stored data that is not a session object', async () => {
+      store.data.set('bad-id', 'not-a-session');
+      const res = await getWith(app, 'EGG_SESS=bad-id');
+      assert.equal(res.body.isNew, true);
+      const shown = logValue ? '"not-a-session"' : '""';
+      app.expectLog(`[session][invalid] key(bad-id) value(${shown})`, 'coreLogger');
+    });
+
+    it('session:invalid: a forged cookie in cookie mode, dropped without a new cookie', async () => {
+      app.sessionStore = null as any;
+      const res = await getWith(app, 'EGG_SESS=v1.forged-value');
+      assert.deepEqual(res.body, { session: {}, isNew: true });
+      assert.deepEqual(setCookieLines(res), []);
+      const shown = logValue ? '"v1.forged-value"' : '""';
+      // koa-session passes no key for cookie sessions, as with @eggjs/session
+      app.expectLog(`[session][invalid] key(undefined) value(${shown})`, 'coreLogger');
+    });
+  });
+}
