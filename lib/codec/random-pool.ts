@@ -5,16 +5,25 @@ import { randomFillSync } from 'node:crypto';
  * `randomBytes` call (about 2 µs) per cookie write.
  */
 export class RandomPool {
-  readonly #pool = Buffer.allocUnsafe(4096);
-  #offset = this.#pool.length;
+  readonly #pool: Buffer;
+  #offset: number;
 
+  constructor(size = 4096) {
+    this.#pool = Buffer.allocUnsafe(size);
+    this.#offset = size;
+  }
+
+  /**
+   * `size` fresh random bytes, never handed out before. The result is a view into the pool:
+   * use (or copy) it before the next call, which may refill the pool.
+   */
   take(size: number): Buffer {
+    if (size > this.#pool.length) throw new RangeError(`RandomPool holds ${this.#pool.length} bytes, asked for ${size}`);
     if (this.#offset + size > this.#pool.length) {
       randomFillSync(this.#pool);
       this.#offset = 0;
     }
-    // copy, so a later refill never changes bytes already handed out
-    const bytes = Buffer.from(this.#pool.subarray(this.#offset, this.#offset + size));
+    const bytes = this.#pool.subarray(this.#offset, this.#offset + size);
     this.#offset += size;
     return bytes;
   }

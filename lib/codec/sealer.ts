@@ -4,7 +4,8 @@ import { RandomPool } from './random-pool.js';
 const VERSION = 'v1.';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const HKDF_INFO = 'egg-session-plus/cookie/aes-256-gcm/v1';
+/** HKDF purpose label: the derived key is only ever used for this cookie format. */
+export const HKDF_INFO = 'egg-session-plus/cookie/aes-256-gcm/v1';
 
 export interface Opened {
   text: string;
@@ -12,14 +13,23 @@ export interface Opened {
   keyIndex: number;
 }
 
-/** Derives one AES-256 key per app key; the purpose label keeps it distinct from egg's signing keys. */
+/**
+ * One AES-256 key per app key: HKDF-SHA256(ikm = app key, salt = none, info = HKDF_INFO).
+ * egg signs cookies with the raw app key (HMAC) and encrypts with an MD5-derived key, so this key
+ * never equals either.
+ */
 export function deriveKey(appKey: string): KeyObject {
   return createSecretKey(Buffer.from(hkdfSync('sha256', appKey, '', HKDF_INFO, 32)));
 }
 
+/** Bytes a canonical unpadded base64url string of `length` characters decodes to. */
+function decodedLength(length: number): number {
+  return Math.floor(length * 3 / 4);
+}
+
 /**
- * AES-256-GCM sealing: `v1.` + base64url(iv | ciphertext | tag). The first key seals,
- * every key opens (key rotation).
+ * AES-256-GCM sealing: `v1.` + base64url(iv | ciphertext | tag), a fresh 96-bit IV per seal.
+ * The first key seals, every key opens (key rotation).
  */
 export class Sealer {
   readonly #keys: KeyObject[];
@@ -35,16 +45,20 @@ export class Sealer {
   }
 
   seal(text: string): string {
+    // the IV is a view into the random pool: createCipheriv and concat copy it right away
     const iv = this.#random.take(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#keys[0], iv);
+    const cipher = createCipheriv('aes-256-gcm', this.#keys[0], iv, { authTagLength: TAG_BYTES });
     const body = Buffer.concat([ iv, cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag() ]);
     return VERSION + body.toString('base64url');
   }
 
+  /** The plaintext and the index of the key that opened it; undefined for anything not sealed by a listed key. */
   open(value: string): Opened | undefined {
     if (!Sealer.isSealed(value)) return;
+    const encodedLength = value.length - VERSION.length;
     const body = Buffer.from(value.slice(VERSION.length), 'base64url');
-    if (body.length < IV_BYTES + TAG_BYTES + 1) return;
+    // Node skips characters outside the alphabet: a shorter result means the text was not canonical
+    if (body.length !== decodedLength(encodedLength) || body.length < IV_BYTES + TAG_BYTES + 2) return;
     const iv = body.subarray(0, IV_BYTES);
     const tag = body.subarray(body.length - TAG_BYTES);
     const ciphertext = body.subarray(IV_BYTES, body.length - TAG_BYTES);
