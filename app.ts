@@ -1,6 +1,7 @@
 import type { Application, ILifecycleBoot } from 'egg';
 import { validateSessionConfig, type ResolvedSessionConfig } from './lib/config.js';
 import { appKeys } from './lib/app-keys.js';
+import { cookieNeedsKeys } from './lib/koa-options.js';
 import { createBuiltinStore, describeStore } from './lib/builtin-store.js';
 import { logSessionEvents } from './lib/events.js';
 
@@ -19,8 +20,8 @@ export default class SessionBoot implements ILifecycleBoot {
     const app = this.app;
     const config = app.config.session as ResolvedSessionConfig;
     validateSessionConfig(config);
-    if (config.encrypt && !appKeys(app).length) {
-      throw new TypeError('[egg-session-plus] config.keys is empty: encrypted session cookies need at least one key ' +
+    if (cookieNeedsKeys(config) && !appKeys(app).length) {
+      throw new TypeError('[egg-session-plus] config.keys is empty or holds no usable key: sealed and signed session cookies need at least one ' +
         '(e.g. `config.keys = appInfo.name + "_<random>"`; list older keys after the newest to rotate)');
     }
     if (!config.httpOnly) {

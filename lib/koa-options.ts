@@ -5,6 +5,7 @@ import {
   createSealedCookieCodec, createSignedCookieCodec, describeCookie, LegacyCookie, type CookieCodec,
 } from './cookie-codec.js';
 import { upgradeLegacyCookie } from './legacy-cookie.js';
+import { hasUnsafeOwnKey } from './codec/safe-json.js';
 import { isSessionStore } from './store/validate.js';
 import { StoreGuard } from './store/guard.js';
 import type { SessionStore } from './types.js';
@@ -12,8 +13,12 @@ import type { SessionStore } from './types.js';
 type Decode = (value: string) => unknown;
 type Valid = (ctx: Context, data: any) => unknown;
 
+function userEncodeDecode(config: ResolvedSessionConfig): { encode?: CookieCodec['encode']; decode?: Decode } {
+  return config as { encode?: CookieCodec['encode']; decode?: Decode };
+}
+
 function userCodec(config: ResolvedSessionConfig): CookieCodec | undefined {
-  const { encode, decode } = config as { encode?: CookieCodec['encode']; decode?: Decode };
+  const { encode, decode } = userEncodeDecode(config);
   if (!encode && !decode) return;
   const fallback = createSignedCookieCodec();
   return {
@@ -38,6 +43,13 @@ function cookieCodec(config: ResolvedSessionConfig, app: Application): { codec: 
     return { codec: createSealedCookieCodec(appKeys(app), config.upgradeLegacyCookies), signed: false };
   }
   return { codec: createSignedCookieCodec(), signed: config.signed };
+}
+
+/** Whether the session cookie is sealed or signed with `config.keys`: boot needs usable keys then. */
+export function cookieNeedsKeys(config: ResolvedSessionConfig): boolean {
+  const { encode, decode } = userEncodeDecode(config);
+  if (encode || decode) return config.signed;
+  return config.encrypt || config.signed;
 }
 
 const guards = new WeakMap<SessionStore, StoreGuard>();
@@ -69,7 +81,11 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
     signed,
     encrypt: false,
     valid(ctx: Context, data: unknown) {
-      if (typeof data !== 'object' || data === null) return false;
+      // a string is our decode's description of a bad cookie
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
+      // koa-session's Session constructor does Reflect.set(session, key, value) for every key:
+      // a `__proto__` key from a user decode or a store would replace the session's prototype
+      if (hasUnsafeOwnKey(data)) return false;
       if (data instanceof LegacyCookie && !upgradeLegacyCookie(ctx, options.key, data, config as { path?: string; domain?: string })) return false;
       return userValid ? userValid(ctx, data) : true;
     },
