@@ -18,12 +18,17 @@ export class SessionCookieTooLargeError extends Error {
   }
 }
 
-/** Byte size of the `Set-Cookie` line (name, value and attributes) this response sends for `key`. */
-export function setCookieSize(ctx: Context, key: string): number {
-  const header = ctx.response.get('set-cookie') as string | string[] | undefined;
-  if (!header) return 0;
-  const prefix = `${key}=`;
-  const lines = Array.isArray(header) ? header : [ header ];
+const NO_LINES: string[] = [];
+
+function setCookieLines(ctx: Context): string[] {
+  // res.getHeader, not ctx.response.get: koa's header getter copies every header per call
+  const header = ctx.res.getHeader('set-cookie');
+  if (header === undefined) return NO_LINES;
+  return Array.isArray(header) ? header : [ String(header) ];
+}
+
+/** Byte size of the largest `Set-Cookie` line (name, value and attributes) starting with `prefix`. */
+function largestLine(lines: string[], prefix: string): number {
   let size = 0;
   for (const line of lines) {
     if (line.startsWith(prefix)) size = Math.max(size, Buffer.byteLength(line));
@@ -31,9 +36,23 @@ export function setCookieSize(ctx: Context, key: string): number {
   return size;
 }
 
-export function checkCookieSize(ctx: Context, key: string, limit: number, policy: CookieSizePolicy): void {
-  const size = setCookieSize(ctx, key);
-  if (size <= limit) return;
-  if (policy === 'error') throw new SessionCookieTooLargeError(key, size, limit);
-  ctx.coreLogger.warn('[session][too-large] key(%s) size(%d) limit(%d): browsers drop this cookie', key, size, limit);
+/**
+ * Returns the per-response check for the session cookie `key`. Over `limit`:
+ * 'error' removes the session cookie (and its `.sig`) from the response, so the browser keeps its
+ * previous cookie, and throws SessionCookieTooLargeError; 'warn' logs and lets the cookie go.
+ */
+export function createCookieSizeCheck(key: string, limit: number, policy: CookieSizePolicy): (ctx: Context) => void {
+  const prefix = `${key}=`;
+  const sigPrefix = `${key}.sig=`;
+  return function checkCookieSize(ctx) {
+    const lines = setCookieLines(ctx);
+    const size = largestLine(lines, prefix);
+    if (size <= limit) return;
+    if (policy === 'warn') {
+      ctx.coreLogger.warn('[session][too-large] key(%s) size(%d) limit(%d): browsers drop this cookie', key, size, limit);
+      return;
+    }
+    ctx.res.setHeader('set-cookie', lines.filter(line => !line.startsWith(prefix) && !line.startsWith(sigPrefix)));
+    throw new SessionCookieTooLargeError(key, size, limit);
+  };
 }

@@ -2,7 +2,8 @@ import { createSession } from 'koa-session';
 import type { Application, Context } from 'egg';
 import type { ResolvedSessionConfig } from '../../lib/config.js';
 import { createKoaSessionOptions, followAppSessionStore } from '../../lib/koa-options.js';
-import { checkCookieSize } from '../../lib/cookie-size.js';
+import { createCookieSizeCheck } from '../../lib/cookie-size.js';
+import { createEmptyCookieReport } from '../../lib/empty-cookie.js';
 
 type Next = () => Promise<unknown>;
 
@@ -11,10 +12,12 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
   const koaOptions = createKoaSessionOptions(options, app);
   const koaSession = createSession(koaOptions as any, app as any);
   followAppSessionStore(koaOptions, app, options);
-  const { cookieSizeLimit, onCookieTooLarge } = options;
+  const checkCookieSize = createCookieSizeCheck(koaOptions.key, options.cookieSizeLimit, options.onCookieTooLarge);
+  const reportEmptyCookie = createEmptyCookieReport(app, koaOptions.key);
 
   return async function session(ctx: Context, next: Next) {
+    reportEmptyCookie(ctx);
     await koaSession(ctx as any, next);
-    checkCookieSize(ctx, koaOptions.key, cookieSizeLimit, onCookieTooLarge);
+    checkCookieSize(ctx);
   };
 }
