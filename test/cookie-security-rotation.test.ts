@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mm, type MockApplication } from '@eggjs/mock';
+import { request } from '@eggjs/supertest';
+import { Sealer } from '../lib/codec/sealer.js';
+import { findCookie, nextEvent, sessionCookie } from './helpers/cs-cookies.js';
+
+/**
+ * cs-old-app runs with keys 'cs-old-key'; cs-app is the same app after the rotation, with
+ * keys 'cs-new-key,cs-old-key'.
+ */
+describe('cookie security: key rotation', () => {
+  let oldApp: MockApplication;
+  let app: MockApplication;
+  before(async () => {
+    oldApp = mm.app({ baseDir: 'cs-old-app' });
+    app = mm.app({ baseDir: 'cs-app' });
+    await Promise.all([ oldApp.ready(), app.ready() ]);
+  });
+  after(() => Promise.all([ oldApp.close(), app.close() ]));
+  afterEach(mm.restore);
+
+  const onlyOld = new Sealer([ 'cs-old-key' ]);
+  const onlyNew = new Sealer([ 'cs-new-key' ]);
+
+  async function cookieFromOldApp(name: string): Promise<string> {
+    const res = await request(oldApp.callback()).get('/set').query({ name }).expect(200);
+    const value = sessionCookie(res).value;
+    assert.equal(onlyOld.open(value)?.keyIndex, 0);
+    assert.equal(onlyNew.open(value), undefined);
+    return value;
+  }
+
+  it('accepts a cookie sealed with the older key and re-seals it with the newest on the same response', async () => {
+    const old = await cookieFromOldApp('rotated');
+    const res = await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${old}`).expect(200);
+    assert.deepEqual(res.body.session, { name: 'rotated' });
+    assert.equal(res.body.isNew, false);
+    // /get changes nothing: the only reason to write is the old key
+    const resealed = sessionCookie(res).value;
+    assert.notEqual(resealed, old);
+    assert.equal(onlyNew.open(resealed)?.keyIndex, 0);
+    assert.equal(onlyOld.open(resealed), undefined);
+    assert.equal(JSON.parse(onlyNew.open(resealed)!.text).name, 'rotated');
+  });
+
+  it('does not re-write a cookie already sealed with the newest key', async () => {
+    const old = await cookieFromOldApp('once');
+    const resealed = sessionCookie(await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${old}`)).value;
+    const res = await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${resealed}`).expect(200);
+    assert.deepEqual(res.body.session, { name: 'once' });
+    assert.equal(findCookie(res), undefined);
+  });
+
+  it('keeps the expiry of the old cookie: _expire and _maxAge carry over', async () => {
+    const old = await cookieFromOldApp('expiry');
+    const before = JSON.parse(onlyOld.open(old)!.text);
+    const resealed = sessionCookie(await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${old}`)).value;
+    const after = JSON.parse(onlyNew.open(resealed)!.text);
+    assert.equal(after._maxAge, before._maxAge);
+    assert.ok(after._expire >= before._expire);
+  });
+
+  it('rejects a cookie sealed with a key the app does not list', async () => {
+    const stranger = new Sealer([ 'cs-stranger-key' ]).seal(JSON.stringify({ name: 'forged', _expire: Date.now() + 60000 }));
+    const invalid = nextEvent(app, 'session:invalid');
+    const res = await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${stranger}`).expect(200);
+    assert.deepEqual(res.body.session, {});
+    assert.equal(res.body.isNew, true);
+    assert.equal((await invalid).value, stranger);
+  });
+
+  it('the old app cannot read cookies sealed with the new key (no downgrade by key order)', async () => {
+    const fresh = sessionCookie(await request(app.callback()).get('/set').query({ name: 'new' }).expect(200)).value;
+    const res = await request(oldApp.callback()).get('/get').set('Cookie', `EGG_SESS=${fresh}`).expect(200);
+    assert.deepEqual(res.body.session, {});
+  });
+});
