@@ -1,1 +1,139 @@
-export function createRedisStore(..._args: unknown[]): never { throw new Error('todo'); }
+import { debuglog } from 'node:util';
+import type { Application } from 'egg';
+import type { ResolvedSessionConfig } from '../config.js';
+import type { SessionStore, StoreDestroyOptions, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
+import { resolveRedisClient, type RedisClient } from './redis-client.js';
+import { defineSessionCommands, GET_COMMAND, SAVE_FIELDS_COMMAND } from './redis-scripts.js';
+import {
+  diffFields, encodeFields, loadedFields, readSessionReply, withoutExpire, type LoadedSession,
+} from './redis-format.js';
+
+const debug = debuglog('egg-session-plus:redis');
+
+export interface RedisStoreOptions {
+  /** key prefix, e.g. 'sess:' */
+  prefix: string;
+  /** TTL in ms for browser-session cookies (maxAge 'session') */
+  sessionTTL: number;
+  /** save only the top-level keys a request changed (hash per session) */
+  merge: boolean;
+}
+
+type Command = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * The built-in Redis store (`config.session.store = 'redis'`), on the app's @eggjs/redis client.
+ *
+ * It remembers what each request loaded, so that at save time it knows what really changed
+ * (koa-session's `changed: false` is also false for forced saves, regenerate and maxAge changes):
+ * - unchanged data → PEXPIRE only;
+ * - a session this request loaded is only written back while it still exists (SET XX, or the
+ *   merge script's check), so a session destroyed meanwhile (log out elsewhere) is not resurrected;
+ * - a brand-new session id is written normally.
+ */
+export class RedisStore implements SessionStore {
+  readonly storeName = 'redis';
+  readonly client: RedisClient;
+  readonly options: RedisStoreOptions;
+  readonly #loaded = new WeakMap<object, LoadedSession>();
+
+  constructor(client: RedisClient, options: RedisStoreOptions) {
+    this.client = client;
+    this.options = options;
+    defineSessionCommands(client);
+  }
+
+  /** The Redis key of a session id. */
+  keyOf(id: string): string {
+    return this.options.prefix + id;
+  }
+
+  async get(id: string, _maxAge?: number | 'session', options?: StoreGetOptions): Promise<StoredSession | undefined> {
+    const reply = await this.#command(GET_COMMAND)(this.keyOf(id));
+    const read = readSessionReply(reply);
+    if (options?.ctx) {
+      if (read) this.#loaded.set(options.ctx, { key: id, ...read.loaded });
+      else this.#loaded.delete(options.ctx);
+    }
+    return read?.value;
+  }
+
+  async set(id: string, value: StoredSession, maxAge?: number | 'session', options?: StoreSetOptions): Promise<void> {
+    const ttl = typeof maxAge === 'number' ? maxAge : this.options.sessionTTL;
+    const ctx = options?.ctx;
+    const loaded = ctx ? this.#loaded.get(ctx) : undefined;
+    const own = loaded?.key === id ? loaded : undefined;
+    const fields = this.options.merge
+      ? await this.#saveFields(id, value, ttl, own)
+      : await this.#saveWhole(id, value, ttl, own);
+    if (ctx && fields) this.#loaded.set(ctx, { key: id, format: this.options.merge ? 'hash' : 'string', fields });
+  }
+
+  async destroy(id: string, options?: StoreDestroyOptions): Promise<void> {
+    await this.client.del(this.keyOf(id));
+    if (options?.ctx && this.#loaded.get(options.ctx)?.key === id) this.#loaded.delete(options.ctx);
+  }
+
+  /** Whole-object save; returns the fields now stored, or undefined when nothing was written. */
+  async #saveWhole(id: string, value: StoredSession, ttl: number, loaded?: LoadedSession) {
+    const stored = withoutExpire(value);
+    const json = JSON.stringify(stored);
+    const key = this.keyOf(id);
+    if (!loaded) {
+      await this.client.set(key, json, 'PX', ttl);
+      return encodeFields(stored);
+    }
+    if (loaded.text === json || (loaded.fields && diffIsEmpty(loaded.fields, encodeFields(stored)))) {
+      if (await this.client.pexpire(key, ttl) === 1) return loaded.fields ?? encodeFields(stored);
+    }
+    // XX: a session destroyed since this request loaded it stays destroyed
+    if (await this.client.set(key, json, 'PX', ttl, 'XX') === null) {
+      debug('not saving %s: it was destroyed or expired while the request ran', key);
+      return;
+    }
+    return encodeFields(stored);
+  }
+
+  /** Merge save: only the top-level fields this request changed. */
+  async #saveFields(id: string, value: StoredSession, ttl: number, loaded?: LoadedSession) {
+    const fields = encodeFields(value);
+    const key = this.keyOf(id);
+    const save = this.#command(SAVE_FIELDS_COMMAND);
+    if (!loaded) {
+      await save(key, 'replace', ttl, ...countedPairs([ ...fields ]), 0, 0);
+      return fields;
+    }
+    const before = loadedFields(loaded) ?? new Map<string, string>();
+    const { set, del } = diffFields(before, fields);
+    if (!set.length && !del.length && await this.client.pexpire(key, ttl) === 1) return fields;
+    // the whole session goes along only when the stored one is still in the whole-object format
+    const full = loaded.format === 'string' ? [ ...fields ] : [];
+    let saved = await save(key, 'merge', ttl, ...countedPairs(set), del.length, ...del, ...countedPairs(full));
+    if (saved === -1) saved = await save(key, 'merge', ttl, ...countedPairs(set), del.length, ...del, ...countedPairs([ ...fields ]));
+    if (saved !== 1) {
+      debug('not saving %s: it was destroyed or expired while the request ran', key);
+      return;
+    }
+    return fields;
+  }
+
+  #command(name: string): Command {
+    const command = Reflect.get(this.client, name) as Command;
+    return command.bind(this.client);
+  }
+}
+
+function diffIsEmpty(before: Map<string, string>, after: Map<string, string>): boolean {
+  const { set, del } = diffFields(before, after);
+  return !set.length && !del.length;
+}
+
+/** `[n, k1, v1, ..., kn, vn]` for the save script's argument list. */
+function countedPairs(pairs: [string, string][]): (string | number)[] {
+  return [ pairs.length, ...pairs.flat() ];
+}
+
+export function createRedisStore(app: Application, config: ResolvedSessionConfig): RedisStore {
+  const { client: clientName, prefix, sessionTTL, merge } = config.redis;
+  return new RedisStore(resolveRedisClient(app, clientName), { prefix, sessionTTL, merge });
+}

@@ -1,0 +1,63 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+
+/** One loopback HTTP server for an app's callback, so many requests can run at once. */
+export interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serve(callback: http.RequestListener): Promise<Served> {
+  const server = http.createServer(callback);
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>(resolve => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+export interface Reply {
+  status: number;
+  body: any;
+  /** the session cookie's value in Set-Cookie, '' when cleared, undefined when not set */
+  sessionCookie?: string;
+  setCookies: string[];
+}
+
+/** GET `path` with the session id as cookie `EGG_SESS`; parses a JSON body when there is one. */
+export async function get(baseUrl: string, path: string, sessionId?: string, cookieName = 'EGG_SESS'): Promise<Reply> {
+  const headers: Record<string, string> = sessionId ? { cookie: `${cookieName}=${sessionId}` } : {};
+  const res = await fetch(baseUrl + path, { headers, signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // plain text body
+  }
+  const setCookies = res.headers.getSetCookie();
+  const own = setCookies.find(c => c.startsWith(`${cookieName}=`));
+  return {
+    status: res.status,
+    body,
+    setCookies,
+    sessionCookie: own === undefined ? undefined : decodeURIComponent(own.slice(cookieName.length + 1).split(';')[0]),
+  };
+}
+
+/** Calls per command since the last CONFIG RESETSTAT, from INFO commandstats. */
+export async function commandCalls(client: Redis): Promise<Record<string, number>> {
+  const info = await client.info('commandstats');
+  const calls: Record<string, number> = {};
+  for (const match of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) calls[match[1]] = Number(match[2]);
+  return calls;
+}
+
+export function inspector(port: number, db = 0): Redis {
+  return new Redis({ host: '127.0.0.1', port, db, lazyConnect: false, maxRetriesPerRequest: 1 });
+}
