@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { mm, type MockApplication } from '@eggjs/mock';
+import { request } from '@eggjs/supertest';
+import { Sealer } from '../lib/codec/sealer.js';
+import { findCookie, isDeletion, nextEvent, noEvent, sessionCookie, type SetCookie } from './helpers/cs-cookies.js';
+
+const newKeySealer = new Sealer([ 'cs-new-key' ]);
+
+function cookieHeader(...cookies: SetCookie[]): string {
+  return cookies.map(cookie => `${cookie.name}=${cookie.value}`).join('; ');
+}
+
+/**
+ * Legacy cookies are produced for real: cs-upstream-app and cs-upstream-encrypt-app boot egg's
+ * built-in @eggjs/session (plugin: false keeps this package out), with cs-app's keys.
+ */
+describe('cookie security: upgrading @eggjs/session cookies', () => {
+  let upstream: MockApplication;
+  let upstreamEncrypt: MockApplication;
+  let app: MockApplication;
+  let noUpgrade: MockApplication;
+  before(async () => {
+    upstream = mm.app({ baseDir: 'cs-upstream-app', plugin: false });
+    upstreamEncrypt = mm.app({ baseDir: 'cs-upstream-encrypt-app', plugin: false });
+    app = mm.app({ baseDir: 'cs-app' });
+    noUpgrade = mm.app({ baseDir: 'cs-noupgrade-app' });
+    await Promise.all([ upstream.ready(), upstreamEncrypt.ready(), app.ready(), noUpgrade.ready() ]);
+  });
+  after(() => Promise.all([ upstream.close(), upstreamEncrypt.close(), app.close(), noUpgrade.close() ]));
+  afterEach(mm.restore);
+
+  /** EGG_SESS and EGG_SESS.sig as @eggjs/session writes them. */
+  async function legacySigned(query: Record<string, string>, path = '/set'): Promise<{ value: SetCookie; sig: SetCookie }> {
+    const res = await request(upstream.callback()).get(path).query(query).expect(200);
+    const value = sessionCookie(res);
+    const sig = sessionCookie(res, 'EGG_SESS.sig');
+    // upstream's format: signed base64 JSON that anyone can read
+    assert.equal(JSON.parse(Buffer.from(value.value, 'base64').toString()).name, query.name);
+    return { value, sig };
+  }
+
+  describe('signed base64 cookies (@eggjs/session 4 default)', () => {
+    it('are accepted once and re-written sealed on the same response, dropping the .sig cookie', async () => {
+      const legacy = await legacySigned({ name: 'legacy-user', role: 'editor' });
+      const res = await request(app.callback()).get('/get').set('Cookie', cookieHeader(legacy.value, legacy.sig)).expect(200);
+      assert.deepEqual(res.body.session, { name: 'legacy-user', role: 'editor' });
+      assert.equal(res.body.isNew, false);
+      const sealed = sessionCookie(res);
+      assert.match(sealed.value, /^v1\./);
+      const data = JSON.parse(newKeySealer.open(sealed.value)!.text);
+      assert.equal(data.name, 'legacy-user');
+      assert.ok(isDeletion(sessionCookie(res, 'EGG_SESS.sig')), 'the .sig cookie is deleted');
+      assert.equal(sessionCookie(res, 'EGG_SESS.sig').attrs.path, '/');
+
+      // from then on the sealed cookie alone carries the session, and nothing is re-written
+      const next = await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${sealed.value}`).expect(200);
+      assert.deepEqual(next.body.session, { name: 'legacy-user', role: 'editor' });
+      assert.equal(findCookie(next), undefined);
+    });
+
+    it('keep the remaining lifetime of the legacy cookie (its _maxAge)', async () => {
+      const legacy = await legacySigned({ name: 'lifetime' });
+      const legacyData = JSON.parse(Buffer.from(legacy.value.value, 'base64').toString());
+      const res = await request(app.callback()).get('/get').set('Cookie', cookieHeader(legacy.value, legacy.sig)).expect(200);
+      const data = JSON.parse(newKeySealer.open(sessionCookie(res).value)!.text);
+      assert.equal(data._maxAge, legacyData._maxAge);
+    });
+
+    it('without their .sig cookie (unsigned) are rejected like any bad cookie', async () => {
+      const legacy = await legacySigned({ name: 'unsigned' });
+      const invalid = nextEvent(app, 'session:invalid');
+      const res = await request(app.callback()).get('/get').set('Cookie', cookieHeader(legacy.value)).expect(200);
+      assert.deepEqual(res.body.session, {});
+      assert.equal(res.body.isNew, true);
+      assert.equal((await invalid).value.toJSON(), legacy.value.value);
+    });
+
+    it('with a forged value (admin added, old .sig kept) are rejected', async () => {
+      const legacy = await legacySigned({ name: 'mallory' });
+      const forged = { ...JSON.parse(Buffer.from(legacy.value.value, 'base64').toString()), admin: true };
+      const forgedValue = Buffer.from(JSON.stringify(forged)).toString('base64');
+      const invalid = nextEvent(app, 'session:invalid');
+      const res = await request(app.callback()).get('/get')
+        .set('Cookie', `EGG_SESS=${forgedValue}; EGG_SESS.sig=${legacy.sig.value}`).expect(200);
+      assert.deepEqual(res.body.session, {});
+      await invalid;
+    });
+
+    it('with a bad signature are rejected', async () => {
+      const legacy = await legacySigned({ name: 'badsig' });
+      const badSig = legacy.sig.value.slice(0, -2) + (legacy.sig.value.endsWith('AA') ? 'BB' : 'AA');
+      const invalid = nextEvent(app, 'session:invalid');
+      const res = await request(app.callback()).get('/get')
+        .set('Cookie', `EGG_SESS=${legacy.value.value}; EGG_SESS.sig=${badSig}`).expect(200);
+      assert.deepEqual(res.body.session, {});
+      await invalid;
+    });
+
+    it('that expired are rejected', async () => {
+      const legacy = await legacySigned({ name: 'expired' }, '/short');
+      await new Promise(resolve => setTimeout(resolve, 80));
+      const invalid = nextEvent(app, 'session:invalid');
+      const res = await request(app.callback()).get('/get').set('Cookie', cookieHeader(legacy.value, legacy.sig)).expect(200);
+      assert.deepEqual(res.body.session, {});
+      await invalid;
+    });
+
+    it('are not read at all with upgradeLegacyCookies: false', async () => {
+      const legacy = await legacySigned({ name: 'no-upgrade' });
+      const invalid = nextEvent(noUpgrade, 'session:invalid');
+      const res = await request(noUpgrade.callback()).get('/get').set('Cookie', cookieHeader(legacy.value, legacy.sig)).expect(200);
+      assert.deepEqual(res.body.session, {});
+      assert.equal(res.body.isNew, true);
+      assert.equal((await invalid).value, legacy.value.value);
+      assert.equal(findCookie(res), undefined);
+    });
+  });
+
+  describe('egg-encrypted cookies (@eggjs/session with encrypt: true, egg 3 default)', () => {
+    async function legacyEncrypted(name: string): Promise<SetCookie> {
+      const res = await request(upstreamEncrypt.callback()).get('/set').query({ name }).expect(200);
+      assert.equal(findCookie(res, 'EGG_SESS.sig'), undefined);
+      const cookie = sessionCookie(res);
+      // AES-256-CBC: no readable JSON in it
+      assert.ok(!Buffer.from(cookie.value, 'base64').toString().includes(name));
+      return cookie;
+    }
+
+    it('are accepted once and re-written sealed on the same response', async () => {
+      const legacy = await legacyEncrypted('encrypted-user');
+      const res = await request(app.callback()).get('/get').set('Cookie', cookieHeader(legacy)).expect(200);
+      assert.deepEqual(res.body.session, { name: 'encrypted-user' });
+      assert.equal(JSON.parse(newKeySealer.open(sessionCookie(res).value)!.text).name, 'encrypted-user');
+      await noEvent(app, 'session:invalid');
+    });
+
+    it('with flipped ciphertext bits are rejected (CBC has no MAC: strict base64 catches the garbled block)', async () => {
+      const legacy = await legacyEncrypted('flip-me');
+      const bytes = Buffer.from(legacy.value, 'base64url');
+      // every block but the last: each flip garbles one block and edits the next
+      for (let at = 0; at < bytes.length - 16; at += 5) {
+        const flipped = Buffer.from(bytes);
+        flipped[at] ^= 0x04;
+        const res = await request(app.callback()).get('/get')
+          .set('Cookie', `EGG_SESS=${flipped.toString('base64url')}`).expect(200);
+        assert.deepEqual(res.body.session, {}, `flip at byte ${at} was accepted`);
+      }
+    });
+
+    it('are not read with upgradeLegacyCookies: false', async () => {
+      const legacy = await legacyEncrypted('no-upgrade');
+      const res = await request(noUpgrade.callback()).get('/get').set('Cookie', cookieHeader(legacy)).expect(200);
+      assert.deepEqual(res.body.session, {});
+    });
+  });
+});
