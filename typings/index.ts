@@ -1,5 +1,8 @@
-// Declaration merging into `egg`: app.config.session, ctx.session, ctx.sessionOptions.
+// Declaration merging: app.config.session (into `egg`), ctx.session and ctx.sessionOptions (into
+// `@eggjs/core`'s Context, which egg's Context extends and router handlers receive, as egg's own
+// plugins do: declared only on egg's Context, `app.get('/', ctx => ctx.session)` did not compile).
 import type {} from 'egg';
+import type {} from '@eggjs/core';
 import type { ResolvedSessionConfig } from '../lib/config.js';
 import type { SessionData, SessionModel } from '../index.js';
 
@@ -10,7 +13,9 @@ declare module 'egg' {
   }
 
   // `app.sessionStore` is already typed by egg through @eggjs/session, with the same contract.
+}
 
+declare module '@eggjs/core' {
   interface Context {
     /** The session of this request; assign `null` to destroy it, an object to replace it. */
     get session(): SessionModel & SessionData;
