@@ -3,9 +3,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { TestAgent } from '@eggjs/supertest';
+import type { Redis } from 'ioredis';
+import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import { inspector } from './helpers/rd-http.js';
 
 // The example app (`npm run example`) booted from its own directory, on the plugin's TS source.
 const exampleDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'example');
+const REDIS_PREFIX = 'esp-example:sess:';
 
 function csrfToken(html: string): string {
   const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
@@ -18,17 +22,32 @@ function sessionCookie(res: { headers: Record<string, unknown> }): string | unde
   return cookies.find(c => c.startsWith('EGG_SESS='));
 }
 
-async function logIn(agent: TestAgent, form: Record<string, string>) {
-  const page = await agent.get('/login').expect(200);
+function cookieValue(setCookie: string | undefined): string {
+  return setCookie?.split(';')[0].slice('EGG_SESS='.length) ?? '';
+}
+
+async function logIn(agent: TestAgent, form: Record<string, string>, formPage = '/login') {
+  const page = await agent.get(formPage).expect(200);
   return agent.post('/login').type('form').send({ _csrf: csrfToken(page.text), ...form });
+}
+
+async function bootExample(env: Record<string, string> = {}, plugins?: Record<string, unknown>): Promise<MockApplication> {
+  mm.consoleLevel('NONE'); // the CSRF test makes egg print a ForbiddenError stack; it is asserted there
+  for (const [ name, value ] of Object.entries(env)) process.env[name] = value;
+  try {
+    const app = mm.app({ baseDir: exampleDir, cache: false, plugins });
+    await app.ready();
+    return app;
+  } finally {
+    // config/config.default.js has read them
+    for (const name of Object.keys(env)) delete process.env[name];
+  }
 }
 
 describe('example app (cookie sessions)', () => {
   let app: MockApplication;
   before(async () => {
-    mm.consoleLevel('NONE'); // the CSRF test makes egg print a ForbiddenError stack; it is asserted below
-    app = mm.app({ baseDir: exampleDir });
-    await app.ready();
+    app = await bootExample();
   });
   after(() => app.close());
   afterEach(mm.restore);
@@ -60,8 +79,7 @@ describe('example app (cookie sessions)', () => {
     const login = await logIn(agent, { name: 'alice', password: 'wonderland', remember: '1' });
     assert.equal(login.status, 302);
     assert.equal(login.headers.location, '/');
-    const cookie = sessionCookie(login);
-    assert.match(cookie ?? '', /^EGG_SESS=v1\.[^;]+;.*max-age=86400;.*httponly/i);
+    assert.match(sessionCookie(login) ?? '', /^EGG_SESS=v1\.[^;]+;.*max-age=86400;.*httponly/i);
 
     const first = await agent.get('/').expect(200);
     assert.match(first.text, /Hello, alice/);
@@ -85,5 +103,56 @@ describe('example app (cookie sessions)', () => {
     assert.doesNotMatch(cookie, /expires=|max-age=/i);
     const home = await agent.get('/').expect(200);
     assert.match(home.text, /Hello, bob/);
+  });
+});
+
+describe('example app (SESSION_STORE=redis)', function () {
+  let server: RedisServer;
+  let app: MockApplication;
+  let redis: Redis;
+
+  before(async function () {
+    if (!requireRedis(this)) return;
+    server = await startRedisServer();
+    // config/plugin.js enables @eggjs/redis for SESSION_STORE=redis, but this process already imported
+    // it (ESM module cache) for the cookie-store app above: enable the plugin here the same way
+    app = await bootExample({ SESSION_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${server.port}` },
+      { redis: { enable: true, package: '@eggjs/redis' } });
+    redis = inspector(server.port);
+  });
+  after(async () => {
+    await app?.close();
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  it('keeps the session in Redis, a new id at every login, destroyed at logout', async () => {
+    const agent = new TestAgent(app.callback());
+    const alice = await logIn(agent, { name: 'alice', password: 'wonderland', remember: '1' });
+    assert.equal(alice.status, 302);
+    const aliceId = cookieValue(sessionCookie(alice));
+    assert.ok(aliceId, 'the cookie carries the session id');
+    assert.equal(await redis.exists(`${REDIS_PREFIX}${aliceId}`), 1);
+
+    const home = await agent.get('/').expect(200);
+    assert.match(home.text, /Hello, alice[\s\S]*<strong id="views">1<\/strong>/);
+    await agent.get('/').expect(200);
+    assert.equal(JSON.parse((await redis.get(`${REDIS_PREFIX}${aliceId}`))!).views, 2);
+
+    // logging in again (as someone else) regenerates: the old id is gone, not reused
+    const bob = await logIn(agent, { name: 'bob', password: 'builder', remember: '1' }, '/');
+    assert.equal(bob.status, 302);
+    const bobId = cookieValue(sessionCookie(bob));
+    assert.notEqual(bobId, aliceId);
+    assert.equal(await redis.exists(`${REDIS_PREFIX}${aliceId}`), 0, 'the pre-login session is destroyed');
+    assert.equal(await redis.exists(`${REDIS_PREFIX}${bobId}`), 1);
+    const bobHome = await agent.get('/').expect(200);
+    assert.match(bobHome.text, /Hello, bob/);
+
+    const logout = await agent.post('/logout').type('form').send({ _csrf: csrfToken(bobHome.text) });
+    assert.equal(logout.status, 302);
+    assert.equal(await redis.exists(`${REDIS_PREFIX}${bobId}`), 0, 'logout destroys the stored session');
+    assert.match(sessionCookie(logout) ?? '', /^EGG_SESS=;/);
+    await agent.get('/').expect(302).expect('location', '/login');
   });
 });

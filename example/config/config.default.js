@@ -17,7 +17,7 @@ export default appInfo => {
       client: {
         host: url.hostname,
         port: Number(url.port || 6379),
-        password: decodeURIComponent(url.password) || undefined,
+        password: decodeURIComponent(url.password), // '' for none: @eggjs/redis requires the key
         db: Number(url.pathname.slice(1) || 0),
       },
     };
