@@ -36,18 +36,14 @@ describe('foundation: a TypeScript (ESM) app with typed session data', () => {
     assert.deepEqual(after.body, { userId: null, visits: 1, isNew: true });
   });
 
-  it("compiles: 'egg-session-plus' resolves and the merged SessionData types ctx.session", function() {
-    this.timeout(30000);
+  // The fixture is type-checked twice: by ts-node when egg loads app/router.ts above (a type error fails
+  // the boot) and by `npm run typecheck` (tsconfig.json includes test/**). Its @ts-expect-error lines
+  // prove ctx.session.userId is a number and undeclared fields are rejected.
+  it("'egg-session-plus' resolves to the plugin's own index.ts, so the app's merge reaches SessionData", () => {
     const configFile = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile);
-    const parsed = ts.parseJsonConfigFileContent(configFile.config, ts.sys, root);
-    const files = [ 'typings/session.d.ts', 'app/router.ts', 'config/config.default.ts' ]
-      .map(file => path.join(fixture, file));
-    const program = ts.createProgram([ ...files, path.join(root, 'typings/index.ts') ], parsed.options);
-    const diagnostics = files.flatMap(file => ts.getPreEmitDiagnostics(program, program.getSourceFile(file)));
-    const messages = diagnostics.map(d => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-    assert.deepEqual(messages, []);
-    // the module augmentation merged into the plugin's own index.ts (not into a stray ambient module)
-    const resolved = ts.resolveModuleName('egg-session-plus', files[0], parsed.options, ts.sys);
+    const { options } = ts.parseJsonConfigFileContent(configFile.config, ts.sys, root);
+    const from = path.join(fixture, 'typings/session.d.ts');
+    const resolved = ts.resolveModuleName('egg-session-plus', from, options, ts.sys);
     assert.equal(resolved.resolvedModule?.resolvedFileName, path.join(root, 'index.ts'));
   });
 });
