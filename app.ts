@@ -4,6 +4,7 @@ import { appKeys } from './lib/app-keys.js';
 import { cookieNeedsKeys } from './lib/koa-options.js';
 import { createBuiltinStore, describeStore } from './lib/builtin-store.js';
 import { logSessionEvents } from './lib/events.js';
+import { defaultCookieSizePolicy } from './lib/cookie-size.js';
 
 export default class SessionBoot implements ILifecycleBoot {
   readonly app: Application;
@@ -20,6 +21,7 @@ export default class SessionBoot implements ILifecycleBoot {
     const app = this.app;
     const config = app.config.session as ResolvedSessionConfig;
     validateSessionConfig(config);
+    config.onCookieTooLarge ??= defaultCookieSizePolicy(app.config.env);
     if (cookieNeedsKeys(config) && !appKeys(app).length) {
       throw new TypeError('[egg-session-plus] config.keys is empty or holds no usable key: sealed and signed session cookies need at least one ' +
         '(e.g. `config.keys = appInfo.name + "_<random>"`; list older keys after the newest to rotate)');

@@ -15,7 +15,8 @@ export default {
     encrypt: true,
     upgradeLegacyCookies: true,
     cookieSizeLimit: 4093,
-    onCookieTooLarge: 'warn',
+    // onCookieTooLarge: unset means 'error' in local and unittest, 'warn' elsewhere (resolved at boot, so an
+    // app's config.default wins: a plugin's config.unittest would override it)
     storeTimeout: 500,
     onStoreError: 'fail',
     userKey: 'userId',

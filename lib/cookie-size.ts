@@ -2,6 +2,11 @@ import type { Context } from 'egg';
 
 export type CookieSizePolicy = 'error' | 'warn';
 
+/** The policy when `onCookieTooLarge` is not set: loud where a developer sees it, logged in production. */
+export function defaultCookieSizePolicy(env: string): CookieSizePolicy {
+  return env === 'local' || env === 'unittest' ? 'error' : 'warn';
+}
+
 /** The session cookie would be dropped by browsers: answered instead of silently logging the user out. */
 export class SessionCookieTooLargeError extends Error {
   readonly status = 500;

@@ -1,6 +1,0 @@
-export default {
-  session: {
-    // fail loudly in development: browsers silently drop cookies over the limit
-    onCookieTooLarge: 'error',
-  },
-};
