@@ -23,7 +23,7 @@ export default class SessionBoot implements ILifecycleBoot {
     validateSessionConfig(config);
     config.onCookieTooLarge ??= defaultCookieSizePolicy(app.config.env);
     if (cookieNeedsKeys(config) && !appKeys(app).length) {
-      throw new TypeError('[egg-session-plus] config.keys is empty or holds no usable key: sealed and signed session cookies need at least one ' +
+      throw new TypeError('[egg-session-plus] config.keys is empty or holds no usable key: sealed and signed session cookies need at least one key ' +
         '(e.g. `config.keys = appInfo.name + "_<random>"`; list older keys after the newest to rotate)');
     }
     if (!config.httpOnly) {
