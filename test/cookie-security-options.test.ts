@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { mm, type MockApplication } from '@eggjs/mock';
+import { request, TestAgent } from '@eggjs/supertest';
+import {
+  findCookie, nextEvent, objectPrototypeSnapshot, sessionCookie, setCookies,
+} from './helpers/cs-cookies.js';
+
+const hex = (json: string) => 'hex:' + Buffer.from(json).toString('hex');
+
+describe('cookie security: options', () => {
+  afterEach(mm.restore);
+
+  describe('keys', () => {
+    it('boot fails with a clear message when config.keys holds no usable key', async () => {
+      const app = mm.app({ baseDir: 'cs-nokeys-app', cache: false });
+      try {
+        await assert.rejects(app.ready(), (err: Error) => {
+          assert.match(err.message, /\[egg-session-plus\] config\.keys is empty or holds no usable key/);
+          assert.match(err.message, /list older keys after the newest to rotate/);
+          return true;
+        });
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
+  describe('a user-supplied encode/decode (cs-user-codec-app)', () => {
+    let app: MockApplication;
+    before(async () => {
+      app = mm.app({ baseDir: 'cs-user-codec-app' });
+      await app.ready();
+    });
+    after(() => app.close());
+
+    it('takes precedence over the sealed codec and keeps working', async () => {
+      const agent = new TestAgent(app.callback());
+      const res = await agent.get('/set').query({ name: 'custom' }).expect(200);
+      const cookie = sessionCookie(res);
+      assert.match(cookie.value, /^hex:[0-9a-f]+$/);
+      assert.equal(JSON.parse(Buffer.from(cookie.value.slice(4), 'hex').toString()).name, 'custom');
+      // the app asked for signed: false
+      assert.equal(findCookie(res, 'EGG_SESS.sig'), undefined);
+      assert.deepEqual((await agent.get('/get').expect(200)).body.session, { name: 'custom' });
+    });
+
+    it('a decode that throws gives a fresh session and session:invalid, not a 500', async () => {
+      const invalid = nextEvent(app, 'session:invalid');
+      const res = await request(app.callback()).get('/get').set('Cookie', 'EGG_SESS=not-hex').expect(200);
+      assert.deepEqual(res.body, { session: {}, isNew: true });
+      assert.equal((await invalid).value, 'not-hex');
+    });
+
+    it('a decode that returns a non-object gives a fresh session', async () => {
+      for (const json of [ '[1,2]', '7', '"text"', 'null' ]) {
+        const res = await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${hex(json)}`).expect(200);
+        assert.deepEqual(res.body, { session: {}, isNew: true }, json);
+      }
+    });
+
+    it("an own __proto__ key from the user's decode never reaches koa-session's Session (Reflect.set)", async () => {
+      const prototypeBefore = objectPrototypeSnapshot();
+      // JSON.parse keeps "__proto__" as an own key; Reflect.set(session, '__proto__', v) would swap its prototype
+      for (const json of [
+        '{"__proto__":{"polluted":"yes","isNew":false},"name":"x"}',
+        '{"constructor":{"prototype":{"polluted":"yes"}},"name":"x"}',
+        '{"prototype":{"polluted":"yes"}}',
+      ]) {
+        const invalid = nextEvent(app, 'session:invalid');
+        const res = await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${hex(json)}`).expect(200);
+        assert.deepEqual(res.body, { session: {}, isNew: true }, json);
+        await invalid;
+      }
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      assert.equal(objectPrototypeSnapshot(), prototypeBefore);
+    });
+  });
+
+  describe('encrypt: false (cs-plain-app): @eggjs/session\'s signed base64 cookies', () => {
+    let app: MockApplication;
+    let upstream: MockApplication;
+    before(async () => {
+      app = mm.app({ baseDir: 'cs-plain-app' });
+      upstream = mm.app({ baseDir: 'cs-upstream-app', plugin: false });
+      await Promise.all([ app.ready(), upstream.ready() ]);
+    });
+    after(() => Promise.all([ app.close(), upstream.close() ]));
+
+    it('writes readable base64 JSON plus a .sig cookie', async () => {
+      const agent = new TestAgent(app.callback());
+      const res = await agent.get('/set').query({ name: 'plain' }).expect(200);
+      assert.deepEqual(setCookies(res).map(cookie => cookie.name), [ 'EGG_SESS', 'EGG_SESS.sig' ]);
+      const data = JSON.parse(Buffer.from(sessionCookie(res).value, 'base64').toString());
+      assert.equal(data.name, 'plain');
+      assert.deepEqual((await agent.get('/get').expect(200)).body.session, { name: 'plain' });
+    });
+
+    it('reads cookies written by @eggjs/session as they are (same format, same keys)', async () => {
+      const legacy = await request(upstream.callback()).get('/set').query({ name: 'shared' }).expect(200);
+      const cookies = setCookies(legacy).map(cookie => `${cookie.name}=${cookie.value}`).join('; ');
+      const res = await request(app.callback()).get('/get').set('Cookie', cookies).expect(200);
+      assert.deepEqual(res.body.session, { name: 'shared' });
+      // nothing to upgrade: no rewrite
+      assert.equal(findCookie(res), undefined);
+    });
+
+    it('rejects a modified value (the signature no longer matches)', async () => {
+      const res = await request(app.callback()).get('/set').query({ name: 'plain', admin: 'no' }).expect(200);
+      const value = sessionCookie(res).value;
+      const sig = sessionCookie(res, 'EGG_SESS.sig').value;
+      const forged = Buffer.from(Buffer.from(value, 'base64').toString().replace('"admin":"no"', '"admin":"yes"')).toString('base64');
+      const tampered = await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${forged}; EGG_SESS.sig=${sig}`).expect(200);
+      assert.deepEqual(tampered.body, { session: {}, isNew: true });
+      // egg drops the bad signature and koa-session sees no cookie at all (as with @eggjs/session)
+      assert.equal(findCookie(tampered, 'EGG_SESS.sig')?.value, '');
+    });
+
+    it('rejects a sealed v1. cookie (no silent downgrade between formats)', async () => {
+      const res = await request(app.callback()).get('/get').set('Cookie', 'EGG_SESS=v1.AAAA; EGG_SESS.sig=x').expect(200);
+      assert.deepEqual(res.body.session, {});
+    });
+  });
+
+  describe('logValue: false (cs-nolog-app)', () => {
+    let app: MockApplication;
+    before(async () => {
+      app = mm.app({ baseDir: 'cs-nolog-app' });
+      await app.ready();
+    });
+    after(() => app.close());
+
+    it('logs session:invalid without the cookie value', async () => {
+      app.mockLog('coreLogger');
+      const hostile = 'v1.' + 'Q'.repeat(80);
+      const invalid = nextEvent(app, 'session:invalid');
+      await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${hostile}`).expect(200);
+      assert.equal((await invalid).value, hostile);
+      app.expectLog('[session][invalid] key(undefined) value("")', 'coreLogger');
+      app.notExpectLog('QQQQ', 'coreLogger');
+    });
+  });
+});
