@@ -5,6 +5,7 @@ import { cookieNeedsKeys } from './lib/koa-options.js';
 import { createBuiltinStore, describeStore } from './lib/builtin-store.js';
 import { logSessionEvents } from './lib/events.js';
 import { defaultCookieSizePolicy } from './lib/cookie-size.js';
+import { installSessionControl } from './lib/control/setup.js';
 
 export default class SessionBoot implements ILifecycleBoot {
   readonly app: Application;
@@ -39,6 +40,7 @@ export default class SessionBoot implements ILifecycleBoot {
     if (typeof config.store === 'string') {
       config.store = await createBuiltinStore(this.app, config);
     }
+    installSessionControl(this.app, config);
   }
 
   async didReady() {

@@ -42,3 +42,7 @@ export { MemoryStore } from './lib/store/memory.js';
 export { SessionStoreError, isAnonymousSession } from './lib/store/guard.js';
 export { SessionCookieTooLargeError } from './lib/cookie-size.js';
 export { Sealer } from './lib/codec/sealer.js';
+export { FLASH_KEY, type FlashMessage } from './lib/flash.js';
+export { SessionControl, type SessionControlOptions, type DestroyAllOptions, type DestroyAllResult } from './lib/control/session-control.js';
+export { ContextSessions } from './lib/control/context-sessions.js';
+export type { SessionInfo } from './lib/control/user-index.js';

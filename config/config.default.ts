@@ -20,6 +20,9 @@ export default {
     storeTimeout: 500,
     onStoreError: 'fail',
     userKey: 'userId',
+    control: {
+      touchInterval: 60 * 1000,
+    },
     redis: {
       prefix: 'sess:',
       sessionTTL: 24 * 3600 * 1000,

@@ -30,6 +30,11 @@ export const SessionConfigSchema = SessionOptions.extend({
   absoluteMaxAge: positiveMs.optional(),
   userKey: z.string().min(1).default('userId'),
   maxSessionsPerUser: positiveMs.optional(),
+  control: z.object({
+    // default: on with store 'redis'; true also with cookie/memory/custom stores (needs @eggjs/redis)
+    enable: z.boolean().optional(),
+    touchInterval: z.number().int().nonnegative().default(60_000),
+  }).passthrough().default({}),
   redis: z.object({
     client: z.string().min(1).optional(),
     prefix: z.string().default('sess:'),

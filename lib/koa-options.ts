@@ -8,6 +8,8 @@ import { upgradeLegacyCookie } from './legacy-cookie.js';
 import { hasUnsafeOwnKey } from './codec/safe-json.js';
 import { isSessionStore } from './store/validate.js';
 import { StoreGuard } from './store/guard.js';
+import { ControlledStore } from './control/store.js';
+import { installControlHooks } from './control/koa-hooks.js';
 import type { SessionStore } from './types.js';
 
 type Decode = (value: string) => unknown;
@@ -52,15 +54,15 @@ export function cookieNeedsKeys(config: ResolvedSessionConfig): boolean {
   return config.encrypt || config.signed;
 }
 
-const guards = new WeakMap<SessionStore, StoreGuard>();
+const guards = new WeakMap<SessionStore, ControlledStore>();
 
-/** The store koa-session uses for this request: whatever `app.sessionStore` is now, guarded. */
-function currentStore(app: Application, config: ResolvedSessionConfig): StoreGuard | undefined {
+/** The store koa-session uses for this request: whatever `app.sessionStore` is now, guarded, with session control. */
+function currentStore(app: Application, config: ResolvedSessionConfig): ControlledStore | undefined {
   const store = app.config.session.store;
   if (!isSessionStore(store)) return;
   let guard = guards.get(store);
   if (!guard) {
-    guard = new StoreGuard(store, app, config.storeTimeout, config.onStoreError);
+    guard = new ControlledStore(new StoreGuard(store, app, config.storeTimeout, config.onStoreError), app, config.absoluteMaxAge);
     guards.set(store, guard);
   }
   return guard;
@@ -91,6 +93,7 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
     },
   };
   delete options.store;
+  installControlHooks(options, { userKey: config.userKey, absoluteMaxAge: config.absoluteMaxAge });
   return options;
 }
 

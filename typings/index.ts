@@ -5,6 +5,9 @@ import type {} from 'egg';
 import type {} from '@eggjs/core';
 import type { ResolvedSessionConfig } from '../lib/config.js';
 import type { SessionData, SessionModel } from '../index.js';
+import type { FlashMessage } from '../lib/flash.js';
+import type { SessionControl } from '../lib/control/session-control.js';
+import type { ContextSessions } from '../lib/control/context-sessions.js';
 
 declare module 'egg' {
   interface EggAppConfig {
@@ -13,6 +16,11 @@ declare module 'egg' {
   }
 
   // `app.sessionStore` is already typed by egg through @eggjs/session, with the same contract.
+
+  interface Application {
+    /** Per-user sessions across devices (needs session control: store 'redis' or `config.session.control.enable`). */
+    readonly sessions: SessionControl;
+  }
 }
 
 declare module '@eggjs/core' {
@@ -22,6 +30,14 @@ declare module '@eggjs/core' {
     set session(value: Partial<SessionData> | Record<string, unknown> | null);
     /** koa-session's options for this request only (e.g. `ctx.sessionOptions.maxAge`). */
     readonly sessionOptions: Record<string, any>;
+    /** Adds a flash message for a later request; returns how many of that type are waiting. */
+    flash(type: string, message: FlashMessage | FlashMessage[]): number;
+    /** Takes (reads and removes) the flash messages of one type. */
+    flash<T extends FlashMessage = string>(type: string): T[];
+    /** Takes all flash messages, by type. */
+    flash(): Record<string, FlashMessage[]>;
+    /** The signed-in user's sessions across devices: list, sign out one, "log out everywhere else". */
+    readonly sessions: ContextSessions;
   }
 }
 

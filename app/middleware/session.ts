@@ -4,6 +4,7 @@ import type { ResolvedSessionConfig } from '../../lib/config.js';
 import { createKoaSessionOptions, followAppSessionStore } from '../../lib/koa-options.js';
 import { createCookieSizeCheck } from '../../lib/cookie-size.js';
 import { createEmptyCookieReport } from '../../lib/empty-cookie.js';
+import { createSessionControlSteps } from '../../lib/control/middleware.js';
 
 type Next = () => Promise<unknown>;
 
@@ -14,10 +15,15 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
   followAppSessionStore(koaOptions, app, options);
   const checkCookieSize = createCookieSizeCheck(koaOptions.key, options.cookieSizeLimit, options.onCookieTooLarge);
   const reportEmptyCookie = createEmptyCookieReport(app, koaOptions.key);
+  const control = createSessionControlSteps(app, options, koaOptions.key);
 
   return async function session(ctx: Context, next: Next) {
     reportEmptyCookie(ctx);
+    const checking = control.before(ctx);
+    if (checking) await checking;
     await koaSession(ctx as any, next);
+    const settling = control.after(ctx);
+    if (settling) await settling;
     checkCookieSize(ctx);
   };
 }

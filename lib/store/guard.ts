@@ -24,7 +24,7 @@ export function isAnonymousSession(ctx: Context): boolean {
   return Reflect.get(ctx, ANONYMOUS) === true;
 }
 
-function withTimeout<T>(work: Promise<T> | T, ms: number, operation: string): Promise<T> {
+export function withTimeout<T>(work: Promise<T> | T, ms: number, operation: string): Promise<T> {
   if (!ms) return Promise.resolve(work);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

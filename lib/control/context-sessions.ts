@@ -1,0 +1,81 @@
+import type { Application, Context } from 'egg';
+import { AUTH_AT, userOf } from './meta.js';
+import type { SessionControl } from './session-control.js';
+import { sessionControlOf } from './setup.js';
+import { requestState } from './state.js';
+import type { SessionInfo } from './user-index.js';
+
+/**
+ * `ctx.sessions`: the signed-in user's sessions, seen from one of them ("manage your devices").
+ * The user is `ctx.session[config.session.userKey]`.
+ */
+export class ContextSessions {
+  readonly #ctx: Context;
+
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+  }
+
+  get #control(): SessionControl {
+    const control = sessionControlOf(this.#ctx.app as Application);
+    if (!control) return (this.#ctx.app as unknown as { sessions: SessionControl }).sessions; // throws the explanation
+    return control;
+  }
+
+  /** The user of this request's session, if it carries one. */
+  get userId(): string | undefined {
+    return userOf(this.#ctx.session, this.#control.userKey);
+  }
+
+  /** The id `list()` gives this request's session (store sessions only). */
+  get id(): string | undefined {
+    const key = this.#ctx.session?.externalKey;
+    return key ? this.#control.idOf(key) : undefined;
+  }
+
+  #requireUser(action: string): string {
+    const user = this.userId;
+    if (!user) throw new Error(`[egg-session-plus] ctx.sessions.${action}() needs a signed-in session (ctx.session.${this.#control.userKey})`);
+    return user;
+  }
+
+  /** The user's sessions, this one marked `current: true`; [] when no user is signed in. */
+  async list(): Promise<SessionInfo[]> {
+    const user = this.userId;
+    if (!user) return [];
+    const current = this.id;
+    const sessions = await this.#control.list(user);
+    return sessions.map(session => ({ ...session, current: session.id === current }));
+  }
+
+  /** Signs the user out of one of their sessions; this one too when `id` is this one's. */
+  async destroy(id: string): Promise<boolean> {
+    const user = this.#requireUser('destroy');
+    if (id === this.id) {
+      this.#ctx.session = null;
+      return true;
+    }
+    return this.#control.destroy(user, id);
+  }
+
+  /** "Log out everywhere else": destroys and revokes every other session of the user; returns how many store sessions went. */
+  async destroyOthers(): Promise<number> {
+    const user = this.#requireUser('destroyOthers');
+    const current = this.id;
+    const { destroyed, revokedAt } = await this.#control.destroyAll(user, { except: current ? [ current ] : [] });
+    // this session stays valid past the revocation: a cookie session is checked against its sign-in time
+    const session = this.#ctx.session as unknown as Record<string, unknown>;
+    session[AUTH_AT] = revokedAt + 1;
+    session._requireSave = true;
+    requestState(this.#ctx).sessionUser = user;
+    return destroyed;
+  }
+
+  /** "Log out everywhere", this session included. */
+  async destroyAll(): Promise<number> {
+    const user = this.#requireUser('destroyAll');
+    const { destroyed } = await this.#control.destroyAll(user);
+    this.#ctx.session = null;
+    return destroyed;
+  }
+}

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Redis keys of one user's session index. They all carry the same hash tag `{u:<id>}`, so on
+ * Redis Cluster they share a slot and one Lua script can update them together.
+ */
+export interface UserKeys {
+  /** sorted set: session handle -> expiry (ms); ZREMRANGEBYSCORE drops expired entries */
+  sessions: string;
+  /** hash: session handle -> JSON metadata (session id, created, last seen, ip, user agent) */
+  meta: string;
+  /** sorted set: handle -> tombstone expiry; a destroyed session's late write may not re-index it */
+  dead: string;
+  /** string: the user's last "destroy all" time (ms); cookie sessions signed in before it are rejected */
+  revoked: string;
+}
+
+export function userKeys(prefix: string, userId: string): UserKeys {
+  const base = `${prefix}{u:${encodeURIComponent(userId)}}`;
+  return {
+    sessions: `${base}:sessions`,
+    meta: `${base}:meta`,
+    dead: `${base}:dead`,
+    revoked: `${base}:revoked`,
+  };
+}
+
+/**
+ * The public id of a store session: a hash of its session id. Session lists shown to users
+ * (a "your devices" page) carry this handle, never the session id, which is the credential.
+ */
+export function sessionHandle(sessionId: string): string {
+  return createHash('sha256').update(sessionId).digest('base64url').slice(0, 22);
+}

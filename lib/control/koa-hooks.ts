@@ -1,0 +1,56 @@
+import type { Context } from 'egg';
+import { applyAbsoluteMaxAge, stampMeta, userOf } from './meta.js';
+import { requestState } from './state.js';
+
+type Encode = (data: Record<string, unknown>) => string;
+type Decode = (value: string) => unknown;
+type Valid = (ctx: Context, data: unknown) => unknown;
+type BeforeSave = (ctx: Context, session: Record<string, unknown>) => void;
+
+export interface ControlHookSettings {
+  userKey: string;
+  absoluteMaxAge?: number;
+}
+
+/**
+ * Adds the hidden metadata and the absolute timeout to koa-session's options.
+ *
+ * Writing: koa-session calls `beforeSave(ctx, session)` right before `save()`, and `save()`
+ * then encodes with the per-request options (`ctx.sessionOptions.encode`) for cookies, or
+ * calls `store.set(..., { ctx })`. So `beforeSave` stamps the metadata onto the Session (where
+ * toJSON hides it), keeps it in the request's state, and points this request's `encode` at a
+ * function that adds it to the cookie; the store wrapper (store.ts) adds it to store writes.
+ * Reading: the decoded cookie / loaded store value carries it, and the Session constructor
+ * copies it back onto `ctx.session`.
+ */
+export function installControlHooks(options: Record<string, any>, settings: ControlHookSettings): void {
+  const { userKey, absoluteMaxAge } = settings;
+  const encode = options.encode as Encode;
+  const decode = options.decode as Decode;
+  const valid = options.valid as Valid;
+  const beforeSave = options.beforeSave as BeforeSave | undefined;
+
+  options.decode = (value: string) => {
+    const data = decode(value);
+    applyAbsoluteMaxAge(data, absoluteMaxAge);
+    return data;
+  };
+
+  options.valid = (ctx: Context, data: unknown) => {
+    if (!valid(ctx, data)) return false;
+    const state = requestState(ctx);
+    if (state.revoked || state.anonymous) return false;
+    state.sessionUser = state.indexedUser = userOf(data, userKey);
+    return true;
+  };
+
+  options.beforeSave = (ctx: Context, session: Record<string, unknown>) => {
+    beforeSave?.(ctx, session);
+    const state = requestState(ctx);
+    const user = userOf(session, userKey);
+    const meta = stampMeta(session, user, state.sessionUser, Date.now());
+    state.meta = meta;
+    state.sessionUser = user;
+    ctx.sessionOptions.encode = (data: Record<string, unknown>) => encode(Object.assign(data, meta));
+  };
+}

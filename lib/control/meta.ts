@@ -1,0 +1,64 @@
+/**
+ * Hidden session metadata. It rides in the persisted session (cookie or store value) under
+ * `_`-prefixed keys: koa-session's Session copies every loaded key onto the session object, but
+ * Session#toJSON skips `_` keys, so the app's data (`ctx.session.toJSON()`) never shows them
+ * and koa-session's change detection ignores them. They are put back into what is persisted at
+ * save time (see koa-hooks.ts and store.ts).
+ */
+export const CREATED = '_created';
+/** when the current user was attached to the session: what a revocation compares against */
+export const AUTH_AT = '_authAt';
+
+export interface SessionMeta {
+  [CREATED]: number;
+  [AUTH_AT]?: number;
+}
+
+export type UserId = string;
+
+/** The owner of a session: `data[userKey]` when it is a non-empty string or a finite number. */
+export function userOf(data: unknown, userKey: string): UserId | undefined {
+  if (typeof data !== 'object' || data === null) return;
+  const value = (data as Record<string, unknown>)[userKey];
+  if (typeof value === 'string' && value) return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return;
+}
+
+export function numberField(data: unknown, key: string): number | undefined {
+  const value = (data as Record<string, unknown> | null | undefined)?.[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * The metadata to persist with a session that is being saved, stamping what is missing:
+ * a new (or replaced) session gets a creation time, and a session whose user changed (or got
+ * one) gets a new auth time.
+ */
+export function stampMeta(session: Record<string, unknown>, user: UserId | undefined, loadedUser: UserId | undefined, now: number): SessionMeta {
+  const created = numberField(session, CREATED) ?? now;
+  session[CREATED] = created;
+  const meta: SessionMeta = { [CREATED]: created };
+  if (user === undefined) {
+    delete session[AUTH_AT];
+    return meta;
+  }
+  const authAt = user === loadedUser ? numberField(session, AUTH_AT) ?? now : now;
+  session[AUTH_AT] = authAt;
+  meta[AUTH_AT] = authAt;
+  return meta;
+}
+
+/**
+ * Folds `absoluteMaxAge` into koa-session's own `_expire` check: a loaded session created longer
+ * ago than that gets `_expire` set to its absolute deadline, so koa-session rejects it and emits
+ * `session:expired` as for any expired session. Sessions without a creation time (written before
+ * this plugin) are left alone; they get one on their next save.
+ */
+export function applyAbsoluteMaxAge(data: unknown, absoluteMaxAge: number | undefined, now = Date.now()): void {
+  if (!absoluteMaxAge || typeof data !== 'object' || data === null) return;
+  const created = numberField(data, CREATED);
+  if (created === undefined) return;
+  const deadline = created + absoluteMaxAge;
+  if (deadline <= now) (data as Record<string, unknown>)._expire = deadline;
+}

@@ -1,0 +1,184 @@
+import type { Application, Context } from 'egg';
+import { withTimeout } from '../store/guard.js';
+import type { SessionStore, StoredSession } from '../types.js';
+import { sessionHandle } from './keys.js';
+import { AUTH_AT, CREATED, numberField, userOf } from './meta.js';
+import { peekRequestState, requestState } from './state.js';
+import type { SessionInfo, UserSessionIndex } from './user-index.js';
+
+export interface SessionControlOptions {
+  userKey: string;
+  maxSessionsPerUser?: number;
+  absoluteMaxAge?: number;
+  /** store TTL of browser-session (maxAge 'session') sessions */
+  sessionTTL: number;
+  /** how long a "destroy all" is remembered for cookie sessions */
+  revocationTTL: number;
+  /** least time between two "last seen" updates of a session that was not saved */
+  touchInterval: number;
+  /** Redis command timeout (config.session.storeTimeout) */
+  timeout: number;
+}
+
+export interface DestroyAllOptions {
+  /** ids (from `list()`) of sessions to keep, e.g. the current one */
+  except?: string | string[];
+}
+
+export interface DestroyAllResult {
+  /** store sessions destroyed */
+  destroyed: number;
+  /** the recorded revocation time: cookie sessions signed in at or before it are rejected */
+  revokedAt: number;
+}
+
+const MAX_TOUCH_RECORDS = 10_000;
+
+function asUserId(userId: string | number): string {
+  const id = typeof userId === 'number' && Number.isFinite(userId) ? String(userId) : userId;
+  if (typeof id !== 'string' || !id) throw new TypeError(`[egg-session-plus] a user id must be a non-empty string or a number, got ${String(userId)}`);
+  return id;
+}
+
+/**
+ * `app.sessions`: a user's sessions across devices. Store sessions that carry a user
+ * (`ctx.session[config.session.userKey]`) are indexed in Redis when they are saved; cookie
+ * sessions cannot be listed, but "destroy all" revokes them too.
+ */
+export class SessionControl {
+  readonly #app: Application;
+  readonly #index: UserSessionIndex;
+  readonly #options: SessionControlOptions;
+  /** session id -> last index update from this process: throttles "last seen" writes */
+  readonly #touched = new Map<string, number>();
+
+  constructor(app: Application, index: UserSessionIndex, options: SessionControlOptions) {
+    this.#app = app;
+    this.#index = index;
+    this.#options = options;
+  }
+
+  get userKey(): string {
+    return this.#options.userKey;
+  }
+
+  /** The user's live store sessions, most recently seen first. */
+  async list(userId: string | number): Promise<SessionInfo[]> {
+    const user = asUserId(userId);
+    const sessions = await this.#redis(this.#index.list(user));
+    return sessions.map(({ handle, sessionId: _sessionId, ...info }) => ({ id: handle, userId: user, ...info }));
+  }
+
+  /** Destroys one session of the user by its id from `list()`; false when there is no such session. */
+  async destroy(userId: string | number, id: string): Promise<boolean> {
+    const sessionId = await this.#redis(this.#index.remove(asUserId(userId), id));
+    if (!sessionId) return false;
+    await this.#destroyStored([ sessionId ]);
+    return true;
+  }
+
+  /**
+   * Destroys all sessions of the user but `except`, and records the revocation time so that
+   * cookie sessions of the user signed in before now are rejected from their next request.
+   */
+  async destroyAll(userId: string | number, options: DestroyAllOptions = {}): Promise<DestroyAllResult> {
+    const keep = options.except === undefined ? [] : [ options.except ].flat();
+    const { revokedAt, sessionIds } = await this.#redis(this.#index.revokeAll(asUserId(userId), keep, this.#options.revocationTTL));
+    await this.#destroyStored(sessionIds);
+    return { destroyed: sessionIds.length, revokedAt };
+  }
+
+  /** When the user last had all sessions destroyed, while that is still remembered. */
+  revokedAt(userId: string | number): Promise<number | undefined> {
+    return this.#redis(this.#index.revokedAt(asUserId(userId)));
+  }
+
+  /** The id `list()` shows for a store session id. */
+  idOf(sessionId: string): string {
+    return sessionHandle(sessionId);
+  }
+
+  /** A store session was written: (re)index it under its user, drop it from a previous user's index. */
+  async trackSave(ctx: Context, key: string, value: StoredSession, maxAge: number | 'session' | undefined, store: SessionStore): Promise<void> {
+    const state = requestState(ctx);
+    state.written = true;
+    const user = userOf(value, this.#options.userKey);
+    const previous = key === state.storeKey ? state.indexedUser : undefined;
+    state.storeKey = key;
+    state.indexedUser = user;
+    if (previous && previous !== user) {
+      await this.#background(ctx, key, this.#index.remove(previous, sessionHandle(key), Date.now(), false));
+    }
+    if (!user) return;
+    const now = Date.now();
+    const created = numberField(value, CREATED) ?? now;
+    let expiresAt = now + (typeof maxAge === 'number' ? maxAge : this.#options.sessionTTL);
+    if (this.#options.absoluteMaxAge) expiresAt = Math.min(expiresAt, created + this.#options.absoluteMaxAge);
+    this.#remember(key, now);
+    const result = await this.#background(ctx, key, this.#index.upsert(user, {
+      sessionId: key,
+      expiresAt,
+      createdAt: created,
+      signedInAt: numberField(value, AUTH_AT) ?? now,
+      now,
+      ip: ctx.ip ?? '',
+      userAgent: ctx.get('user-agent') ?? '',
+    }, this.#options.maxSessionsPerUser));
+    if (!result) return;
+    // refused: the session was destroyed while this request ran, and its late write must not bring it back
+    const doomed = result.accepted ? result.evicted : [ key, ...result.evicted ];
+    await Promise.all(doomed.map(id => this.#background(ctx, id, Promise.resolve(store.destroy(id, { ctx })))));
+  }
+
+  /** A store session was destroyed through koa-session (`ctx.session = null`, regenerate). */
+  async trackDestroy(ctx: Context, key: string): Promise<void> {
+    const state = requestState(ctx);
+    if (key !== state.storeKey) return;
+    state.destroyed = true;
+    const user = state.indexedUser;
+    state.indexedUser = undefined;
+    if (user) await this.#background(ctx, key, this.#index.remove(user, sessionHandle(key)));
+  }
+
+  /** After a request that used an indexed session without saving it: update "last seen" (throttled). */
+  async touch(ctx: Context): Promise<void> {
+    const state = peekRequestState(ctx);
+    if (!state?.storeKey || !state.indexedUser || state.written || state.destroyed) return;
+    const now = Date.now();
+    const last = this.#touched.get(state.storeKey);
+    if (last !== undefined && now - last < this.#options.touchInterval) return;
+    this.#remember(state.storeKey, now);
+    await this.#background(ctx, state.storeKey,
+      this.#index.touch(state.indexedUser, state.storeKey, now, ctx.ip ?? '', ctx.get('user-agent') ?? ''));
+  }
+
+  #remember(sessionId: string, now: number): void {
+    this.#touched.delete(sessionId);
+    this.#touched.set(sessionId, now);
+    if (this.#touched.size > MAX_TOUCH_RECORDS) this.#touched.delete(this.#touched.keys().next().value as string);
+  }
+
+  #redis<T>(work: Promise<T>): Promise<T> {
+    return withTimeout(work, this.#options.timeout, 'session control');
+  }
+
+  /**
+   * Index upkeep during a request never fails the request: the session itself was saved or
+   * destroyed. A failure is reported as `session:error`.
+   */
+  async #background<T>(ctx: Context, key: string, work: Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.#redis(work);
+    } catch (error) {
+      this.#app.emit('session:error', { key, error: error instanceof Error ? error : new Error(String(error)), ctx, operation: 'index' });
+      return undefined;
+    }
+  }
+
+  async #destroyStored(sessionIds: string[]): Promise<void> {
+    const store = this.#app.sessionStore as SessionStore | undefined;
+    if (!store || !sessionIds.length) return;
+    const ctx = this.#app.createAnonymousContext();
+    await Promise.all(sessionIds.map(id => withTimeout(store.destroy(id, { ctx }), this.#options.timeout, 'session store destroy')));
+  }
+}

@@ -1,0 +1,45 @@
+import type { Application } from 'egg';
+import type { ResolvedSessionConfig } from '../config.js';
+import { describeStore } from '../builtin-store.js';
+import { controlRedisClient } from './redis-client.js';
+import { SessionControl } from './session-control.js';
+import { UserSessionIndex } from './user-index.js';
+
+const CONTROL = Symbol.for('egg-session-plus#sessionControl');
+// browsers cap cookie lifetimes at 400 days: a cookie signed in before a revocation cannot outlive that
+const MAX_COOKIE_LIFETIME = 400 * 24 * 3600 * 1000;
+
+/** Session control is on with the built-in Redis store, or when `config.session.control.enable` says so. */
+export function sessionControlEnabled(config: ResolvedSessionConfig): boolean {
+  return config.control?.enable ?? describeStore(config.store) === 'redis';
+}
+
+/** Builds `app.sessions` (at didLoad, once @eggjs/redis and the store exist). */
+export function installSessionControl(app: Application, config: ResolvedSessionConfig): void {
+  let control: SessionControl | undefined;
+  if (sessionControlEnabled(config)) {
+    const index = new UserSessionIndex(controlRedisClient(app, config.redis.client), config.redis.prefix);
+    control = new SessionControl(app, index, {
+      userKey: config.userKey,
+      maxSessionsPerUser: config.maxSessionsPerUser,
+      absoluteMaxAge: config.absoluteMaxAge,
+      sessionTTL: config.redis.sessionTTL,
+      revocationTTL: config.absoluteMaxAge ?? MAX_COOKIE_LIFETIME,
+      touchInterval: config.control.touchInterval,
+      timeout: config.storeTimeout,
+    });
+  }
+  Reflect.set(app, CONTROL, control);
+  Object.defineProperty(app, 'sessions', {
+    configurable: true,
+    get() {
+      if (control) return control;
+      throw new Error('[egg-session-plus] app.sessions needs session control: use `config.session.store = \'redis\'`, ' +
+        'or set `config.session.control = { enable: true }` with @eggjs/redis enabled');
+    },
+  });
+}
+
+export function sessionControlOf(app: Application): SessionControl | undefined {
+  return Reflect.get(app, CONTROL) as SessionControl | undefined;
+}

@@ -1,0 +1,46 @@
+import type { Application } from 'egg';
+import { isAnonymousSession } from '../store/guard.js';
+import type { SessionStore, StoreDestroyOptions, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
+import { applyAbsoluteMaxAge } from './meta.js';
+import { requestState } from './state.js';
+import { sessionControlOf } from './setup.js';
+
+/**
+ * What koa-session sees as the store: the guarded store plus session control. Adds the hidden
+ * metadata to writes, applies `absoluteMaxAge` to reads, and keeps the per-user index (when
+ * session control is on) in step with writes and destroys.
+ */
+export class ControlledStore implements SessionStore {
+  readonly store: SessionStore;
+  readonly #app: Application;
+  readonly #absoluteMaxAge: number | undefined;
+
+  constructor(store: SessionStore, app: Application, absoluteMaxAge: number | undefined) {
+    this.store = store;
+    this.#app = app;
+    this.#absoluteMaxAge = absoluteMaxAge;
+  }
+
+  async get(key: string, maxAge: number | 'session', options: StoreGetOptions): Promise<unknown> {
+    const data = await this.store.get(key, maxAge, options);
+    if (typeof data === 'object' && data !== null) {
+      applyAbsoluteMaxAge(data, this.#absoluteMaxAge);
+      if (options?.ctx) requestState(options.ctx).storeKey = key;
+    }
+    return data;
+  }
+
+  async set(key: string, value: StoredSession, maxAge: number | 'session', options: StoreSetOptions): Promise<void> {
+    const ctx = options?.ctx;
+    const meta = ctx && requestState(ctx).meta;
+    if (meta) Object.assign(value, meta);
+    await this.store.set(key, value, maxAge, options);
+    if (!ctx || isAnonymousSession(ctx)) return;
+    await sessionControlOf(this.#app)?.trackSave(ctx, key, value, maxAge, this.store);
+  }
+
+  async destroy(key: string, options: StoreDestroyOptions): Promise<void> {
+    await this.store.destroy(key, options);
+    if (options?.ctx) await sessionControlOf(this.#app)?.trackDestroy(options.ctx, key);
+  }
+}

@@ -1,0 +1,177 @@
+import { COMMANDS, type CommandName } from './scripts.js';
+import { sessionHandle, userKeys, type UserKeys } from './keys.js';
+
+/** The part of an ioredis client (standalone or Cluster) the index uses. */
+export interface ControlRedisClient {
+  defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
+  get(key: string): Promise<string | null>;
+}
+
+/** One session of a user, as `app.sessions.list()` returns it. */
+export interface SessionInfo {
+  /** opaque id of the session for this API: NOT the session cookie value */
+  id: string;
+  userId: string;
+  /** when the session was created (ms since epoch) */
+  createdAt: number;
+  /** when its current user was attached to it (sign in) */
+  signedInAt: number;
+  /** last request that saved or touched it */
+  lastSeenAt: number;
+  /** when it expires unless used again */
+  expiresAt: number;
+  ip: string;
+  userAgent: string;
+  /** true for the session of the request (only from `ctx.sessions.list()`) */
+  current?: boolean;
+}
+
+/** What the index stores per session; numbers are kept as strings (see scripts.ts). */
+interface StoredEntry {
+  sid: string;
+  createdAt: string;
+  signedInAt: string;
+  lastSeenAt: string;
+  ip: string;
+  userAgent: string;
+}
+
+export interface IndexedSession {
+  handle: string;
+  sessionId: string;
+  createdAt: number;
+  signedInAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  ip: string;
+  userAgent: string;
+}
+
+export interface UpsertInput {
+  sessionId: string;
+  expiresAt: number;
+  createdAt: number;
+  signedInAt: number;
+  ip: string;
+  userAgent: string;
+  now: number;
+}
+
+/** A tombstone outlives any request that could still write the destroyed session back. */
+const TOMBSTONE_MS = 60 * 60 * 1000;
+const MAX_USER_AGENT = 256;
+
+type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
+
+const prepared = new WeakSet<object>();
+
+function parseEntry(json: unknown): StoredEntry | undefined {
+  if (typeof json !== 'string') return;
+  try {
+    const entry = JSON.parse(json) as Partial<StoredEntry> | null;
+    return entry && typeof entry.sid === 'string' ? entry as StoredEntry : undefined;
+  } catch {
+    return;
+  }
+}
+
+/**
+ * The per-user session index in Redis: for each user a sorted set of session handles scored
+ * by expiry (expired entries are pruned by every script, and the keys expire with their last
+ * session), a hash of metadata, tombstones of destroyed sessions and the "destroy all" time.
+ */
+export class UserSessionIndex {
+  readonly #client: ControlRedisClient;
+  readonly #prefix: string;
+
+  constructor(client: ControlRedisClient, prefix: string) {
+    this.#client = client;
+    this.#prefix = prefix;
+    if (!prepared.has(client)) {
+      for (const { name, numberOfKeys, lua } of Object.values(COMMANDS)) client.defineCommand(name, { numberOfKeys, lua });
+      prepared.add(client);
+    }
+  }
+
+  keys(userId: string): UserKeys {
+    return userKeys(this.#prefix, userId);
+  }
+
+  #call(command: CommandName, ...args: (string | number)[]): Promise<unknown> {
+    const call = Reflect.get(this.#client, COMMANDS[command].name) as ScriptCall;
+    return call.apply(this.#client, args.map(String));
+  }
+
+  /** Indexes a saved session. Returns false when refused, and the session ids evicted by `maxSessions`. */
+  async upsert(userId: string, input: UpsertInput, maxSessions = 0): Promise<{ accepted: boolean; evicted: string[] }> {
+    const k = this.keys(userId);
+    const entry: StoredEntry = {
+      sid: input.sessionId,
+      createdAt: String(input.createdAt),
+      signedInAt: String(input.signedInAt),
+      lastSeenAt: String(input.now),
+      ip: input.ip,
+      userAgent: input.userAgent.slice(0, MAX_USER_AGENT),
+    };
+    const result = await this.#call('upsert', k.sessions, k.meta, k.dead, k.revoked,
+      sessionHandle(input.sessionId), input.expiresAt, JSON.stringify(entry), input.now, input.signedInAt,
+      maxSessions, TOMBSTONE_MS) as unknown[];
+    return { accepted: Number(result[0]) === 1, evicted: result.slice(1).map(String) };
+  }
+
+  /** Records a request on an indexed session that did not save it. */
+  async touch(userId: string, sessionId: string, now: number, ip: string, userAgent: string): Promise<void> {
+    const k = this.keys(userId);
+    await this.#call('touch', k.sessions, k.meta, sessionHandle(sessionId), now, ip, userAgent.slice(0, MAX_USER_AGENT));
+  }
+
+  /**
+   * Removes a session (by handle), leaving a tombstone unless `tombstone` is false (its user
+   * signed out but the session lives on). Returns its session id when it was indexed.
+   */
+  async remove(userId: string, handle: string, now = Date.now(), tombstone = true): Promise<string | undefined> {
+    const k = this.keys(userId);
+    const json = await this.#call('remove', k.sessions, k.meta, k.dead, handle, now, tombstone ? TOMBSTONE_MS : 0);
+    return parseEntry(json)?.sid;
+  }
+
+  /** Records "destroy all" now and removes all sessions but `keep` (handles); returns the removed session ids. */
+  async revokeAll(userId: string, keep: string[], revokedTtl: number, now = Date.now()): Promise<{ revokedAt: number; sessionIds: string[] }> {
+    const k = this.keys(userId);
+    const result = await this.#call('revokeAll', k.sessions, k.meta, k.dead, k.revoked,
+      now, revokedTtl, TOMBSTONE_MS, ...keep) as unknown[];
+    const sessionIds = result.slice(1).map(parseEntry).filter(entry => entry !== undefined).map(entry => entry.sid);
+    return { revokedAt: Number(result[0]), sessionIds };
+  }
+
+  /** The user's last "destroy all" time, if one is still recorded. */
+  async revokedAt(userId: string): Promise<number | undefined> {
+    const value = await this.#client.get(this.keys(userId).revoked);
+    return value === null ? undefined : Number(value);
+  }
+
+  /** The user's live sessions, most recently seen first. */
+  async list(userId: string, now = Date.now()): Promise<IndexedSession[]> {
+    const k = this.keys(userId);
+    const [ fields, scores ] = await this.#call('list', k.sessions, k.meta, k.dead, now) as [ string[], string[] ];
+    const expiries = new Map<string, number>();
+    for (let i = 0; i < scores.length; i += 2) expiries.set(scores[i], Number(scores[i + 1]));
+    const sessions: IndexedSession[] = [];
+    for (let i = 0; i < fields.length; i += 2) {
+      const entry = parseEntry(fields[i + 1]);
+      const expiresAt = expiries.get(fields[i]);
+      if (!entry || expiresAt === undefined) continue;
+      sessions.push({
+        handle: fields[i],
+        sessionId: entry.sid,
+        createdAt: Number(entry.createdAt),
+        signedInAt: Number(entry.signedInAt),
+        lastSeenAt: Number(entry.lastSeenAt),
+        expiresAt,
+        ip: String(entry.ip ?? ''),
+        userAgent: String(entry.userAgent ?? ''),
+      });
+    }
+    return sessions.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+  }
+}

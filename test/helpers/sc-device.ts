@@ -1,0 +1,106 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** The app's callback on a loopback port, so several requests can be in flight at once. */
+export interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serve(callback: http.RequestListener): Promise<Served> {
+  const server = http.createServer(callback);
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>(resolve => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+export interface Reply {
+  status: number;
+  body: any;
+  setCookies: string[];
+  /** the session cookie's value in Set-Cookie: '' when cleared, undefined when not sent */
+  sessionCookie?: string;
+}
+
+const COOKIE = 'EGG_SESS';
+
+/** A browser on one device: keeps its cookies (expired/cleared ones are dropped) and a user agent. */
+export class Device {
+  readonly cookies = new Map<string, string>();
+  readonly baseUrl: string;
+  readonly userAgent: string;
+
+  constructor(baseUrl: string, userAgent = 'sc-test-device') {
+    this.baseUrl = baseUrl;
+    this.userAgent = userAgent;
+  }
+
+  get sessionCookie(): string | undefined {
+    return this.cookies.get(COOKIE);
+  }
+
+  /** Another device (or tab) holding the same cookies right now. */
+  clone(userAgent = this.userAgent): Device {
+    const copy = new Device(this.baseUrl, userAgent);
+    for (const [ name, value ] of this.cookies) copy.cookies.set(name, value);
+    return copy;
+  }
+
+  async get(path: string): Promise<Reply> {
+    const cookie = [ ...this.cookies ].map(([ name, value ]) => `${name}=${value}`).join('; ');
+    const headers: Record<string, string> = { 'user-agent': this.userAgent };
+    if (cookie) headers.cookie = cookie;
+    const res = await fetch(this.baseUrl + path, { headers, signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // a plain text body
+    }
+    const setCookies = res.headers.getSetCookie();
+    let sessionCookie: string | undefined;
+    for (const line of setCookies) {
+      const [ pair, ...attributes ] = line.split(';');
+      const at = pair.indexOf('=');
+      const name = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1).trim();
+      const expires = attributes.map(a => a.trim()).find(a => a.toLowerCase().startsWith('expires='));
+      const gone = !value || (expires !== undefined && Date.parse(expires.slice(8)) <= Date.now());
+      if (gone) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+      if (name === COOKIE) sessionCookie = gone ? '' : value;
+    }
+    return { status: res.status, body, setCookies, sessionCookie };
+  }
+}
+
+/** A promise the test resolves by hand. */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>(r => { resolve = r; });
+  return { promise, resolve };
+}
+
+/**
+ * Closes a test app and its @eggjs/redis clients (the plugin leaves them open, and they keep
+ * reconnecting once the test stopped its redis-server).
+ */
+export async function closeApp(app: { close(): Promise<unknown> } | undefined): Promise<void> {
+  if (!app) return;
+  let redis: { disconnect?: () => void; clients?: Map<string, { disconnect(): void }> } | undefined;
+  try {
+    redis = Reflect.get(app, 'redis');
+  } catch {
+    // @eggjs/mock's app throws on property access when it failed to boot
+  }
+  for (const client of redis?.clients?.values() ?? []) client.disconnect();
+  if (typeof redis?.disconnect === 'function') redis.disconnect();
+  await app.close();
+}
