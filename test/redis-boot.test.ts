@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mm } from '@eggjs/mock';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { get, inspector, serve } from './helpers/rd-http.js';
+import { closeApp, get, inspector, serve } from './helpers/rd-http.js';
 
 async function bootError(baseDir: string): Promise<Error> {
   const app = mm.app({ baseDir, cache: false });
@@ -10,7 +10,7 @@ async function bootError(baseDir: string): Promise<Error> {
   } catch (error) {
     return error as Error;
   } finally {
-    await app.close().catch(() => undefined);
+    await closeApp(app).catch(() => undefined);
   }
   throw new Error(`${baseDir} booted, but it should have failed`);
 }
@@ -47,7 +47,7 @@ describe('redis store: boot and client selection', () => {
         db0.disconnect();
         db1.disconnect();
         await http.close();
-        await app.close();
+        await closeApp(app);
       }
     });
 
@@ -77,7 +77,7 @@ describe('redis store: boot and client selection', () => {
       } finally {
         redis.disconnect();
         await http.close();
-        await app.close();
+        await closeApp(app);
       }
     });
   });

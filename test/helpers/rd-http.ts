@@ -61,3 +61,20 @@ export async function commandCalls(client: Redis): Promise<Record<string, number
 export function inspector(port: number, db = 0): Redis {
   return new Redis({ host: '127.0.0.1', port, db, lazyConnect: false, maxRetriesPerRequest: 1 });
 }
+
+/**
+ * Closes a test app and its @eggjs/redis clients: the plugin does not quit them on close, and a
+ * client left behind keeps reconnecting (and logging) once the test stops its redis-server.
+ */
+export async function closeApp(app: { close(): Promise<unknown> } | undefined): Promise<void> {
+  if (!app) return;
+  let redis: { disconnect?: () => void; clients?: Map<string, { disconnect(): void }> } | undefined;
+  try {
+    redis = Reflect.get(app, 'redis');
+  } catch {
+    // @eggjs/mock's app throws on property access when it failed to boot
+  }
+  for (const client of redis?.clients?.values() ?? []) client.disconnect();
+  if (typeof redis?.disconnect === 'function') redis.disconnect();
+  await app.close();
+}
