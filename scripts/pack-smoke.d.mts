@@ -36,3 +36,5 @@ export declare function makeWorkDir(): string;
 export declare function packTarball(repoRoot: string, workDir: string): Promise<Tarball>;
 /** Installs the tarball into the app, boots it, proves sealed sessions over HTTP; throws on any failure. */
 export declare function smokeApp(spec: SmokeAppSpec, tarball: Tarball, workDir: string): Promise<SmokeResult>;
+/** Compiles test/fixtures/pk-ts-consumer against the tarball's declarations (ESM and CommonJS); throws on a type error. */
+export declare function typecheckConsumer(tarball: Tarball, workDir: string): Promise<{ app: string; ms: number }>;

@@ -12,6 +12,7 @@ import { createApp } from './pack/throwaway-app.mjs';
 import { startApp } from './pack/app-process.mjs';
 import { probeSealedSession } from './pack/session-probe.mjs';
 import { readBootEvidence } from './pack/boot-evidence.mjs';
+import { run } from './pack/run.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,8 +28,9 @@ export function makeWorkDir() {
 
 export { packTarball };
 
-function installedEggVersion() {
-  return JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', 'egg', 'package.json'), 'utf8')).version;
+/** The version installed in the repo, so the throwaway installs hit the npm cache. */
+function installedVersion(name) {
+  return JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')).version;
 }
 
 /** Installs the tarball into one throwaway app, boots it and checks it over HTTP and in its logs. */
@@ -39,7 +41,7 @@ export async function smokeApp(spec, tarball, workDir) {
     dir: path.join(workDir, spec.fixture),
     route: spec.route,
     tarball: tarball.path,
-    eggVersion: installedEggVersion(),
+    eggVersion: installedVersion('egg'),
   });
   // prod logs to <EGG_HOME>/logs/<app>: keep that inside the temp dir
   const env = spec.prod ? { EGG_SERVER_ENV: 'prod', EGG_HOME: app.dir } : { EGG_SERVER_ENV: 'local' };
@@ -62,13 +64,37 @@ export async function smokeApp(spec, tarball, workDir) {
     ms: Date.now() - started };
 }
 
+/**
+ * Compiles a TypeScript consumer (test/fixtures/pk-ts-consumer) against the tarball's declarations,
+ * as an ESM (NodeNext: the `import` types) and as a CommonJS (Node10: `types`) project.
+ */
+export async function typecheckConsumer(tarball, workDir) {
+  const started = Date.now();
+  const app = await createApp({
+    fixtureDir: path.join(repoRoot, 'test', 'fixtures', 'pk-ts-consumer'),
+    dir: path.join(workDir, 'pk-ts-consumer'),
+    route: 'package',
+    tarball: tarball.path,
+    eggVersion: installedVersion('egg'),
+    devDependencies: { typescript: installedVersion('typescript'), '@types/node': installedVersion('@types/node') },
+  });
+  const tsc = path.join(app.dir, 'node_modules', 'typescript', 'bin', 'tsc');
+  await Promise.all([ 'tsconfig.json', 'tsconfig.cjs.json' ].map(project =>
+    run(process.execPath, [ tsc, '-p', project ], { cwd: app.dir })));
+  return { app: 'pk-ts-consumer', ms: Date.now() - started };
+}
+
 async function main() {
   const began = Date.now();
   const workDir = makeWorkDir();
   console.log(`[pack-smoke] work dir ${workDir}`);
   const tarball = await packTarball(repoRoot, workDir);
   console.log(`[pack-smoke] packed ${path.basename(tarball.path)} (${tarball.files.length} files) in ${Date.now() - began} ms`);
-  const results = await Promise.all(SMOKE_APPS.map(spec => smokeApp(spec, tarball, workDir)));
+  const [ types, ...results ] = await Promise.all([
+    typecheckConsumer(tarball, workDir),
+    ...SMOKE_APPS.map(spec => smokeApp(spec, tarball, workDir)),
+  ]);
+  console.log(`[pack-smoke] ok ${types.app} (${types.ms} ms): the declarations typecheck as ESM and CommonJS`);
   for (const result of results) {
     console.log(`[pack-smoke] ok ${result.app} (${result.ms} ms): plugin from ${result.plugin.path}`);
     console.log(`    cookie ${result.cookie.slice(0, 40)}...`);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { SMOKE_APPS, makeWorkDir, packTarball, repoRoot, smokeApp, type Tarball } from '../scripts/pack-smoke.mjs';
+import {
+  SMOKE_APPS, makeWorkDir, packTarball, repoRoot, smokeApp, typecheckConsumer, type Tarball,
+} from '../scripts/pack-smoke.mjs';
 
 // The packed tarball, installed into throwaway plain-JS egg 4 apps (npm install from the local
 // cache), must load and serve sealed sessions: catches a missing file in `files` or a broken export.
@@ -27,6 +29,10 @@ describe('packaging: npm pack → install into plain-JS egg apps', function() {
     assert.ok(tarball.files.includes('dist/esm/app.js'));
     assert.ok(tarball.files.includes('dist/commonjs/app.js'));
     assert.ok(!tarball.files.some(file => file.startsWith('test/') || file.startsWith('example/')));
+  });
+
+  it('gives a TypeScript app (ESM and CommonJS) typed ctx.session, config and exports', async () => {
+    await typecheckConsumer(tarball, workDir);
   });
 
   for (const spec of SMOKE_APPS) {

@@ -6,7 +6,7 @@ import { run } from './run.mjs';
  * Copies a fixture app into `dir` and installs egg plus the tarball, either as a dependency
  * (`route: 'package'`) or as an npm `overrides` entry that replaces egg's built-in @eggjs/session.
  */
-export async function createApp({ fixtureDir, dir, route, tarball, eggVersion }) {
+export async function createApp({ fixtureDir, dir, route, tarball, eggVersion, devDependencies }) {
   fs.cpSync(fixtureDir, dir, { recursive: true, filter: src => !/[\\/](logs|run|node_modules)$/.test(src) });
   const pkgFile = path.join(dir, 'package.json');
   const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
@@ -17,6 +17,7 @@ export async function createApp({ fixtureDir, dir, route, tarball, eggVersion })
   } else {
     pkg.dependencies['egg-session-plus'] = `file:${tarball}`;
   }
+  if (devDependencies) pkg.devDependencies = devDependencies;
   fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
   // --prefer-offline: egg's whole tree is already in the npm cache after the repo's own install
   await run('npm', [ 'install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error' ], {
