@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mm, type MockApplication } from '@eggjs/mock';
+import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { SessionControl } from '../index.js';
+import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import { closeApp, Device, serve, type Served } from './helpers/sc-device.js';
+
+// the hash slot function ioredis' Cluster client routes keys with
+const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
+
+const PREFIX = 'scapp:';
+const DAY = 24 * 3600 * 1000;
+
+describe('per-user session index (Redis store)', function () {
+  let server: RedisServer;
+  let app: MockApplication;
+  let http: Served;
+  let redis: Redis;
+  let control: SessionControl;
+
+  before(async function () {
+    if (!requireRedis(this)) return;
+    server = await startRedisServer();
+    process.env.SC_REDIS_PORT = String(server.port);
+    app = mm.app({ baseDir: 'sc-redis-app' });
+    await app.ready();
+    http = await serve(app.callback());
+    redis = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
+    control = (app as unknown as { sessions: SessionControl }).sessions;
+  });
+  after(async () => {
+    await http?.close();
+    await closeApp(app);
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  let nextUser = 100;
+  /** a fresh user id per test, so tests do not see each other's sessions */
+  const newUser = () => String(nextUser++);
+
+  async function signIn(user: string, userAgent: string): Promise<Device> {
+    const device = new Device(http.url, userAgent);
+    const res = await device.get(`/login?user=${user}`);
+    assert.equal(res.status, 200);
+    assert.ok(device.sessionCookie, 'signed in: session cookie set');
+    return device;
+  }
+
+  async function isSignedIn(device: Device, user: string): Promise<boolean> {
+    const res = await device.get('/get');
+    assert.equal(res.status, 200);
+    return res.body.session.userId === user;
+  }
+
+  it('lists a user\'s sessions with created, signed in, last seen, expiry, IP and user agent', async () => {
+    const user = newUser();
+    const before = Date.now();
+    const phone = await signIn(user, 'Phone/1.0');
+    const laptop = await signIn(user, 'Laptop/2.0');
+    await signIn(newUser(), 'Other/1.0');
+    const sessions = await control.list(user);
+    assert.equal(sessions.length, 2);
+    assert.deepEqual(sessions.map(s => s.userAgent).sort(), [ 'Laptop/2.0', 'Phone/1.0' ]);
+    for (const session of sessions) {
+      assert.equal(session.userId, user);
+      assert.match(session.id, /^[\w-]{22}$/);
+      assert.ok(![ phone.sessionCookie, laptop.sessionCookie ].includes(session.id), 'the id is not the session cookie value');
+      assert.ok(session.createdAt >= before && session.createdAt <= Date.now());
+      assert.ok(session.signedInAt >= session.createdAt);
+      assert.ok(session.lastSeenAt >= session.signedInAt);
+      assert.ok(Math.abs(session.expiresAt - (session.lastSeenAt + DAY + 10_000)) < 50, 'expires with the store entry');
+      assert.match(session.ip, /127\.0\.0\.1/);
+    }
+    assert.ok(sessions[0].lastSeenAt >= sessions[1].lastSeenAt, 'most recently seen first');
+    // the index is keyed by user, not visible in the session data
+    assert.deepEqual((await phone.get('/get')).body.session, { userId: user });
+  });
+
+  it('ctx.sessions.list() marks the current session; numeric user ids work too', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const laptop = await signIn(user, 'Laptop');
+    const res = await phone.get('/devices');
+    assert.equal(res.body.sessions.length, 2);
+    const current = res.body.sessions.filter((s: any) => s.current);
+    assert.equal(current.length, 1);
+    assert.equal(current[0].userAgent, 'Phone');
+    assert.equal(current[0].id, res.body.current);
+    assert.equal((await laptop.get('/devices')).body.sessions.find((s: any) => s.current).userAgent, 'Laptop');
+    assert.equal((await control.list(Number(user))).length, 2);
+    // a visitor without a user has no sessions to manage
+    assert.deepEqual((await new Device(http.url).get('/devices')).body.sessions, []);
+  });
+
+  it('updates "last seen", IP and user agent of a session that was only read, at most once per touchInterval', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const [ first ] = await control.list(user);
+    await phone.get('/get');
+    assert.equal((await control.list(user))[0].lastSeenAt, first.lastSeenAt, 'within touchInterval (200 ms): no write');
+    await sleep(250);
+    const upgraded = phone.clone('Phone/2.0');
+    const res = await upgraded.get('/get');
+    assert.equal(res.sessionCookie, undefined, 'the session itself was not saved');
+    const [ touched ] = await control.list(user);
+    assert.ok(touched.lastSeenAt > first.lastSeenAt, 'last seen moved');
+    assert.equal(touched.userAgent, 'Phone/2.0');
+    assert.equal(touched.expiresAt, first.expiresAt, 'a touch does not extend the session');
+  });
+
+  it('control.destroy(user, id) signs one device out; another user\'s id is refused', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const laptop = await signIn(user, 'Laptop');
+    const phoneId = (await control.list(user)).find(s => s.userAgent === 'Phone')!.id;
+    assert.equal(await control.destroy(newUser(), phoneId), false, 'not that user\'s session');
+    assert.equal(await isSignedIn(phone, user), true);
+    assert.equal(await control.destroy(user, phoneId), true);
+    assert.equal(await redis.exists(PREFIX + phone.cookies.get('EGG_SESS')), 0, 'the store entry is gone');
+    assert.equal(await isSignedIn(phone, user), false);
+    assert.equal(await isSignedIn(laptop, user), true);
+    assert.deepEqual((await control.list(user)).map(s => s.userAgent), [ 'Laptop' ]);
+    assert.equal(await control.destroy(user, phoneId), false, 'already gone');
+  });
+
+  it('ctx.sessions.destroyOthers(): "log out everywhere else" keeps only the current device', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const laptop = await signIn(user, 'Laptop');
+    const tablet = await signIn(user, 'Tablet');
+    const stranger = await signIn(newUser(), 'Stranger');
+    const res = await laptop.get('/devices/others');
+    assert.deepEqual(res.body, { destroyed: 2 });
+    assert.equal(await isSignedIn(laptop, user), true);
+    assert.equal(await isSignedIn(phone, user), false);
+    assert.equal(await isSignedIn(tablet, user), false);
+    assert.equal((await stranger.get('/get')).body.session.userId !== undefined, true, 'other users are untouched');
+    const left = await control.list(user);
+    assert.deepEqual(left.map(s => s.userAgent), [ 'Laptop' ]);
+    // the kept session goes on being saved and indexed
+    await laptop.get('/set?theme=dark');
+    assert.deepEqual((await laptop.get('/get')).body.session, { userId: user, theme: 'dark' });
+    assert.equal((await control.list(user)).length, 1);
+    // and the user can sign in again elsewhere
+    const again = await signIn(user, 'Phone');
+    assert.equal(await isSignedIn(again, user), true);
+    assert.equal((await control.list(user)).length, 2);
+  });
+
+  it('ctx.sessions.destroy(id) signs out another device, or this one; destroyAll() everywhere', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const laptop = await signIn(user, 'Laptop');
+    const tablet = await signIn(user, 'Tablet');
+    const { sessions } = (await laptop.get('/devices')).body;
+    const phoneId = sessions.find((s: any) => s.userAgent === 'Phone').id;
+    assert.deepEqual((await laptop.get(`/devices/destroy?id=${phoneId}`)).body, { destroyed: true });
+    assert.equal(await isSignedIn(phone, user), false);
+    const laptopId = sessions.find((s: any) => s.current).id;
+    const own = await laptop.get(`/devices/destroy?id=${laptopId}`);
+    assert.deepEqual(own.body, { destroyed: true });
+    assert.equal(own.sessionCookie, '', 'destroying the current session clears its cookie');
+    assert.equal(await isSignedIn(tablet, user), true);
+    const res = await tablet.get('/devices/all');
+    assert.deepEqual(res.body, { destroyed: 1 });
+    assert.equal(res.sessionCookie, '');
+    assert.equal(await isSignedIn(tablet, user), false);
+    assert.deepEqual(await control.list(user), []);
+  });
+
+  it('control.destroyAll(user, { except }) from outside a request', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const laptop = await signIn(user, 'Laptop');
+    const keep = (await control.list(user)).find(s => s.userAgent === 'Laptop')!.id;
+    const result = await control.destroyAll(user, { except: keep });
+    assert.equal(result.destroyed, 1);
+    assert.ok(Math.abs(result.revokedAt - Date.now()) < 1000);
+    assert.equal(await isSignedIn(phone, user), false);
+    assert.equal(await isSignedIn(laptop, user), true);
+    assert.equal((await control.destroyAll(user)).destroyed, 1);
+    assert.equal(await isSignedIn(laptop, user), false);
+  });
+
+  it('follows the session: sign-out unindexes it (data kept), logout and regenerate move or drop it', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    await phone.get('/set?cart=3');
+    await phone.get('/sign-out');
+    assert.deepEqual(await control.list(user), [], 'signed out: no longer listed');
+    assert.deepEqual((await phone.get('/get')).body.session, { cart: '3' }, 'the session lives on');
+    await phone.get(`/login?user=${user}`);
+    assert.equal((await control.list(user)).length, 1, 'signing in again on the same session id works');
+
+    const oldId = phone.sessionCookie!;
+    await phone.get('/regenerate');
+    assert.notEqual(phone.sessionCookie, oldId);
+    const [ moved ] = await control.list(user);
+    assert.equal((await phone.get('/devices')).body.current, moved.id, 'the index follows the new id');
+    assert.equal((await control.list(user)).length, 1, 'the old id is gone from the index');
+
+    await phone.get('/logout');
+    assert.deepEqual(await control.list(user), []);
+  });
+
+  it('a user switch moves the session from one user\'s index to the other\'s', async () => {
+    const alice = newUser();
+    const bob = newUser();
+    const device = await signIn(alice, 'Shared');
+    await device.get(`/login?user=${bob}`);
+    assert.deepEqual(await control.list(alice), []);
+    assert.equal((await control.list(bob)).length, 1);
+  });
+
+  it('maxSessionsPerUser (3) evicts the oldest session when a fourth signs in', async () => {
+    const user = newUser();
+    const devices: Device[] = [];
+    for (const name of [ 'One', 'Two', 'Three' ]) {
+      devices.push(await signIn(user, name));
+      await sleep(3);
+    }
+    // activity does not protect the oldest: eviction goes by creation time
+    await devices[0].get('/set?active=1');
+    const fourth = await signIn(user, 'Four');
+    const listed = (await control.list(user)).map(s => s.userAgent).sort();
+    assert.deepEqual(listed, [ 'Four', 'Three', 'Two' ]);
+    assert.equal(await redis.exists(PREFIX + devices[0].sessionCookie), 0, 'the evicted session is destroyed');
+    assert.equal(await isSignedIn(devices[0], user), false);
+    for (const device of [ ...devices.slice(1), fourth ]) assert.equal(await isSignedIn(device, user), true);
+    // refreshing an existing session is not a new one: no eviction
+    await devices[1].get('/set?again=1');
+    assert.equal((await control.list(user)).length, 3);
+  });
+
+  it('keeps one user\'s keys in one hash slot, with TTLs: expired entries vanish on their own', async () => {
+    const user = newUser();
+    await signIn(user, 'Phone');
+    const laptop = await signIn(user, 'Laptop');
+    const keys = (await redis.keys(`${PREFIX}{u:${user}}*`)).sort();
+    assert.deepEqual(keys, [ `${PREFIX}{u:${user}}:meta`, `${PREFIX}{u:${user}}:sessions` ]);
+    assert.equal(new Set(keys.map(key => calculateSlot(key))).size, 1, 'one hash slot (Redis Cluster)');
+    for (const key of keys) {
+      const pttl = await redis.pttl(key);
+      assert.ok(pttl > DAY && pttl <= DAY + 10_000, `${key} expires with its last session (pttl ${pttl})`);
+    }
+    // the laptop's entry reaches its expiry: the next index operation prunes it
+    const laptopId = (await control.list(user)).find(s => s.userAgent === 'Laptop')!.id;
+    await redis.zadd(`${PREFIX}{u:${user}}:sessions`, Date.now() - 1, laptopId);
+    assert.deepEqual((await control.list(user)).map(s => s.userAgent), [ 'Phone' ]);
+    assert.equal(await redis.hexists(`${PREFIX}{u:${user}}:meta`, laptopId), 0, 'its metadata went too');
+    assert.ok(laptop.sessionCookie);
+  });
+
+  it('flash messages work on Redis sessions', async () => {
+    const device = new Device(http.url);
+    await device.get('/flash/add?type=info&msg=stored');
+    assert.deepEqual(JSON.parse((await redis.get(PREFIX + device.sessionCookie))!).$flash, { info: [ 'stored' ] });
+    assert.deepEqual((await device.get('/flash/read?type=info')).body, { messages: [ 'stored' ] });
+    assert.deepEqual((await device.get('/flash/read?type=info')).body, { messages: [] });
+  });
+
+  it('stores the hidden creation time with the session in Redis, not in its user data', async () => {
+    const device = new Device(http.url);
+    await device.get('/set?name=egg');
+    const stored = JSON.parse((await redis.get(PREFIX + device.sessionCookie))!);
+    assert.equal(typeof stored._created, 'number');
+    const res = await device.get('/get');
+    assert.deepEqual(res.body.session, { name: 'egg' });
+    assert.equal(res.body.created, stored._created);
+  });
+});
