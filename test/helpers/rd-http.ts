@@ -78,3 +78,37 @@ export async function closeApp(app: { close(): Promise<unknown> } | undefined): 
   if (typeof redis?.disconnect === 'function') redis.disconnect();
   await app.close();
 }
+
+/**
+ * GET on a new connection each time (no keep-alive), so that requests to an egg cluster are
+ * spread over its workers instead of sticking to the one that owns a pooled connection.
+ */
+export function getOnNewConnection(baseUrl: string, path: string, sessionId?: string, cookieName = 'EGG_SESS'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { connection: 'close' };
+    if (sessionId) headers.cookie = `${cookieName}=${sessionId}`;
+    const req = http.get(baseUrl + path, { agent: false, headers, timeout: 10_000 }, res => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', chunk => { text += chunk; });
+      res.on('end', () => {
+        const setCookies = res.headers['set-cookie'] ?? [];
+        const own = setCookies.find(c => c.startsWith(`${cookieName}=`));
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // plain text body
+        }
+        resolve({
+          status: res.statusCode ?? 0,
+          body,
+          setCookies,
+          sessionCookie: own === undefined ? undefined : decodeURIComponent(own.slice(cookieName.length + 1).split(';')[0]),
+        });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('error', reject);
+  });
+}
