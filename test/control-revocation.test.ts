@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mm, type MockApplication } from '@eggjs/mock';
+import { Redis } from 'ioredis';
+import { Sealer, type SessionControl } from '../index.js';
+import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import { closeApp, Device, serve, type Served } from './helpers/sc-device.js';
+
+const DAY = 24 * 3600 * 1000;
+
+async function getCalls(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  return Number(/^cmdstat_get:calls=(\d+)/m.exec(info)?.[1] ?? 0);
+}
+
+describe('revoking cookie sessions ("log out everywhere" without a session store)', function () {
+  let server: RedisServer;
+  let app: MockApplication;
+  let http: Served;
+  let redis: Redis;
+  let control: SessionControl;
+
+  before(async function () {
+    if (!requireRedis(this)) return;
+    server = await startRedisServer();
+    process.env.SC_REDIS_PORT = String(server.port);
+    app = mm.app({ baseDir: 'sc-cookie-redis-app' });
+    await app.ready();
+    http = await serve(app.callback());
+    redis = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
+    control = (app as unknown as { sessions: SessionControl }).sessions;
+  });
+  after(async () => {
+    await http?.close();
+    await closeApp(app);
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  let nextUser = 1;
+  const newUser = () => `user-${nextUser++}`;
+
+  async function signIn(user: string, userAgent = 'Browser'): Promise<Device> {
+    const device = new Device(http.url, userAgent);
+    await device.get(`/login?user=${user}`);
+    assert.ok(device.sessionCookie);
+    return device;
+  }
+  const userOf = async (device: Device) => (await device.get('/get')).body.session.userId;
+
+  it('destroyAll rejects the user\'s cookie sessions signed in before it, clears their cookie, spares others', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const laptop = await signIn(user, 'Laptop');
+    const other = await signIn(newUser());
+    const visitor = new Device(http.url);
+    await visitor.get('/set?cart=2');
+    const invalid: any[] = [];
+    const onInvalid = (event: any) => invalid.push(event);
+    app.on('session:invalid', onInvalid);
+    try {
+      const { destroyed, revokedAt } = await control.destroyAll(user);
+      assert.equal(destroyed, 0, 'no store sessions to destroy');
+      assert.ok(revokedAt <= Date.now());
+      const res = await phone.get('/get');
+      assert.deepEqual(res.body.session, {});
+      assert.equal(res.body.isNew, true);
+      assert.equal(res.sessionCookie, '', 'the revoked cookie is cleared');
+      assert.equal(phone.sessionCookie, undefined);
+      await sleep(10);
+      assert.equal(invalid.length, 1, 'reported as session:invalid');
+      assert.equal(invalid[0].value.userId, user);
+      assert.equal(await userOf(laptop), undefined);
+    } finally {
+      app.removeListener('session:invalid', onInvalid);
+    }
+    assert.notEqual(await userOf(other), undefined, 'another user is untouched');
+    assert.deepEqual((await visitor.get('/get')).body.session, { cart: '2' }, 'sessions without a user are untouched');
+    // signing in again after the revocation works
+    await phone.get(`/login?user=${user}`);
+    assert.equal(await userOf(phone), user);
+    assert.equal(await userOf(phone), user);
+  });
+
+  it('a copy of a revoked cookie (another tab, a thief) stays rejected after the user signs in again', async () => {
+    const user = newUser();
+    const victim = await signIn(user);
+    const thief = victim.clone('Thief');
+    await control.destroyAll(user);
+    assert.equal(await userOf(victim), undefined);
+    await victim.get(`/login?user=${user}`);
+    assert.equal(await userOf(victim), user, 'the user signs in again');
+    assert.equal(await userOf(thief), undefined, 'the old cookie is still revoked');
+    assert.equal(thief.sessionCookie, undefined, 'and was cleared');
+  });
+
+  it('compares with the sign-in time, not the creation time: a session signed in after the revocation is kept', async () => {
+    const user = newUser();
+    const device = new Device(http.url);
+    await device.get('/set?cart=1'); // session created before the revocation
+    await control.destroyAll(user);
+    await sleep(2);
+    await device.get(`/login?user=${user}`);
+    assert.deepEqual((await device.get('/get')).body.session, { cart: '1', userId: user });
+    const opened = JSON.parse(new Sealer([ 'sc-cookie-redis-app-key' ]).open(device.sessionCookie!)!.text);
+    assert.ok(opened._authAt > opened._created, 'sign-in time is kept apart from the creation time');
+  });
+
+  it('ctx.sessions.destroyOthers() on a cookie session keeps this device and revokes the others', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const laptop = await signIn(user, 'Laptop');
+    const res = await laptop.get('/devices/others');
+    assert.deepEqual(res.body, { destroyed: 0 });
+    assert.ok(res.sessionCookie, 'this session is re-issued past the revocation');
+    assert.equal(await userOf(phone), undefined);
+    assert.equal(await userOf(laptop), user);
+    assert.equal(await userOf(laptop), user);
+    assert.deepEqual((await laptop.get('/devices')).body.sessions, [], 'cookie sessions are not listed');
+  });
+
+  it('costs one Redis read per request only for cookie sessions that carry a user', async () => {
+    const user = newUser();
+    const signedIn = await signIn(user);
+    const anonymous = new Device(http.url);
+    await anonymous.get('/set?cart=1');
+    const nobody = new Device(http.url);
+    await redis.config('RESETSTAT');
+    for (let i = 0; i < 5; i++) {
+      await anonymous.get('/get');
+      await nobody.get('/get');
+      await anonymous.get('/untouched');
+    }
+    assert.equal(await getCalls(redis), 0, 'no read for sessions without a user, or without a cookie');
+    for (let i = 0; i < 5; i++) await signedIn.get('/get');
+    assert.equal(await getCalls(redis), 5, 'one GET per request of a signed-in cookie session');
+  });
+
+  it('remembers a revocation only as long as a cookie from before it can live', async () => {
+    const user = newUser();
+    await control.destroyAll(user);
+    const pttl = await redis.pttl(`sccookie:{u:${user}}:revoked`);
+    assert.ok(pttl > 399 * DAY && pttl <= 400 * DAY, `pttl ${pttl}: 400 days (browsers' cookie lifetime cap) without absoluteMaxAge`);
+    assert.ok(Math.abs((await control.revokedAt(user))! - Date.now()) < 1000);
+  });
+
+  it('with Redis down (onStoreError: fail): signed-in cookie requests get 503, others go on; recovers by itself', async () => {
+    const user = newUser();
+    const signedIn = await signIn(user);
+    const anonymous = new Device(http.url);
+    await anonymous.get('/set?cart=1');
+    await server.stop();
+    try {
+      const res = await signedIn.get('/get');
+      assert.equal(res.status, 503);
+      assert.equal(signedIn.sessionCookie !== undefined, true, 'the cookie is kept');
+      assert.deepEqual((await anonymous.get('/get')).body.session, { cart: '1' });
+    } finally {
+      await server.start();
+    }
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = (await signedIn.get('/get')).status;
+      if (status !== 200) await sleep(100);
+    }
+    assert.equal(await userOf(signedIn), user);
+  });
+});
+
+describe('revocation check with Redis down and onStoreError: anonymous', function () {
+  let server: RedisServer;
+  let app: MockApplication;
+  let http: Served;
+
+  before(async function () {
+    if (!requireRedis(this)) return;
+    server = await startRedisServer();
+    process.env.SC_REDIS_PORT = String(server.port);
+    app = mm.app({ baseDir: 'sc-cookie-redis-anon-app' });
+    await app.ready();
+    http = await serve(app.callback());
+  });
+  after(async () => {
+    await http?.close();
+    await closeApp(app);
+    await server?.stop();
+  });
+
+  it('runs the request with an empty session and does not overwrite the user\'s cookie', async () => {
+    const device = new Device(http.url);
+    await device.get('/login?user=anon-1');
+    const cookie = device.sessionCookie;
+    const errors: any[] = [];
+    const onError = (event: any) => errors.push(event);
+    app.on('session:error', onError);
+    await server.stop();
+    try {
+      const res = await device.get('/set?written=while-down');
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body.session, { written: 'while-down' }, 'an empty session for this request');
+      assert.equal(res.sessionCookie, undefined, 'no Set-Cookie that would replace the real session');
+      assert.equal(device.sessionCookie, cookie);
+      assert.ok(errors.some(e => e.operation === 'revocation check'), 'session:error reported');
+    } finally {
+      app.removeListener('session:error', onError);
+      await server.start();
+    }
+    let user;
+    for (let i = 0; i < 50 && user === undefined; i++) {
+      user = (await device.get('/get')).body.session.userId;
+      if (user === undefined) await sleep(100);
+    }
+    assert.equal(user, 'anon-1', 'signed in again once Redis is back');
+  });
+});
