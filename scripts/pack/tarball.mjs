@@ -26,6 +26,11 @@ export async function packTarball(repoRoot, workDir) {
   if (missing.length) throw new Error(`the packed tarball lacks ${missing.join(', ')}`);
   const sources = files.filter(file => /\.(ts|mts|cts)$/.test(file) && !/\.d\.[mc]?ts$/.test(file));
   if (sources.length) throw new Error(`the packed tarball ships TypeScript sources: ${sources.join(', ')}`);
+  const mapsWithoutSources = files.filter(file => file.endsWith('.map') &&
+    !JSON.parse(fs.readFileSync(path.join(tree, file), 'utf8')).sourcesContent);
+  if (mapsWithoutSources.length) {
+    throw new Error(`source maps point at unshipped .ts files (inlineSources off?): ${mapsWithoutSources.slice(0, 3).join(', ')}`);
+  }
   const tarball = path.join(workDir, info.filename);
   if (!fs.existsSync(tarball)) throw new Error(`npm pack did not write ${tarball}`);
   return { path: tarball, name: info.name, version: info.version, files };
