@@ -58,6 +58,21 @@ describe('cookie security: upgrading @eggjs/session cookies', () => {
       assert.equal(findCookie(next), undefined);
     });
 
+    it('signed with an older app key (rotated during the migration) are upgraded too', async () => {
+      const oldUpstream = mm.app({ baseDir: 'cs-upstream-old-app', plugin: false });
+      await oldUpstream.ready();
+      try {
+        const res = await request(oldUpstream.callback()).get('/set').query({ name: 'old-key-user' }).expect(200);
+        const upgraded = await request(app.callback()).get('/get')
+          .set('Cookie', cookieHeader(sessionCookie(res), sessionCookie(res, 'EGG_SESS.sig'))).expect(200);
+        assert.deepEqual(upgraded.body.session, { name: 'old-key-user' });
+        assert.equal(JSON.parse(newKeySealer.open(sessionCookie(upgraded).value)!.text).name, 'old-key-user');
+        assert.ok(isDeletion(sessionCookie(upgraded, 'EGG_SESS.sig')));
+      } finally {
+        await oldUpstream.close();
+      }
+    });
+
     it('keep the remaining lifetime of the legacy cookie (its _maxAge)', async () => {
       const legacy = await legacySigned({ name: 'lifetime' });
       const legacyData = JSON.parse(Buffer.from(legacy.value.value, 'base64').toString());
