@@ -1,0 +1,29 @@
+import type { Redis } from 'ioredis';
+import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import { inspector } from './helpers/rd-http.js';
+import { describeMergeBehaviour, type RedisTarget } from './helpers/rd-store-behaviour.js';
+
+describe('merge saves on standalone Redis: concurrent requests keep each other\'s changes', function () {
+  this.timeout(60_000);
+  let server: RedisServer;
+  let redis: Redis;
+
+  before(async function () {
+    if (!requireRedis(this)) return;
+    server = await startRedisServer();
+    process.env.RD_APP_REDIS_PORT = String(server.port);
+    redis = inspector(server.port);
+  });
+  after(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  describeMergeBehaviour({
+    wholeBaseDir: 'rd-app',
+    mergeBaseDir: 'rd-merge-app',
+    wholePrefix: 'rdapp:',
+    mergePrefix: 'rdmerge:',
+    target: (): RedisTarget => ({ redis, masters: () => [ redis ] }),
+  });
+});
