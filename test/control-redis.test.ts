@@ -254,6 +254,19 @@ describe('per-user session index (Redis store)', function () {
     assert.ok(laptop.sessionCookie);
   });
 
+  it('a user\'s index keys expire by themselves with the last session (no index operation needed)', async function () {
+    this.timeout(30_000);
+    const user = newUser();
+    const device = await signIn(user, 'Short');
+    await device.get('/max-age?value=300'); // the store keeps it 300 ms + koa-session's 10 s margin
+    const [ entry ] = await control.list(user);
+    assert.ok(entry.expiresAt - Date.now() <= 10_300);
+    const keys = [ `${PREFIX}{u:${user}}:sessions`, `${PREFIX}{u:${user}}:meta` ];
+    await sleep(Math.max(0, entry.expiresAt - Date.now()) + 200);
+    assert.equal(await redis.exists(...keys), 0, 'Redis dropped the index keys');
+    assert.equal(await redis.exists(PREFIX + device.sessionCookie), 0, 'and the session');
+  });
+
   it('flash messages work on Redis sessions', async () => {
     const device = new Device(http.url);
     await device.get('/flash/add?type=info&msg=stored');

@@ -63,11 +63,13 @@ export class ContextSessions {
     const user = this.#requireUser('destroyOthers');
     const current = this.id;
     const { destroyed, revokedAt } = await this.#control.destroyAll(user, { except: current ? [ current ] : [] });
-    // this session stays valid past the revocation: a cookie session is checked against its sign-in time
-    const session = this.#ctx.session as unknown as Record<string, unknown>;
-    session[AUTH_AT] = revokedAt + 1;
-    session._requireSave = true;
-    requestState(this.#ctx).sessionUser = user;
+    if (!current) {
+      // a cookie session is checked against its sign-in time: move it past the revocation, or it would go too
+      const session = this.#ctx.session as unknown as Record<string, unknown>;
+      session[AUTH_AT] = revokedAt + 1;
+      session._requireSave = true;
+      requestState(this.#ctx).sessionUser = user;
+    }
     return destroyed;
   }
 
