@@ -30,6 +30,8 @@ export default {
     },
     memory: {
       maxEntries: 10000,
+      // TTL of browser-session (maxAge 'session') entries
+      sessionTTL: 24 * 3600 * 1000,
     },
   } satisfies SessionConfig,
 };

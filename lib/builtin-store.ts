@@ -11,7 +11,7 @@ export async function createBuiltinStore(app: Application, config: ResolvedSessi
         app.coreLogger.warn('[egg-session-plus] store "memory" keeps sessions in this process only: ' +
           'they are lost on restart and not shared between workers. Use store "redis" in production.');
       }
-      return new MemoryStore({ maxEntries: config.memory.maxEntries, sessionTTL: config.redis.sessionTTL });
+      return new MemoryStore({ maxEntries: config.memory.maxEntries, sessionTTL: config.memory.sessionTTL });
     }
     case 'redis': {
       const { createRedisStore } = await import('./store/redis.js');

@@ -43,6 +43,7 @@ export const SessionConfigSchema = SessionOptions.extend({
   }).passthrough().default({}),
   memory: z.object({
     maxEntries: positiveMs.default(10000),
+    sessionTTL: positiveMs.default(24 * 3600 * 1000),
   }).passthrough().default({}),
 }).passthrough();
 

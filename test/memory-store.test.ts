@@ -70,7 +70,7 @@ describe('memory store', () => {
     });
   });
 
-  describe("over HTTP (store: 'memory', maxEntries: 3)", () => {
+  describe("over HTTP (store: 'memory', maxEntries: 3, sessionTTL: 300)", () => {
     let app: MockApplication;
     let http: Served;
     before(async () => {
@@ -96,6 +96,14 @@ describe('memory store', () => {
       const id = (await get(http.url, '/set?n=1')).sessionCookie!;
       await get(http.url, '/max-age?value=100', id);
       await sleep(150);
+      assert.equal((await get(http.url, '/get', id)).body.isNew, true);
+    });
+
+    it("expires browser-session entries (maxAge 'session') after memory.sessionTTL (300 ms here)", async () => {
+      const id = (await get(http.url, '/set?n=1')).sessionCookie!;
+      await get(http.url, '/max-age?value=session', id);
+      assert.deepEqual((await get(http.url, '/get', id)).body.session, { n: '1' });
+      await sleep(400);
       assert.equal((await get(http.url, '/get', id)).body.isNew, true);
     });
 
