@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+// `npm run bench`: egg 4 + egg-session-plus (from dist/) against egg's built-in @eggjs/session.
+// Usage: node bench/run.mjs [--quick] [--rounds N] [--duration S] [--warmup S] [--connections N]
+//          [--only a,b] [--profile a,b] [--no-profile] [--profile-dir DIR] [--no-write | --write]
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { load, prepareSession } from './lib/load.mjs';
+import { summarizeProfile } from './lib/profile.mjs';
+import { commandCounts, redisAvailable, resetStats, startRedisServer } from './lib/redis-server.mjs';
+import { evaluateTargets, profileSection, resultsTable, targetsTable } from './lib/report.mjs';
+import { killAllServers, startServer } from './lib/server-process.mjs';
+import { TARGETS, VARIANTS } from './lib/variants.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+const RESULTS_FILE = path.join(ROOT, 'bench', 'RESULTS.md');
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '10' },
+    only: { type: 'string' },
+    profile: { type: 'string' },
+    'no-profile': { type: 'boolean', default: false },
+    'profile-dir': { type: 'string' },
+    write: { type: 'boolean' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const settings = {
+  rounds: Number(args.rounds ?? 3),
+  duration: Number(args.duration ?? (args.quick ? 2 : 6)),
+  warmup: Number(args.warmup ?? (args.quick ? 0.5 : 1)),
+  connections: Number(args.connections),
+};
+const write = args['no-write'] ? false : (args.write ?? !args.quick);
+
+function log(message) {
+  process.stderr.write(`${message}\n`);
+}
+
+function selectedVariants() {
+  if (!args.only) return VARIANTS;
+  const wanted = new Set([ 'baseline', ...args.only.split(',') ]);
+  for (const name of wanted) {
+    if (!VARIANTS.some(v => v.name === name)) throw new Error(`--only: unknown variant ${name}`);
+  }
+  // a compared variant runs too, so its ratio comes from the same run
+  for (const v of VARIANTS) if (wanted.has(v.name) && v.compare) wanted.add(v.compare);
+  return VARIANTS.filter(v => wanted.has(v.name));
+}
+
+function variantEnv(variant, redisPort) {
+  return {
+    ...variant.env,
+    BENCH_SESSION: JSON.stringify(variant.session ?? {}),
+    ...(variant.redis ? { BENCH_REDIS_PORT: String(redisPort) } : {}),
+  };
+}
+
+async function bootVariant(variant, context) {
+  const server = await startServer({
+    name: variant.name, app: variant.app, env: variantEnv(variant, context.redisPort), tmpDir: context.tmpDir, pluginPath: ROOT,
+  });
+  try {
+    return { server, session: await prepareSession(server, variant) };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/** One measured load: server CPU from process.cpuUsage() deltas, Redis commands from INFO commandstats. */
+async function measure(variant, server, session, seconds, redisPort) {
+  if (variant.redis) await resetStats(redisPort);
+  const before = await server.usage();
+  const result = await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds, connections: settings.connections });
+  const after = await server.usage();
+  const cpu = (after.cpu.user - before.cpu.user) + (after.cpu.system - before.cpu.system);
+  return {
+    ...result,
+    cpuPerRequest: cpu / result.requests,
+    commands: variant.redis ? await commandCounts(redisPort) : undefined,
+  };
+}
+
+async function runRounds(variants, context, results) {
+  const live = [];
+  for (const variant of variants) {
+    log(`boot ${variant.name}`);
+    try {
+      const { server, session } = await bootVariant(variant, context);
+      live.push({ variant, server, session });
+      results.set(variant.name, { rounds: [], setCookie: session.setCookie, cookieBytes: session.cookieBytes });
+    } catch (error) {
+      const reason = String(error.message).split('\n').slice(0, 3).join(' ').slice(0, 300);
+      log(`  skipped: ${reason}`);
+      results.set(variant.name, { skipped: reason, rounds: [] });
+    }
+  }
+  try {
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const { variant, server, session } of live) {
+        // the first round warms the JIT longer
+        const warmup = round === 1 ? settings.warmup * 2 : settings.warmup;
+        await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds: warmup, connections: settings.connections });
+        const measured = await measure(variant, server, session, settings.duration, context.redisPort);
+        results.get(variant.name).rounds.push(measured);
+        log(`round ${round}/${settings.rounds} ${variant.name.padEnd(20)} ${measured.rps.toFixed(0).padStart(6)} req/s  ` +
+          `p99 ${String(measured.p99).padStart(3)} ms  ${measured.cpuPerRequest.toFixed(1).padStart(6)} µs/req` +
+          (measured.failed ? `  ${measured.failed} FAILED` : ''));
+      }
+    }
+    for (const { variant, server } of live) results.get(variant.name).maxRss = (await server.usage()).maxRss;
+  } finally {
+    for (const { server } of live) await server.stop();
+  }
+}
+
+/** A fresh server per profiled variant, profiled over one measured load after a warm-up. */
+async function profileVariants(names, context) {
+  const sections = [];
+  for (const name of names) {
+    const variant = VARIANTS.find(v => v.name === name);
+    if (!variant) continue;
+    log(`profile ${name}`);
+    let booted;
+    try {
+      booted = await bootVariant(variant, context);
+      const { server, session } = booted;
+      await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds: settings.warmup * 2, connections: settings.connections });
+      await server.profileStart();
+      const { requests } = await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds: settings.duration, connections: settings.connections });
+      const file = path.resolve(args['profile-dir'] ?? context.tmpDir, `${name}.cpuprofile`);
+      await server.profileStop(file);
+      sections.push(profileSection(name, summarizeProfile(file, ROOT, requests)));
+    } catch (error) {
+      sections.push(`### \`${name}\`\n\nnot profiled: ${error.message.split('\n')[0]}`);
+    } finally {
+      await booted?.server.stop();
+    }
+  }
+  return sections;
+}
+
+function versionOf(pkg) {
+  try {
+    return JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return '?';
+  }
+}
+
+function renderReport({ variants, results, targets, profiles, startedAt, loadBefore }) {
+  const cpus = os.cpus();
+  return [
+    '# Benchmark results',
+    '',
+    `Run ${startedAt.toISOString()}${args.quick ? ' (quick run)' : ''} with \`node bench/run.mjs\`` +
+      `${process.argv.length > 2 ? ` (${process.argv.slice(2).join(' ')})` : ''}.`,
+    `Node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ` +
+      `egg ${versionOf('egg')}, koa-session ${versionOf('koa-session')}, @eggjs/session ${versionOf('@eggjs/session')}, ` +
+      `autocannon ${versionOf('autocannon')}. ` +
+      `Load average before/after the run: ${loadBefore.map(l => l.toFixed(1)).join(' ')} / ${os.loadavg().map(l => l.toFixed(1)).join(' ')} ` +
+      '(the client, the server and redis-server share these cores).',
+    `${settings.rounds} interleaved rounds, ${settings.duration} s of load per variant per round after a ${settings.warmup} s warm-up ` +
+      `(twice that in round 1), ${settings.connections} connections, every server a single egg process in the \`prod\` env on 127.0.0.1.`,
+    '',
+    'req/s, p99 and CPU are medians over the rounds; ratios are medians of per-round ratios (both variants ran in the same round).',
+    'Server CPU is the `process.cpuUsage()` delta of the server process divided by the requests it answered. ' +
+      'Peak RSS is the server\'s `maxRSS`. Redis commands per request come from `INFO commandstats` of the bench\'s own redis-server.',
+    '',
+    resultsTable(variants, results),
+    '',
+    '## Targets',
+    '',
+    targetsTable(targets),
+    ...(profiles.length ? [ '', '## CPU profiles', '',
+      'V8 CPU profiles (the profiler `node --cpu-prof` uses, 200 µs sampling) of one measured load on a fresh server, ' +
+      'percentages of the server\'s busy CPU.', '', profiles.join('\n\n') ] : []),
+    '',
+  ].join('\n');
+}
+
+async function main() {
+  if (!existsSync(path.join(ROOT, 'dist', 'esm', 'app.js')) || !existsSync(path.join(ROOT, 'dist', 'commonjs', 'app.js'))) {
+    throw new Error('No build in dist/: run `npm run bench` (it builds first) or `npm run build`.');
+  }
+  const startedAt = new Date();
+  const loadBefore = os.loadavg();
+  let variants = selectedVariants();
+  const context = { tmpDir: mkdtempSync(path.join(os.tmpdir(), 'egg-session-bench-')) };
+  const results = new Map();
+  let redis;
+  process.once('SIGINT', () => {
+    killAllServers();
+    if (redis) process.kill(redis.pid, 'SIGKILL');
+    process.exit(130);
+  });
+
+  try {
+    if (variants.some(v => v.redis)) {
+      if (redisAvailable()) {
+        redis = await startRedisServer();
+        context.redisPort = redis.port;
+        log(`redis-server pid ${redis.pid} on 127.0.0.1:${redis.port}`);
+      } else {
+        for (const v of variants.filter(v => v.redis)) results.set(v.name, { skipped: 'redis-server not installed', rounds: [] });
+        variants = variants.filter(v => !v.redis);
+      }
+    }
+    const all = [ ...variants, ...VARIANTS.filter(v => results.has(v.name) && !variants.includes(v)) ];
+    await runRounds(variants, context, results);
+
+    const targets = evaluateTargets(TARGETS, results);
+    const toProfile = new Set(args.profile ? args.profile.split(',') : []);
+    if (!args['no-profile']) for (const t of targets) if (t.met === false && t.ratio) toProfile.add(t.variant);
+    const profiles = await profileVariants([ ...toProfile ], context);
+
+    const report = renderReport({ variants: VARIANTS.filter(v => all.includes(v)), results, targets, profiles, startedAt, loadBefore });
+    process.stdout.write(`\n${report}`);
+    if (write) {
+      writeFileSync(RESULTS_FILE, report);
+      log(`\nwritten to ${path.relative(process.cwd(), RESULTS_FILE)}`);
+    }
+  } finally {
+    killAllServers();
+    await redis?.stop().catch(() => undefined);
+    rmSync(context.tmpDir, { recursive: true, force: true });
+  }
+}
+
+main().catch(error => {
+  killAllServers();
+  console.error(error);
+  process.exit(1);
+});
