@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mm, type MockApplication } from '@eggjs/mock';
-import { Sealer } from '../index.js';
+import { Redis } from 'ioredis';
+import { Sealer, type SessionControl } from '../index.js';
+import { requireRedis, startRedisServer } from './helpers/redis.js';
 import { closeApp, Device, serve, type Served } from './helpers/sc-device.js';
 
 function hiddenKeys(data: Record<string, unknown>): string[] {
@@ -13,13 +15,42 @@ interface Setup {
   http: Served;
   /** the session as persisted (cookie opened / store value), by the device's cookie */
   persisted(device: Device): Promise<Record<string, any> | undefined>;
+  close(): Promise<void>;
 }
 
 async function boot(baseDir: string, persisted: (app: MockApplication, device: Device) => Promise<Record<string, any> | undefined>): Promise<Setup> {
-  const app = mm.app({ baseDir });
+  const app = mm.app({ baseDir, cache: false });
   await app.ready();
   const http = await serve(app.callback());
-  return { app, http, persisted: device => persisted(app, device) };
+  return {
+    app,
+    http,
+    persisted: device => persisted(app, device),
+    async close() {
+      await http.close();
+      await closeApp(app);
+    },
+  };
+}
+
+/** The Redis store variant: its own redis-server, read back with a plain client. */
+async function bootRedis(suite: Mocha.Context): Promise<Setup | undefined> {
+  if (!requireRedis(suite)) return;
+  const server = await startRedisServer();
+  process.env.SC_REDIS_PORT = String(server.port);
+  const redis = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
+  const setup = await boot('sc-redis-abs-app', async (_app, device) => {
+    const json = await redis.get(`scabs:${device.sessionCookie}`);
+    return json ? JSON.parse(json) : undefined;
+  });
+  return {
+    ...setup,
+    async close() {
+      await setup.close();
+      redis.disconnect();
+      await server.stop();
+    },
+  };
 }
 
 const fromCookie = (key: string) => async (_app: MockApplication, device: Device) => {
@@ -29,20 +60,20 @@ const fromCookie = (key: string) => async (_app: MockApplication, device: Device
 const fromStore = async (app: MockApplication, device: Device) =>
   await (app.sessionStore as any).get(device.sessionCookie!) as Record<string, any> | undefined;
 
-const variants = [
-  { name: 'cookie sessions', baseDir: 'sc-cookie-app', persisted: fromCookie('sc-cookie-app-key') },
-  { name: 'store sessions', baseDir: 'sc-memory-app', persisted: fromStore },
+const variants: { name: string; start(suite: Mocha.Context): Promise<Setup | undefined>; indexed?: boolean }[] = [
+  { name: 'cookie sessions', start: () => boot('sc-cookie-app', fromCookie('sc-cookie-app-key')) },
+  { name: 'memory store sessions', start: () => boot('sc-memory-app', fromStore) },
+  { name: 'Redis store sessions', start: bootRedis, indexed: true },
 ];
 
 for (const variant of variants) {
-  describe(`session creation time, ${variant.name} (rolling)`, () => {
+  describe(`session creation time, ${variant.name} (rolling)`, function () {
     let setup: Setup;
-    before(async () => {
-      setup = await boot(variant.baseDir, variant.persisted);
+    before(async function () {
+      setup = (await variant.start(this))!;
     });
     after(async () => {
-      await setup?.http.close();
-      await closeApp(setup?.app);
+      await setup?.close();
     });
 
     it('is stamped on a new session, persisted, and not part of the user data', async () => {
@@ -87,6 +118,18 @@ for (const variant of variants) {
       assert.ok(replaced!._created > created, 'a replaced session is a new session');
     });
 
+    if (variant.indexed) {
+      it('the per-user index lists the session as expiring at its absolute deadline', async () => {
+        const device = new Device(setup.http.url);
+        await device.get('/login?user=abs-1');
+        const created = (await setup.persisted(device))!._created;
+        const control = (setup.app as unknown as { sessions: SessionControl }).sessions;
+        const [ entry ] = await control.list('abs-1');
+        assert.equal(entry.createdAt, created);
+        assert.equal(entry.expiresAt, created + 1500, 'not at the rolled-on maxAge (one day)');
+      });
+    }
+
     it('absoluteMaxAge rejects a session that rolling kept active, with session:expired', async () => {
       const device = new Device(setup.http.url);
       const expired: any[] = [];
@@ -122,8 +165,7 @@ describe('absoluteMaxAge, cookie sessions', () => {
     setup = await boot('sc-cookie-app', fromCookie('sc-cookie-app-key'));
   });
   after(async () => {
-    await setup?.http.close();
-    await closeApp(setup?.app);
+    await setup?.close();
   });
 
   function cookieFor(data: Record<string, unknown>): string {
@@ -162,8 +204,7 @@ describe('absoluteMaxAge with renew (cookie sessions)', () => {
     setup = await boot('sc-renew-app', fromCookie('sc-renew-app-key'));
   });
   after(async () => {
-    await setup?.http.close();
-    await closeApp(setup?.app);
+    await setup?.close();
   });
 
   it('renew extends the cookie, the creation time stays, absoluteMaxAge (3 s) ends it', async () => {
@@ -190,3 +231,4 @@ describe('absoluteMaxAge with renew (cookie sessions)', () => {
     assert.equal(res.body.isNew, true);
   });
 });
+
