@@ -5,6 +5,7 @@ import type {} from 'egg';
 import type {} from '@eggjs/core';
 import type { ResolvedSessionConfig } from '../lib/config.js';
 import type { SessionData, SessionModel } from '../index.js';
+import type { SessionStore, SessionStoreClass } from '../lib/types.js';
 import type { FlashMessage } from '../lib/flash.js';
 import type { SessionControl } from '../lib/control/session-control.js';
 import type { ContextSessions } from '../lib/control/context-sessions.js';
@@ -15,9 +16,11 @@ declare module 'egg' {
     session: ResolvedSessionConfig & { store?: any } & Record<string, any>;
   }
 
-  // `app.sessionStore` is already typed by egg through @eggjs/session, with the same contract.
-
   interface Application {
+    // egg types this through @eggjs/session's declarations; declared here too for apps that install
+    // this package AS @eggjs/session (npm overrides), where those declarations are this package's
+    get sessionStore(): SessionStore | undefined;
+    set sessionStore(store: SessionStore | SessionStoreClass | null | undefined);
     /** Per-user sessions across devices (needs session control: store 'redis' or `config.session.control.enable`). */
     readonly sessions: SessionControl;
   }
