@@ -36,5 +36,11 @@ export declare function makeWorkDir(): string;
 export declare function packTarball(repoRoot: string, workDir: string): Promise<Tarball>;
 /** Installs the tarball into the app, boots it, proves sealed sessions over HTTP; throws on any failure. */
 export declare function smokeApp(spec: SmokeAppSpec, tarball: Tarball, workDir: string): Promise<SmokeResult>;
-/** Compiles test/fixtures/pk-ts-consumer against the tarball's declarations (ESM and CommonJS); throws on a type error. */
-export declare function typecheckConsumer(tarball: Tarball, workDir: string): Promise<{ app: string; ms: number }>;
+export interface TsConsumerSpec {
+  /** fixture dir under test/fixtures, with check.ts, tsconfig.json (ESM) and tsconfig.cjs.json */
+  fixture: string;
+  route: 'package' | 'overrides';
+}
+export declare const TS_CONSUMERS: TsConsumerSpec[];
+/** Installs the tarball into a TypeScript app and compiles it as ESM and CommonJS; throws on a type error. */
+export declare function typecheckConsumer(spec: TsConsumerSpec, tarball: Tarball, workDir: string): Promise<{ app: string; ms: number }>;

@@ -64,16 +64,18 @@ export async function smokeApp(spec, tarball, workDir) {
     ms: Date.now() - started };
 }
 
-/**
- * Compiles a TypeScript consumer (test/fixtures/pk-ts-consumer) against the tarball's declarations,
- * as an ESM (NodeNext: the `import` types) and as a CommonJS (Node10: `types`) project.
- */
-export async function typecheckConsumer(tarball, workDir) {
+/** TypeScript apps compiled against the tarball's declarations, as ESM (NodeNext) and CommonJS (Node10). */
+export const TS_CONSUMERS = [
+  { fixture: 'pk-ts-consumer', route: 'package' },
+  { fixture: 'pk-ts-overrides-consumer', route: 'overrides' },
+];
+
+export async function typecheckConsumer(spec, tarball, workDir) {
   const started = Date.now();
   const app = await createApp({
-    fixtureDir: path.join(repoRoot, 'test', 'fixtures', 'pk-ts-consumer'),
-    dir: path.join(workDir, 'pk-ts-consumer'),
-    route: 'package',
+    fixtureDir: path.join(repoRoot, 'test', 'fixtures', spec.fixture),
+    dir: path.join(workDir, spec.fixture),
+    route: spec.route,
     tarball: tarball.path,
     eggVersion: installedVersion('egg'),
     devDependencies: { typescript: installedVersion('typescript'), '@types/node': installedVersion('@types/node') },
@@ -81,7 +83,7 @@ export async function typecheckConsumer(tarball, workDir) {
   const tsc = path.join(app.dir, 'node_modules', 'typescript', 'bin', 'tsc');
   await Promise.all([ 'tsconfig.json', 'tsconfig.cjs.json' ].map(project =>
     run(process.execPath, [ tsc, '-p', project ], { cwd: app.dir })));
-  return { app: 'pk-ts-consumer', ms: Date.now() - started };
+  return { app: spec.fixture, ms: Date.now() - started };
 }
 
 async function main() {
@@ -90,11 +92,13 @@ async function main() {
   console.log(`[pack-smoke] work dir ${workDir}`);
   const tarball = await packTarball(repoRoot, workDir);
   console.log(`[pack-smoke] packed ${path.basename(tarball.path)} (${tarball.files.length} files) in ${Date.now() - began} ms`);
-  const [ types, ...results ] = await Promise.all([
-    typecheckConsumer(tarball, workDir),
-    ...SMOKE_APPS.map(spec => smokeApp(spec, tarball, workDir)),
+  const [ types, results ] = await Promise.all([
+    Promise.all(TS_CONSUMERS.map(spec => typecheckConsumer(spec, tarball, workDir))),
+    Promise.all(SMOKE_APPS.map(spec => smokeApp(spec, tarball, workDir))),
   ]);
-  console.log(`[pack-smoke] ok ${types.app} (${types.ms} ms): the declarations typecheck as ESM and CommonJS`);
+  for (const result of types) {
+    console.log(`[pack-smoke] ok ${result.app} (${result.ms} ms): the declarations typecheck as ESM and CommonJS`);
+  }
   for (const result of results) {
     console.log(`[pack-smoke] ok ${result.app} (${result.ms} ms): plugin from ${result.plugin.path}`);
     console.log(`    cookie ${result.cookie.slice(0, 40)}...`);

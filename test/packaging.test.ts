@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {
-  SMOKE_APPS, makeWorkDir, packTarball, repoRoot, smokeApp, typecheckConsumer, type Tarball,
+  SMOKE_APPS, TS_CONSUMERS, makeWorkDir, packTarball, repoRoot, smokeApp, typecheckConsumer, type Tarball,
 } from '../scripts/pack-smoke.mjs';
 
 // The packed tarball, installed into throwaway plain-JS egg 4 apps (npm install from the local
@@ -31,9 +31,12 @@ describe('packaging: npm pack → install into plain-JS egg apps', function() {
     assert.ok(!tarball.files.some(file => file.startsWith('test/') || file.startsWith('example/')));
   });
 
-  it('gives a TypeScript app (ESM and CommonJS) typed ctx.session, config and exports', async () => {
-    await typecheckConsumer(tarball, workDir);
-  });
+  for (const spec of TS_CONSUMERS) {
+    it(`${spec.fixture} (${spec.route} route): ESM and CommonJS TypeScript see typed ctx.session, config, sessionStore`,
+      async () => {
+        await typecheckConsumer(spec, tarball, workDir);
+      });
+  }
 
   for (const spec of SMOKE_APPS) {
     const how = spec.route === 'overrides'
