@@ -20,6 +20,7 @@ export interface RedisStoreOptions {
 }
 
 type Command = (...args: unknown[]) => Promise<unknown>;
+type Saved = Omit<LoadedSession, 'key'>;
 
 /**
  * The built-in Redis store (`config.session.store = 'redis'`), on the app's @eggjs/redis client.
@@ -36,11 +37,15 @@ export class RedisStore implements SessionStore {
   readonly client: RedisClient;
   readonly options: RedisStoreOptions;
   readonly #loaded = new WeakMap<object, LoadedSession>();
+  readonly #getSession: Command;
+  readonly #saveSessionFields: Command;
 
   constructor(client: RedisClient, options: RedisStoreOptions) {
     this.client = client;
     this.options = options;
     defineSessionCommands(client);
+    this.#getSession = commandOf(client, GET_COMMAND);
+    this.#saveSessionFields = commandOf(client, SAVE_FIELDS_COMMAND);
   }
 
   /** The Redis key of a session id. */
@@ -49,7 +54,7 @@ export class RedisStore implements SessionStore {
   }
 
   async get(id: string, _maxAge?: number | 'session', options?: StoreGetOptions): Promise<StoredSession | undefined> {
-    const reply = await this.#command(GET_COMMAND)(this.keyOf(id));
+    const reply = await this.#getSession(this.keyOf(id));
     const read = readSessionReply(reply);
     if (options?.ctx) {
       if (read) this.#loaded.set(options.ctx, { key: id, ...read.loaded });
@@ -63,10 +68,11 @@ export class RedisStore implements SessionStore {
     const ctx = options?.ctx;
     const loaded = ctx ? this.#loaded.get(ctx) : undefined;
     const own = loaded?.key === id ? loaded : undefined;
-    const fields = this.options.merge
+    const saved = this.options.merge
       ? await this.#saveFields(id, value, ttl, own)
       : await this.#saveWhole(id, value, ttl, own);
-    if (ctx && fields) this.#loaded.set(ctx, { key: id, format: this.options.merge ? 'hash' : 'string', fields });
+    // a second save in the same request (save() then the auto commit) compares with this one
+    if (ctx && saved) this.#loaded.set(ctx, { key: id, ...saved });
   }
 
   async destroy(id: string, options?: StoreDestroyOptions): Promise<void> {
@@ -74,53 +80,57 @@ export class RedisStore implements SessionStore {
     if (options?.ctx && this.#loaded.get(options.ctx)?.key === id) this.#loaded.delete(options.ctx);
   }
 
-  /** Whole-object save; returns the fields now stored, or undefined when nothing was written. */
-  async #saveWhole(id: string, value: StoredSession, ttl: number, loaded?: LoadedSession) {
+  /** Whole-object save; returns what is stored now, or undefined when nothing was written. */
+  async #saveWhole(id: string, value: StoredSession, ttl: number, loaded?: LoadedSession): Promise<Saved | undefined> {
     const stored = withoutExpire(value);
     const json = JSON.stringify(stored);
     const key = this.keyOf(id);
+    const saved: Saved = { format: 'string', text: json };
     if (!loaded) {
       await this.client.set(key, json, 'PX', ttl);
-      return encodeFields(stored);
+      return saved;
     }
-    if (loaded.text === json || (loaded.fields && diffIsEmpty(loaded.fields, encodeFields(stored)))) {
-      if (await this.client.pexpire(key, ttl) === 1) return loaded.fields ?? encodeFields(stored);
-    }
+    const unchanged = loaded.text === undefined
+      ? loaded.fields !== undefined && diffIsEmpty(loaded.fields, encodeFields(stored))
+      : loaded.text === json;
+    if (unchanged && await this.client.pexpire(key, ttl) === 1) return loaded;
     // XX: a session destroyed since this request loaded it stays destroyed
     if (await this.client.set(key, json, 'PX', ttl, 'XX') === null) {
       debug('not saving %s: it was destroyed or expired while the request ran', key);
       return;
     }
-    return encodeFields(stored);
+    return saved;
   }
 
   /** Merge save: only the top-level fields this request changed. */
-  async #saveFields(id: string, value: StoredSession, ttl: number, loaded?: LoadedSession) {
+  async #saveFields(id: string, value: StoredSession, ttl: number, loaded?: LoadedSession): Promise<Saved | undefined> {
     const fields = encodeFields(value);
     const key = this.keyOf(id);
-    const save = this.#command(SAVE_FIELDS_COMMAND);
+    const save = this.#saveSessionFields;
+    const saved: Saved = { format: 'hash', fields };
     if (!loaded) {
       await save(key, 'replace', ttl, ...countedPairs([ ...fields ]), 0, 0);
-      return fields;
+      return saved;
     }
     const before = loadedFields(loaded) ?? new Map<string, string>();
     const { set, del } = diffFields(before, fields);
-    if (!set.length && !del.length && await this.client.pexpire(key, ttl) === 1) return fields;
+    if (!set.length && !del.length && await this.client.pexpire(key, ttl) === 1) return loaded;
     // the whole session goes along only when the stored one is still in the whole-object format
     const full = loaded.format === 'string' ? [ ...fields ] : [];
-    let saved = await save(key, 'merge', ttl, ...countedPairs(set), del.length, ...del, ...countedPairs(full));
-    if (saved === -1) saved = await save(key, 'merge', ttl, ...countedPairs(set), del.length, ...del, ...countedPairs([ ...fields ]));
-    if (saved !== 1) {
+    let result = await save(key, 'merge', ttl, ...countedPairs(set), del.length, ...del, ...countedPairs(full));
+    if (result === -1) result = await save(key, 'merge', ttl, ...countedPairs(set), del.length, ...del, ...countedPairs([ ...fields ]));
+    if (result !== 1) {
       debug('not saving %s: it was destroyed or expired while the request ran', key);
       return;
     }
-    return fields;
+    return saved;
   }
+}
 
-  #command(name: string): Command {
-    const command = Reflect.get(this.client, name) as Command;
-    return command.bind(this.client);
-  }
+/** A command that `defineCommand` added to the client. */
+function commandOf(client: RedisClient, name: string): Command {
+  const command = Reflect.get(client, name) as Command;
+  return command.bind(client);
 }
 
 function diffIsEmpty(before: Map<string, string>, after: Map<string, string>): boolean {

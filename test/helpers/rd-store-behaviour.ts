@@ -144,6 +144,16 @@ export function describeStoreBehaviour(options: StoreSuiteOptions): void {
     assert.ok(await redis.pttl(prefix + id) <= 15_000);
   });
 
+  it('a manual save() and the auto commit in one request write both changes', async () => {
+    const id = await newSession();
+    await resetStats(target);
+    const res = await get(url(), '/save-twice', id);
+    assert.equal(res.status, 200);
+    // merge: HSET first, then HSET second only (the second save diffs against the first)
+    assert.equal(writes(await commandCalls(target)), 2, 'two writes of one key or value each');
+    assert.deepEqual(await readStored(redis, prefix + id), { name: 'egg', first: 1, second: 2, _maxAge: 24 * 3600 * 1000 });
+  });
+
   it('keeps a rolling session alive past its first expiry although only PEXPIRE refreshed it', async () => {
     const id = await newSession();
     await get(url(), '/max-age?value=1500', id);
