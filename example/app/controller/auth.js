@@ -1,6 +1,7 @@
 import { Controller } from 'egg';
 import { authenticate } from '../lib/users.js';
 import { loginPage } from '../pages/login.js';
+import { takeNotices } from '../lib/notices.js';
 
 export default class AuthController extends Controller {
   async form() {
@@ -9,7 +10,7 @@ export default class AuthController extends Controller {
       ctx.redirect('/');
       return;
     }
-    ctx.body = loginPage(ctx);
+    ctx.body = loginPage(ctx, { notices: takeNotices(ctx) });
   }
 
   async login() {
@@ -28,7 +29,7 @@ export default class AuthController extends Controller {
     // unchecked "keep me logged in": a browser-session cookie, gone when the browser closes
     if (remember !== '1') ctx.session.maxAge = 'session';
     ctx.rotateCsrfSecret();
-    // flash message: "Welcome, <name>" once ctx.flash lands (issue 9)
+    ctx.flash('info', `Welcome, ${user.name}!`);
     ctx.redirect('/');
   }
 
@@ -36,7 +37,8 @@ export default class AuthController extends Controller {
     const { ctx } = this;
     // destroys the store entry (if any) and clears the cookie
     ctx.session = null;
-    // flash message: "You are logged out" once ctx.flash lands (issue 9)
+    // carried to the login page by a fresh session that holds nothing else
+    ctx.flash('info', 'You are logged out.');
     ctx.redirect('/login');
   }
 }

@@ -1,6 +1,7 @@
 import { Controller } from 'egg';
 import { findUser } from '../lib/users.js';
 import { homePage } from '../pages/home.js';
+import { takeNotices } from '../lib/notices.js';
 
 export default class HomeController extends Controller {
   async index() {
@@ -11,6 +12,6 @@ export default class HomeController extends Controller {
       return;
     }
     ctx.session.views = (ctx.session.views ?? 0) + 1;
-    ctx.body = homePage(ctx, { user, views: ctx.session.views });
+    ctx.body = homePage(ctx, { user, views: ctx.session.views, notices: takeNotices(ctx) });
   }
 }

@@ -9,10 +9,7 @@ export function csrfField(ctx) {
   return `<input type="hidden" name="_csrf" value="${escapeHtml(ctx.csrf)}">`;
 }
 
-/**
- * The page frame. `notices` are one-request messages ({ type: 'info' | 'error', text }); flash
- * messages carried across a redirect (after login and logout) will be rendered here too.
- */
+/** The page frame. `notices`: [{ type: 'info' | 'error', text }], e.g. flash messages (lib/notices.js). */
 export function layout({ title, body, notices = [] }) {
   const noticeHtml = notices
     .map(n => `<p class="notice ${escapeHtml(n.type)}" role="status">${escapeHtml(n.text)}</p>`)
