@@ -39,10 +39,17 @@ async function bootRedis(suite: Mocha.Context): Promise<Setup | undefined> {
   const server = await startRedisServer();
   process.env.SC_REDIS_PORT = String(server.port);
   const redis = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
-  const setup = await boot('sc-redis-abs-app', async (_app, device) => {
-    const json = await redis.get(`scabs:${device.sessionCookie}`);
-    return json ? JSON.parse(json) : undefined;
-  });
+  let setup: Setup;
+  try {
+    setup = await boot('sc-redis-abs-app', async (_app, device) => {
+      const json = await redis.get(`scabs:${device.sessionCookie}`);
+      return json ? JSON.parse(json) : undefined;
+    });
+  } catch (error) {
+    redis.disconnect();
+    await server.stop();
+    throw error;
+  }
   return {
     ...setup,
     async close() {
