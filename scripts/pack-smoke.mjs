@@ -2,6 +2,7 @@
 // Packs the package (built in a temp copy of the tree) and installs the tarball into throwaway
 // plain-JS egg 4 apps: ESM and CommonJS via `package: 'egg-session-plus'`, and CommonJS via an npm
 // `overrides` entry with a stock `session: true`. Each app boots and must serve sealed sessions.
+// Two TypeScript apps (one per route) must compile against the packed declarations.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';

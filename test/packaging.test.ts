@@ -6,7 +6,7 @@ import {
 
 // The packed tarball, installed into throwaway plain-JS egg 4 apps (npm install from the local
 // cache), must load and serve sealed sessions: catches a missing file in `files` or a broken export.
-describe('packaging: npm pack → install into plain-JS egg apps', function() {
+describe('packaging: npm pack → install into throwaway egg apps (plain JS, and TypeScript)', function() {
   this.timeout(180_000);
   let workDir: string;
   let tarball: Tarball;
