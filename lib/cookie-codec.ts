@@ -1,4 +1,5 @@
 import { Sealer } from './codec/sealer.js';
+import { OpenedCookieCache } from './codec/opened-cache.js';
 import { parseJsonObject, type JsonObject } from './codec/safe-json.js';
 
 /**
@@ -46,16 +47,26 @@ function encodeBase64Json(data: JsonObject): string {
   return Buffer.from(JSON.stringify(data)).toString('base64');
 }
 
-/** AES-256-GCM sealed JSON; optionally hands unsealed cookies on as LegacyCookie. */
+/**
+ * AES-256-GCM sealed JSON; optionally hands unsealed cookies on as LegacyCookie. Cookies it
+ * sealed or opened recently are read from an OpenedCookieCache instead of being opened again.
+ */
 export function createSealedCookieCodec(appKeys: string[], acceptLegacy: boolean): CookieCodec {
   const sealer = new Sealer(appKeys);
+  const cache = new OpenedCookieCache();
   return {
-    encode: data => sealer.seal(JSON.stringify(data)),
+    encode(data) {
+      const text = JSON.stringify(data);
+      const value = sealer.seal(text);
+      cache.remember(value, { text, keyIndex: 0 });
+      return value;
+    },
     decode(value) {
       if (!Sealer.isSealed(value)) return acceptLegacy ? new LegacyCookie(value) : describeCookie(value);
-      const opened = sealer.open(value);
+      const opened = cache.get(value) ?? sealer.open(value);
       const data = opened && parseJsonObject(opened.text);
       if (!data) return describeCookie(value);
+      cache.remember(value, opened);
       // sealed with an older key: koa-session re-saves a session that has `_requireSave`
       if (opened.keyIndex > 0) data._requireSave = true;
       return data;
