@@ -68,6 +68,21 @@ function currentStore(app: Application, config: ResolvedSessionConfig): Controll
   return guard;
 }
 
+// this plugin's own config keys (and `store`, which followAppSessionStore defines): koa-session copies
+// its options for every request and egg's cookies copy them twice per cookie write, so they stay out
+const PLUGIN_KEYS = new Set([
+  'store', 'logValue', 'upgradeLegacyCookies', 'cookieSizeLimit', 'onCookieTooLarge', 'storeTimeout', 'onStoreError',
+  'absoluteMaxAge', 'userKey', 'maxSessionsPerUser', 'control', 'redis', 'memory',
+]);
+
+function withoutPluginKeys(config: ResolvedSessionConfig): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [ key, value ] of Object.entries(config)) {
+    if (!PLUGIN_KEYS.has(key)) options[key] = value;
+  }
+  return options;
+}
+
 /**
  * Turns `config.session` into koa-session options. Cookie options (sameSite, partitioned,
  * domain, ...) are passed on as they are; egg's cookie `encrypt` is always off because the
@@ -77,7 +92,7 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
   const { codec, signed } = cookieCodec(config, app);
   const userValid = config.valid as Valid | undefined;
   const options: Record<string, any> = {
-    ...config,
+    ...withoutPluginKeys(config),
     encode: codec.encode,
     decode: codec.decode,
     signed,
@@ -92,7 +107,6 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
       return userValid ? userValid(ctx, data) : true;
     },
   };
-  delete options.store;
   installControlHooks(options, { userKey: config.userKey, absoluteMaxAge: config.absoluteMaxAge });
   return options;
 }
