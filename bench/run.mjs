@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { load, prepareSession } from './lib/load.mjs';
 import { summarizeProfile } from './lib/profile.mjs';
-import { commandCounts, redisAvailable, resetStats, startRedisServer } from './lib/redis-server.mjs';
+import { commandCounts, redisAvailable, redisCpuSeconds, resetStats, startRedisServer } from './lib/redis-server.mjs';
 import { evaluateTargets, profileSection, resultsTable, targetsTable } from './lib/report.mjs';
 import { killAllServers, startServer } from './lib/server-process.mjs';
 import { TARGETS, VARIANTS } from './lib/variants.mjs';
@@ -78,6 +78,7 @@ async function bootVariant(variant, context) {
 /** One measured load: server CPU from process.cpuUsage() deltas, Redis commands from INFO commandstats. */
 async function measure(variant, server, session, seconds, redisPort) {
   if (variant.redis) await resetStats(redisPort);
+  const redisBefore = variant.redis ? await redisCpuSeconds(redisPort) : 0;
   const before = await server.usage();
   const result = await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds, connections: settings.connections });
   const after = await server.usage();
@@ -86,6 +87,7 @@ async function measure(variant, server, session, seconds, redisPort) {
     ...result,
     cpuPerRequest: cpu / result.requests,
     commands: variant.redis ? await commandCounts(redisPort) : undefined,
+    redisCpuPerRequest: variant.redis ? ((await redisCpuSeconds(redisPort)) - redisBefore) * 1e6 / result.requests : undefined,
   };
 }
 
@@ -173,7 +175,8 @@ function renderReport({ variants, results, targets, profiles, startedAt, loadBef
     '',
     'req/s, p99 and CPU are medians over the rounds; ratios are medians of per-round ratios (both variants ran in the same round).',
     'Server CPU is the `process.cpuUsage()` delta of the server process divided by the requests it answered. ' +
-      'Peak RSS is the server\'s `maxRSS`. Redis commands per request come from `INFO commandstats` of the bench\'s own redis-server.',
+      'Peak RSS is the server\'s `maxRSS`. Redis commands (also those a Lua script runs) and redis-server CPU per request come from ' +
+      '`INFO commandstats` and `INFO cpu` of the bench\'s own redis-server.',
     '',
     resultsTable(variants, results),
     '',

@@ -39,6 +39,13 @@ export async function commandCounts(port) {
   return counts;
 }
 
+/** CPU seconds (user + system) redis-server has used so far, from INFO cpu. */
+export async function redisCpuSeconds(port) {
+  const info = await redisCli(port, 'INFO', 'cpu');
+  const field = name => Number(info.match(new RegExp(`^${name}:([0-9.]+)`, 'm'))?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
 export async function resetStats(port) {
   await redisCli(port, 'CONFIG', 'RESETSTAT');
 }

@@ -23,7 +23,7 @@ export function resultsTable(variants, results) {
   for (const variant of variants) {
     const entry = results.get(variant.name);
     if (entry?.skipped) {
-      rows.push([ `${variant.label} (\`${variant.name}\`)`, `skipped: ${entry.skipped}`, ...Array(10).fill('') ]);
+      rows.push([ `${variant.label} (\`${variant.name}\`)`, `skipped: ${entry.skipped}`, ...Array(11).fill('') ]);
       continue;
     }
     const s = summarize(variant, results);
@@ -41,13 +41,14 @@ export function resultsTable(variants, results) {
       variant.name === 'baseline' ? '' : `+${fixed(s.cpuPerRequest - base.cpuPerRequest, 1)}`,
       fixed(entry?.maxRss / 2 ** 20, 0),
       entry?.cookieBytes ? String(entry.cookieBytes) : '',
+      variant.redis ? fixed(s.redisCpuPerRequest, 1) : '',
       formatCommands(commandsPerRequest(results, variant.name)),
       notes.join('; '),
     ]);
   }
   return table([
     'Variant', 'req/s (median)', '× baseline', '× compared with', 'p99 ms', 'server CPU µs/req', 'server busy %', 'CPU µs vs baseline',
-    'peak RSS MB', 'Cookie bytes sent', 'Redis cmds/req', 'Notes',
+    'peak RSS MB', 'Cookie bytes sent', 'redis-server CPU µs/req', 'Redis cmds/req', 'Notes',
   ], rows);
 }
 

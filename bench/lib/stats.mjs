@@ -15,6 +15,7 @@ export function summarize(variant, results) {
     rps: median(rounds.map(r => r.rps)),
     p99: median(rounds.map(r => r.p99)),
     cpuPerRequest: median(rounds.map(r => r.cpuPerRequest)),
+    redisCpuPerRequest: median(rounds.map(r => r.redisCpuPerRequest)),
     // share of one core the server used during the load: well under 100 % means the client was the limit
     busy: median(rounds.map(r => (r.rps * r.cpuPerRequest) / 1e6)),
     failed: rounds.reduce((sum, r) => sum + r.failed, 0),

@@ -26,6 +26,7 @@ export const VARIANTS = [
   { name: 'ours-redis-rw', label: 'ours Redis store, read+write', app: 'ours', route: '/rw', redis: true, session: { store: 'redis', redis: { prefix: 'bench-rw:' } }, compare: 'up-redis-rw' },
   { name: 'ours-redis-ro', label: 'ours Redis store, read-only', app: 'ours', route: '/ro', redis: true, session: { store: 'redis', redis: { prefix: 'bench-ro:' } }, compare: 'up-redis-ro' },
   { name: 'ours-redis-rolling', label: 'ours Redis store, rolling, unchanged', app: 'ours', route: '/ro', redis: true, session: { store: 'redis', rolling: true, redis: { prefix: 'bench-roll:' } }, compare: 'up-redis-rolling' },
+  { name: 'ours-redis-nocontrol-rw', label: 'ours Redis store, session control off, read+write', app: 'ours', route: '/rw', redis: true, session: { store: 'redis', control: { enable: false }, redis: { prefix: 'bench-noctl:' } }, compare: 'up-redis-rw' },
   { name: 'ours-redis-merge-rw', label: 'ours Redis store, merge saves, read+write', app: 'ours', route: '/rw', redis: true, session: { store: 'redis', redis: { prefix: 'bench-merge:', merge: true } }, compare: 'ours-redis-rw' },
 ];
 
