@@ -48,19 +48,14 @@ function encodeBase64Json(data: JsonObject): string {
 }
 
 /**
- * AES-256-GCM sealed JSON; optionally hands unsealed cookies on as LegacyCookie. Cookies it
- * sealed or opened recently are read from an OpenedCookieCache instead of being opened again.
+ * AES-256-GCM sealed JSON; optionally hands unsealed cookies on as LegacyCookie. A cookie that
+ * keeps coming back is read from an OpenedCookieCache instead of being opened again.
  */
 export function createSealedCookieCodec(appKeys: string[], acceptLegacy: boolean): CookieCodec {
   const sealer = new Sealer(appKeys);
   const cache = new OpenedCookieCache();
   return {
-    encode(data) {
-      const text = JSON.stringify(data);
-      const value = sealer.seal(text);
-      cache.remember(value, { text, keyIndex: 0 });
-      return value;
-    },
+    encode: data => sealer.seal(JSON.stringify(data)),
     decode(value) {
       if (!Sealer.isSealed(value)) return acceptLegacy ? new LegacyCookie(value) : describeCookie(value);
       const opened = cache.get(value) ?? sealer.open(value);

@@ -2,20 +2,36 @@ import type { Opened } from './sealer.js';
 
 /** Characters (cookie texts plus plaintexts) the cache may hold, both generations together. */
 const DEFAULT_MAX_CHARS = 1_000_000;
+/** Slots of the "seen once" table: a power of two. */
+const SEEN_SLOTS = 4096;
+/** The tail of a sealed cookie is its GCM tag (16 random-looking bytes): enough to tell cookies apart. */
+const TAIL_CHARS = 24;
 
 function sizeOf(value: string, opened: Opened): number {
   return value.length + opened.text.length;
 }
 
+/** FNV-1a over the cookie's tail: cheap, and a collision only costs a cache admission. */
+function tailHash(value: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = Math.max(0, value.length - TAIL_CHARS); i < value.length; i++) {
+    hash = Math.imul(hash ^ value.charCodeAt(i), 0x01000193);
+  }
+  return hash | 0;
+}
+
 /**
- * The plaintexts of recently sealed or opened cookies, keyed by the exact cookie text.
+ * The plaintexts of recently opened cookies, keyed by the exact cookie text.
  *
- * A browser sends the same session cookie with every request until the session changes, and
- * the next cookie is one this process just sealed: a hit costs a Map lookup instead of an
- * AES-GCM open (about 3-4 µs, most of it cipher setup). Only texts this process sealed or
- * authenticated get in, so a cookie with any byte changed misses and is opened (and
- * authenticated) in full. The plaintext, not the parsed object, is kept: every request parses
- * its own copy.
+ * A browser sends the same session cookie with every request until the session changes: from
+ * its third request on, a hit costs a Map lookup instead of an AES-GCM open (about 3-4 µs, most
+ * of it cipher setup). Only texts that were authenticated get in, so a cookie with any byte
+ * changed misses and is opened (and authenticated) in full. The plaintext, not the parsed
+ * object, is kept: every request parses its own copy.
+ *
+ * A cookie is admitted the second time it is opened. Under writes every response carries a new
+ * cookie that is read once; caching those would only make garbage that lives long enough to
+ * be promoted (it cost more than the open it saves). "Seen once" is a slot table of tail hashes.
  *
  * Two generations instead of a strict LRU: new entries and hits go into the current Map; when it
  * has used half the budget it becomes the previous one and the old previous is dropped whole.
@@ -23,6 +39,7 @@ function sizeOf(value: string, opened: Opened): number {
  */
 export class OpenedCookieCache {
   readonly #maxChars: number;
+  readonly #seen = new Int32Array(SEEN_SLOTS);
   #current = new Map<string, Opened>();
   #currentChars = 0;
   #previous = new Map<string, Opened>();
@@ -46,10 +63,20 @@ export class OpenedCookieCache {
     return cold;
   }
 
+  /** Called after `value` was opened and authenticated: keeps it from its second time on. */
   remember(value: string, opened: Opened): void {
     // one huge cookie must not flush everyone else's
     if (sizeOf(value, opened) > this.#maxChars / 64 || this.#current.has(value)) return;
+    if (this.#firstSighting(value)) return;
     this.#add(value, opened);
+  }
+
+  #firstSighting(value: string): boolean {
+    const hash = tailHash(value);
+    const slot = hash & (SEEN_SLOTS - 1);
+    if (this.#seen[slot] === hash) return false;
+    this.#seen[slot] = hash;
+    return true;
   }
 
   #add(value: string, opened: Opened): void {
