@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: egg 4 + egg-session-plus (from dist/) against egg's built-in @eggjs/session.
 // Usage: node bench/run.mjs [--quick] [--rounds N] [--duration S] [--warmup S] [--connections N]
-//          [--only a,b] [--profile a,b] [--no-profile] [--profile-dir DIR] [--no-write | --write]
+//          [--only a,b] [--profile a,b] [--no-profile] [--profile-dir DIR] [--alt DIR] [--no-write | --write]
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,20 +28,32 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     'no-profile': { type: 'boolean', default: false },
     'profile-dir': { type: 'string' },
+    // A/B a change: every selected `ours` variant also runs against the build in this package root
+    alt: { type: 'string' },
     write: { type: 'boolean' },
     'no-write': { type: 'boolean', default: false },
   },
 });
 const settings = {
   rounds: Number(args.rounds ?? 3),
-  duration: Number(args.duration ?? (args.quick ? 2 : 6)),
+  duration: Number(args.duration ?? (args.quick ? 2 : 5)),
   warmup: Number(args.warmup ?? (args.quick ? 0.5 : 1)),
   connections: Number(args.connections),
 };
-const write = args['no-write'] ? false : (args.write ?? !args.quick);
+const write = args['no-write'] ? false : (args.write ?? (!args.quick && !args.alt));
 
 function log(message) {
   process.stderr.write(`${message}\n`);
+}
+
+/** `<name>@alt`: the same variant on the build in `--alt`, compared with the original. */
+function altVariants(variants) {
+  if (!args.alt) return variants;
+  const pluginPath = path.resolve(args.alt);
+  if (!existsSync(path.join(pluginPath, 'dist', 'commonjs', 'app.js'))) throw new Error(`--alt ${pluginPath}: no build in dist/`);
+  return variants.flatMap(v => (v.app !== 'ours' ? [ v ] : [
+    v, { ...v, name: `${v.name}@alt`, label: `${v.label} (--alt build)`, pluginPath, compare: v.name },
+  ]));
 }
 
 function selectedVariants() {
@@ -65,7 +77,8 @@ function variantEnv(variant, redisPort) {
 
 async function bootVariant(variant, context) {
   const server = await startServer({
-    name: variant.name, app: variant.app, env: variantEnv(variant, context.redisPort), tmpDir: context.tmpDir, pluginPath: ROOT,
+    name: variant.name, app: variant.app, env: variantEnv(variant, context.redisPort), tmpDir: context.tmpDir,
+    pluginPath: variant.pluginPath ?? ROOT,
   });
   try {
     return { server, session: await prepareSession(server, variant) };
@@ -80,7 +93,7 @@ async function measure(variant, server, session, seconds, redisPort) {
   if (variant.redis) await resetStats(redisPort);
   const redisBefore = variant.redis ? await redisCpuSeconds(redisPort) : 0;
   const before = await server.usage();
-  const result = await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds, connections: settings.connections });
+  const result = await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds, connections: settings.connections, chain: variant.chain });
   const after = await server.usage();
   const cpu = (after.cpu.user - before.cpu.user) + (after.cpu.system - before.cpu.system);
   return {
@@ -110,7 +123,7 @@ async function runRounds(variants, context, results) {
       for (const { variant, server, session } of live) {
         // the first round warms the JIT longer
         const warmup = round === 1 ? settings.warmup * 2 : settings.warmup;
-        await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds: warmup, connections: settings.connections });
+        await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds: warmup, connections: settings.connections, chain: variant.chain });
         const measured = await measure(variant, server, session, settings.duration, context.redisPort);
         results.get(variant.name).rounds.push(measured);
         log(`round ${round}/${settings.rounds} ${variant.name.padEnd(20)} ${measured.rps.toFixed(0).padStart(6)} req/s  ` +
@@ -128,16 +141,16 @@ async function runRounds(variants, context, results) {
 async function profileVariants(names, context) {
   const sections = [];
   for (const name of names) {
-    const variant = VARIANTS.find(v => v.name === name);
+    const variant = [ ...context.variants, ...VARIANTS ].find(v => v.name === name);
     if (!variant) continue;
     log(`profile ${name}`);
     let booted;
     try {
       booted = await bootVariant(variant, context);
       const { server, session } = booted;
-      await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds: settings.warmup * 2, connections: settings.connections });
+      await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds: settings.warmup * 2, connections: settings.connections, chain: variant.chain });
       await server.profileStart();
-      const { requests } = await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds: settings.duration, connections: settings.connections });
+      const { requests } = await load({ port: server.port, route: variant.route, cookie: session.cookie, seconds: settings.duration, connections: settings.connections, chain: variant.chain });
       const file = path.resolve(args['profile-dir'] ?? context.tmpDir, `${name}.cpuprofile`);
       await server.profileStop(file);
       sections.push(profileSection(name, summarizeProfile(file, ROOT, requests)));
@@ -196,7 +209,7 @@ async function main() {
   }
   const startedAt = new Date();
   const loadBefore = os.loadavg();
-  let variants = selectedVariants();
+  let variants = altVariants(selectedVariants());
   const context = { tmpDir: mkdtempSync(path.join(os.tmpdir(), 'egg-session-bench-')) };
   const results = new Map();
   let redis;
@@ -217,7 +230,8 @@ async function main() {
         variants = variants.filter(v => !v.redis);
       }
     }
-    const all = [ ...variants, ...VARIANTS.filter(v => results.has(v.name) && !variants.includes(v)) ];
+    context.variants = variants;
+    const reported = [ ...variants, ...VARIANTS.filter(v => results.has(v.name) && !variants.some(r => r.name === v.name)) ];
     await runRounds(variants, context, results);
 
     const targets = evaluateTargets(TARGETS, results);
@@ -225,7 +239,7 @@ async function main() {
     if (!args['no-profile']) for (const t of targets) if (t.met === false && t.ratio) toProfile.add(t.variant);
     const profiles = await profileVariants([ ...toProfile ], context);
 
-    const report = renderReport({ variants: VARIANTS.filter(v => all.includes(v)), results, targets, profiles, startedAt, loadBefore });
+    const report = renderReport({ variants: reported, results, targets, profiles, startedAt, loadBefore });
     process.stdout.write(`\n${report}`);
     if (write) {
       writeFileSync(RESULTS_FILE, report);

@@ -33,15 +33,53 @@ export async function prepareSession(server, variant) {
   };
 }
 
-/** One bounded autocannon load against 127.0.0.1. */
-export async function load({ port, route, cookie, seconds, connections }) {
+/** The Cookie header after a response's Set-Cookie lines, as a browser keeps its cookie jar. */
+function applySetCookie(cookie, setCookie) {
+  const split = pair => {
+    const at = pair.indexOf('=');
+    return [ pair.slice(0, at), pair.slice(at + 1) ];
+  };
+  const jar = new Map(cookie ? cookie.split('; ').map(split) : []);
+  for (const line of [ setCookie ].flat()) {
+    const [ name, value ] = split(line.split(';', 1)[0]);
+    if (value) jar.set(name, value);
+    else jar.delete(name);
+  }
+  return [ ...jar ].map(([ name, value ]) => `${name}=${value}`).join('; ');
+}
+
+/**
+ * Each connection sends the cookies of its previous response, like one browser tab. Responses
+ * that no longer see the session are counted in `lost`.
+ */
+function chainedRequests(cookie, lost) {
+  return [{
+    setupRequest(request, context) {
+      request.headers = { ...request.headers, cookie: context.cookie ?? cookie };
+      return request;
+    },
+    onResponse(status, body, context, headers) {
+      if (String(body).includes('"user":null')) lost.count++;
+      const setCookie = headers['set-cookie'] ?? headers['Set-Cookie'];
+      if (setCookie) context.cookie = applySetCookie(context.cookie ?? cookie, setCookie);
+    },
+  }];
+}
+
+/**
+ * One bounded autocannon load against 127.0.0.1: every request sends `cookie`, or with `chain`
+ * the cookie its connection got last.
+ */
+export async function load({ port, route, cookie, seconds, connections, chain = false }) {
+  const lost = { count: 0 };
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${route}`,
     connections,
     duration: seconds,
-    headers: cookie ? { cookie } : {},
+    headers: cookie && !chain ? { cookie } : {},
+    ...(chain ? { requests: chainedRequests(cookie, lost) } : {}),
   });
-  const failed = result.non2xx + result.errors + result.timeouts;
+  const failed = result.non2xx + result.errors + result.timeouts + lost.count;
   return {
     requests: result.requests.total,
     rps: result.requests.total / result.duration,

@@ -1,7 +1,8 @@
 /**
  * Every variant the bench runs. `app` is a folder under bench/apps; `session` is merged into
  * `config.session`; `bytes` pads the session JSON to about that size (0: the 10 fields only);
- * `compare` names the variant this one is measured against besides the baseline.
+ * `compare` names the variant this one is measured against besides the baseline. Every request sends
+ * the cookie /login set, unless `chain`: then each connection sends the cookies of its last response.
  */
 const TWO_KB = 2048;
 
@@ -18,6 +19,10 @@ export const VARIANTS = [
   { name: 'ours-cookie-ro', label: 'ours AES-GCM cookie, read-only', app: 'ours', route: '/ro', compare: 'up-cookie-ro' },
   { name: 'ours-cookie-2k-rw', label: 'ours AES-GCM cookie 2 KB, read+write', app: 'ours', route: '/rw', bytes: TWO_KB, compare: 'up-cookie-2k-rw' },
   { name: 'ours-cookie-2k-ro', label: 'ours AES-GCM cookie 2 KB, read-only', app: 'ours', route: '/ro', bytes: TWO_KB, compare: 'up-cookie-2k-ro' },
+
+  // a browser sends the cookie of the previous response: with writes, a new cookie every time
+  { name: 'up-cookie-rw-chain', label: 'upstream signed cookie, read+write, cookie chained like a browser', app: 'upstream', route: '/rw', chain: true },
+  { name: 'ours-cookie-rw-chain', label: 'ours AES-GCM cookie, read+write, cookie chained like a browser', app: 'ours', route: '/rw', chain: true, compare: 'up-cookie-rw-chain' },
 
   { name: 'up-redis-rw', label: 'upstream README Redis store, read+write', app: 'upstream', route: '/rw', redis: true, env: { BENCH_STORE: 'readme-redis' } },
   { name: 'up-redis-ro', label: 'upstream README Redis store, read-only', app: 'upstream', route: '/ro', redis: true, env: { BENCH_STORE: 'readme-redis' } },
