@@ -220,7 +220,8 @@ async function main() {
   });
 
   try {
-    if (variants.some(v => v.redis)) {
+    const profiled = args.profile ? args.profile.split(',') : [];
+    if ([ ...variants, ...VARIANTS.filter(v => profiled.includes(v.name)) ].some(v => v.redis)) {
       if (redisAvailable()) {
         redis = await startRedisServer();
         context.redisPort = redis.port;
@@ -235,7 +236,7 @@ async function main() {
     await runRounds(variants, context, results);
 
     const targets = evaluateTargets(TARGETS, results);
-    const toProfile = new Set(args.profile ? args.profile.split(',') : []);
+    const toProfile = new Set(profiled);
     if (!args['no-profile']) for (const t of targets) if (t.met === false && t.ratio) toProfile.add(t.variant);
     const profiles = await profileVariants([ ...toProfile ], context);
 
