@@ -191,6 +191,17 @@ function renderReport({ variants, results, targets, profiles, startedAt, loadBef
       'Peak RSS is the server\'s `maxRSS`. Redis commands (also those a Lua script runs) and redis-server CPU per request come from ' +
       '`INFO commandstats` and `INFO cpu` of the bench\'s own redis-server.',
     '',
+    'Reading the numbers:',
+    '- `server busy %` is the share of one core the server used during the load: near 100 % the server was the limit, ' +
+      'well below it the client (autocannon, on the same machine) was.',
+    '- Fixed-cookie variants send the cookie from /login with every request. egg-session-plus keeps the plaintext of a cookie ' +
+      'it has opened twice, so from then on it does not decrypt it again (as for a browser that only reads its session). ' +
+      '`-chain` variants send the cookie of the previous response, as a browser does: with writes that is a new cookie ' +
+      'every time, so every request decrypts one.',
+    '- The README Redis store keeps a signed session-id cookie (HMAC and a `.sig` cookie); egg-session-plus sends the id unsigned. ' +
+      'With `store: \'redis\'` session control (the per-user session index) is on by default and updates the index on every save; ' +
+      '`ours-redis-nocontrol-rw` turns it off.',
+    '',
     resultsTable(variants, results),
     '',
     '## Targets',
