@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 
 const EXPECTED_USER = 'u-1234567890';
+const FETCH_TIMEOUT_MS = 10_000;
 
 /** `name=value` pairs of every Set-Cookie line, ready for a Cookie header. */
 function cookieHeader(response) {
@@ -16,12 +17,12 @@ function cookieHeader(response) {
  */
 export async function prepareSession(server, variant) {
   const base = `http://127.0.0.1:${server.port}`;
-  const login = await fetch(`${base}/login?bytes=${variant.bytes ?? 0}`, { redirect: 'manual' });
+  const login = await fetch(`${base}/login?bytes=${variant.bytes ?? 0}`, { redirect: 'manual', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   if (login.status !== 200) throw new Error(`${variant.name}: /login answered ${login.status}`);
   const cookie = cookieHeader(login);
   if (variant.app !== 'baseline' && !cookie) throw new Error(`${variant.name}: /login set no session cookie`);
 
-  const probe = await fetch(base + variant.route, { headers: { cookie }, redirect: 'manual' });
+  const probe = await fetch(base + variant.route, { headers: { cookie }, redirect: 'manual', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   const body = await probe.json().catch(() => undefined);
   if (probe.status !== 200 || body?.user !== EXPECTED_USER) {
     throw new Error(`${variant.name}: ${variant.route} did not see the session (status ${probe.status}, body ${JSON.stringify(body)})`);
