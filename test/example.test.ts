@@ -112,6 +112,18 @@ describe('example app (cookie sessions)', () => {
     const home = await agent.get('/').expect(200);
     assert.match(home.text, /Hello, bob/);
   });
+
+  it('explains that listing devices needs the Redis store', async () => {
+    const agent = new TestAgent(app.callback());
+    await agent.get('/devices').expect(302).expect('location', '/login');
+    await logIn(agent, { name: 'alice', password: 'wonderland', remember: '1' });
+    const home = await agent.get('/').expect(200);
+    assert.match(home.text, /<a href="\/devices">Your devices<\/a>/);
+    const devices = await agent.get('/devices').expect(200);
+    assert.match(devices.text, /id="devices-unavailable"/);
+    assert.match(devices.text, /SESSION_STORE=redis npm run example/);
+    assert.doesNotMatch(devices.text, /Log out everywhere else/);
+  });
 });
 
 describe('example app (SESSION_STORE=redis)', function () {
@@ -167,5 +179,51 @@ describe('example app (SESSION_STORE=redis)', function () {
     const loggedOut = await agent.get('/login').expect(200);
     assert.match(loggedOut.text, /You are logged out\./);
     await agent.get('/').expect(302).expect('location', '/login');
+  });
+  it('lists the user\'s devices and logs out everywhere else', async () => {
+    const laptop = new TestAgent(app.callback());
+    const phone = new TestAgent(app.callback());
+    const laptopUA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+    const phoneUA = 'Mozilla/5.0 (Android 14; Mobile; rv:121.0) Gecko/121.0 Firefox/121.0';
+    // as logIn(), with a user agent on every request
+    const logInFrom = async (agent: TestAgent, userAgent: string) => {
+      const form = await agent.get('/login').set('user-agent', userAgent).expect(200);
+      const res = await agent.post('/login').set('user-agent', userAgent).type('form')
+        .send({ _csrf: csrfToken(form.text), name: 'alice', password: 'wonderland', remember: '1' });
+      assert.equal(res.status, 302);
+    };
+    await logInFrom(laptop, laptopUA);
+    await logInFrom(phone, phoneUA);
+    // someone else's session is not alice's device
+    const bob = new TestAgent(app.callback());
+    await logIn(bob, { name: 'bob', password: 'builder', remember: '1' });
+
+    const page = await laptop.get('/devices').set('user-agent', laptopUA).expect(200);
+    assert.match(page.text, /id="device-count">2</);
+    const rows = page.text.match(/<tr class="device[^]*?<\/tr>/g) ?? [];
+    assert.equal(rows.length, 2);
+    assert.match(rows[0], /class="device current"[^]*Chrome 120 on Linux[^]*\(this device\)/);
+    assert.match(rows[1], /Firefox 121 on Android/);
+    assert.doesNotMatch(rows[1], /this device/);
+    assert.match(rows[0], /<td>(::ffff:)?127\.0\.0\.1<\/td>/);
+
+    const done = await laptop.post('/devices/logout-others').set('user-agent', laptopUA).type('form').send({ _csrf: csrfToken(page.text) });
+    assert.equal(done.status, 302);
+    assert.equal(done.headers.location, '/devices');
+    const after = await laptop.get('/devices').set('user-agent', laptopUA).expect(200);
+    assert.match(after.text, /Logged out 1 other device\./);
+    assert.match(after.text, /id="device-count">1</);
+    assert.match(after.text, /No other device is signed in\./);
+    // the phone is logged out on its next request; bob is not touched
+    await phone.get('/').expect(302).expect('location', '/login');
+    await bob.get('/').expect(200);
+  });
+
+  it('answers the devices form with a 403 without the CSRF token', async () => {
+    app.mockLog();
+    const agent = new TestAgent(app.callback());
+    await logIn(agent, { name: 'alice', password: 'wonderland', remember: '1' });
+    await agent.post('/devices/logout-others').type('form').send({}).expect(403);
+    app.expectLog(/invalid csrf token/);
   });
 });

@@ -4,4 +4,6 @@ export default app => {
   router.get('/login', controller.auth.form);
   router.post('/login', controller.auth.login);
   router.post('/logout', controller.auth.logout);
+  router.get('/devices', controller.devices.index);
+  router.post('/devices/logout-others', controller.devices.logoutOthers);
 };
