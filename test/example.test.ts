@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { TestAgent } from '@eggjs/supertest';
 import type { Redis } from 'ioredis';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 import { inspector } from './helpers/rd-http.js';
+import { bootExample } from './helpers/browser.js';
 
-// The example app (`npm run example`) booted from its own directory, on the plugin's TS source.
-const exampleDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'example');
+// The example app (`npm run example`) booted from its own directory (bootExample), on the plugin's TS source.
 const REDIS_PREFIX = 'esp-example:sess:';
 
 function csrfToken(html: string): string {
@@ -29,19 +27,6 @@ function cookieValue(setCookie: string | undefined): string {
 async function logIn(agent: TestAgent, form: Record<string, string>, formPage = '/login') {
   const page = await agent.get(formPage).expect(200);
   return agent.post('/login').type('form').send({ _csrf: csrfToken(page.text), ...form });
-}
-
-async function bootExample(env: Record<string, string> = {}, plugins?: Record<string, unknown>): Promise<MockApplication> {
-  mm.consoleLevel('NONE'); // the CSRF test makes egg print a ForbiddenError stack; it is asserted there
-  for (const [ name, value ] of Object.entries(env)) process.env[name] = value;
-  try {
-    const app = mm.app({ baseDir: exampleDir, cache: false, plugins });
-    await app.ready();
-    return app;
-  } finally {
-    // config/config.default.js has read them
-    for (const name of Object.keys(env)) delete process.env[name];
-  }
 }
 
 describe('example app (cookie sessions)', () => {
@@ -134,10 +119,7 @@ describe('example app (SESSION_STORE=redis)', function () {
   before(async function () {
     if (!requireRedis(this)) return;
     server = await startRedisServer();
-    // config/plugin.js enables @eggjs/redis for SESSION_STORE=redis, but this process already imported
-    // it (ESM module cache) for the cookie-store app above: enable the plugin here the same way
-    app = await bootExample({ SESSION_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${server.port}` },
-      { redis: { enable: true, package: '@eggjs/redis' } });
+    app = await bootExample({ SESSION_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${server.port}` });
     redis = inspector(server.port);
   });
   after(async () => {
