@@ -22,9 +22,9 @@ export function deriveKey(appKey: string): KeyObject {
   return createSecretKey(Buffer.from(hkdfSync('sha256', appKey, '', HKDF_INFO, 32)));
 }
 
-/** Bytes a canonical unpadded base64url string of `length` characters decodes to. */
-function decodedLength(length: number): number {
-  return Math.floor(length * 3 / 4);
+/** Characters of the canonical unpadded base64url text of `bytes` bytes. */
+function encodedLength(bytes: number): number {
+  return Math.ceil(bytes * 4 / 3);
 }
 
 /**
@@ -55,10 +55,11 @@ export class Sealer {
   /** The plaintext and the index of the key that opened it; undefined for anything not sealed by a listed key. */
   open(value: string): Opened | undefined {
     if (!Sealer.isSealed(value)) return;
-    const encodedLength = value.length - VERSION.length;
     const body = Buffer.from(value.slice(VERSION.length), 'base64url');
-    // Node skips characters outside the alphabet: a shorter result means the text was not canonical
-    if (body.length !== decodedLength(encodedLength) || body.length < IV_BYTES + TAG_BYTES + 2) return;
+    // Node skips characters outside the alphabet: any skipped one makes the text longer than the
+    // canonical text of what it decoded to (comparing decoded lengths would miss one extra character
+    // in a body whose length is a multiple of 4)
+    if (value.length - VERSION.length !== encodedLength(body.length) || body.length < IV_BYTES + TAG_BYTES + 2) return;
     const iv = body.subarray(0, IV_BYTES);
     const tag = body.subarray(body.length - TAG_BYTES);
     const ciphertext = body.subarray(IV_BYTES, body.length - TAG_BYTES);
