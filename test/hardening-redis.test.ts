@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mm, type MockApplication } from '@eggjs/mock';
+import type { Redis } from 'ioredis';
+import { hostileIdCases, hostileSeed, type HostileIdCase } from './helpers/hostile.js';
+import {
+  CASE_HEADER, EventTally, freshSessionProblems, getRaw, KindSummary, runBounded, setCookieValue,
+} from './helpers/hostile-run.js';
+import { objectPrototypeSnapshot } from './helpers/cs-cookies.js';
+import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import { closeApp, inspector, serve, type Served } from './helpers/rd-http.js';
+
+const CASES = 500;
+const CONCURRENCY = 16;
+const COOKIE = 'EGG_SESS';
+const PREFIX = 'hd:';
+const DESTROYED = 30;
+
+describe('hardening: seeded hostile session ids against the Redis store (hd-redis-app, own redis-server)', function () {
+  this.timeout(60_000);
+  const seed = hostileSeed();
+  let server: RedisServer | undefined;
+  let redis: Redis;
+  let app: MockApplication;
+  let served: Served;
+  let port: number;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+  before(async function () {
+    if (!requireRedis(this)) return;
+    server = await startRedisServer();
+    process.env.HD_REDIS_PORT = String(server.port);
+    process.env.HD_REDIS_PREFIX = PREFIX;
+    redis = inspector(server.port);
+    console.log(`      hostile seed ${seed} (replay with HOSTILE_SEED=${seed}); redis-server on port ${server.port}`);
+    app = mm.app({ baseDir: 'hd-redis-app' });
+    await app.ready();
+    served = await serve(app.callback());
+    port = Number(new URL(served.url).port);
+  });
+  after(async () => {
+    agent.destroy();
+    await served?.close();
+    await closeApp(app);
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  /** Sessions created, then destroyed through the app (`ctx.session = null`). */
+  async function destroyedIds(count: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = setCookieValue((await getRaw(agent, port, `/set?userId=u-${i}`, {})).setCookies, COOKIE);
+      assert.ok(id, 'the app issued a session id');
+      assert.equal(await redis.exists(PREFIX + id), 1);
+      const bye = await getRaw(agent, port, '/logout', { cookie: `${COOKIE}=${id}` });
+      assert.equal(bye.status, 200);
+      assert.equal(await redis.exists(PREFIX + id), 0, 'destroyed in Redis');
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  async function plant(hostile: HostileIdCase): Promise<void> {
+    if (hostile.stored !== undefined) await redis.set(PREFIX + hostile.id, hostile.stored, 'PX', 600_000);
+    if (hostile.storedHash) {
+      await redis.hset(PREFIX + hostile.id, hostile.storedHash);
+      await redis.pexpire(PREFIX + hostile.id, 600_000);
+    }
+  }
+
+  it(`answers ${CASES} hostile ids (destroyed, unknown, corrupt or expired values) with 2xx fresh sessions`, async () => {
+    const destroyed = await destroyedIds(DESTROYED);
+    const baseline = (await getRaw(agent, port, '/proto', {})).body;
+    const prototypeBefore = objectPrototypeSnapshot();
+    const keysBefore = await redis.dbsize();
+    const tally = new EventTally(app);
+    const summary = new KindSummary();
+    const failures: string[] = [];
+    const expected = new Map<string, string>();
+    let planted = 0;
+    const started = Date.now();
+
+    await runBounded(hostileIdCases(seed, CASES, { destroyed }), CONCURRENCY, async hostile => {
+      expected.set(String(hostile.index), hostile.expect);
+      let problems: string[];
+      try {
+        await plant(hostile);
+        if (hostile.stored !== undefined || hostile.storedHash) planted++;
+        const reply = await getRaw(agent, port, '/get', { cookie: `${COOKIE}=${hostile.id}`, [CASE_HEADER]: String(hostile.index) });
+        problems = freshSessionProblems(reply, COOKIE, baseline);
+      } catch (error) {
+        problems = [ `request failed: ${(error as Error).message}` ];
+      }
+      summary.add(hostile.kind, problems.length > 0);
+      if (problems.length) failures.push(`#${hostile.index} ${hostile.kind} (${hostile.label}): ${problems.join('; ')}`);
+    });
+    await sleep(100);
+    tally.detach();
+    for (const [ id, event ] of expected) {
+      const problems = tally.problems(id, event);
+      if (problems.length) failures.push(`#${id}: ${problems.join('; ')}`);
+    }
+
+    const totals = tally.totals();
+    console.log(`      ${CASES} cases in ${Date.now() - started} ms; events ${JSON.stringify(totals)}`);
+    console.log(`      by kind: ${summary}`);
+    assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${CASES} cases failed (seed ${seed})`);
+    const wanted = { invalid: 0, expired: 0, missed: 0, error: 0 } as Record<string, number>;
+    for (const event of expected.values()) wanted[event]++;
+    assert.deepEqual(totals, wanted);
+    assert.ok(totals.missed > 300 && totals.expired > 0, 'both missed and expired cases ran');
+    // no hostile request wrote a session: at most the planted keys are new, and no destroyed session came back
+    assert.ok(await redis.dbsize() <= keysBefore + planted, 'a hostile request wrote to Redis');
+    for (const id of destroyed) assert.equal(await redis.exists(PREFIX + id), 0, `destroyed session ${id} came back`);
+    assert.equal(objectPrototypeSnapshot(), prototypeBefore, 'Object.prototype of the test process changed');
+    assert.deepEqual((await getRaw(agent, port, '/proto', {})).body, baseline, 'Object.prototype seen by the app changed');
+  });
+
+  it('still serves genuine sessions after the hostile run', async () => {
+    const id = setCookieValue((await getRaw(agent, port, '/set?userId=after', {})).setCookies, COOKIE);
+    const reply = await getRaw(agent, port, '/get', { cookie: `${COOKIE}=${id}` });
+    assert.equal(reply.status, 200);
+    assert.deepEqual(reply.body.session, { userId: 'after' });
+    assert.equal(reply.body.isNew, false);
+  });
+});
