@@ -10,6 +10,8 @@ export interface SmokeAppSpec {
   flavour: 'esm' | 'commonjs';
   /** boot with EGG_SERVER_ENV=prod */
   prod?: boolean;
+  /** 'redis': the app uses the built-in Redis store (@eggjs/redis, a redis-server of the smoke's own) */
+  store?: 'redis';
 }
 
 export interface Tarball {
@@ -22,7 +24,7 @@ export interface Tarball {
 export interface SmokeResult {
   app: string;
   url: string;
-  /** the session cookie pair the app set, `EGG_SESS=v1.…` */
+  /** the session cookie pair the app set, `EGG_SESS=v1.…` (a session id with the Redis store) */
   cookie: string;
   /** the plugin's boot line from the app's egg-web.log */
   bootLine: string;
@@ -34,7 +36,7 @@ export interface SmokeResult {
 export declare const SMOKE_APPS: SmokeAppSpec[];
 export declare function makeWorkDir(): string;
 export declare function packTarball(repoRoot: string, workDir: string): Promise<Tarball>;
-/** Installs the tarball into the app, boots it, proves sealed sessions over HTTP; throws on any failure. */
+/** Installs the tarball into the app, boots it, proves its sessions over HTTP (and in Redis); throws on any failure. */
 export declare function smokeApp(spec: SmokeAppSpec, tarball: Tarball, workDir: string): Promise<SmokeResult>;
 export interface TsConsumerSpec {
   /** fixture dir under test/fixtures, with check.ts, tsconfig.json (ESM) and tsconfig.cjs.json */

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Packs the package (built in a temp copy of the tree) and installs the tarball into throwaway
 // plain-JS egg 4 apps: ESM and CommonJS via `package: 'egg-session-plus'`, and CommonJS via an npm
-// `overrides` entry with a stock `session: true`. Each app boots and must serve sealed sessions.
+// `overrides` entry with a stock `session: true`. Each app boots and must serve sealed sessions;
+// one more (ESM, prod) serves them from the built-in Redis store through @eggjs/redis and its own redis-server.
 // Two TypeScript apps (one per route) must compile against the packed declarations.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -11,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { packTarball } from './pack/tarball.mjs';
 import { createApp } from './pack/throwaway-app.mjs';
 import { startApp } from './pack/app-process.mjs';
-import { probeSealedSession } from './pack/session-probe.mjs';
+import { probeRedisSession, probeSealedSession } from './pack/session-probe.mjs';
+import { hasRedisServer, startRedisServer } from './pack/redis-server.mjs';
 import { readBootEvidence } from './pack/boot-evidence.mjs';
 import { run } from './pack/run.mjs';
 
@@ -21,7 +23,10 @@ export const SMOKE_APPS = [
   { fixture: 'pk-esm-app', route: 'package', flavour: 'esm' },
   { fixture: 'pk-cjs-app', route: 'package', flavour: 'commonjs', prod: true },
   { fixture: 'pk-overrides-app', route: 'overrides', flavour: 'commonjs' },
+  { fixture: 'pk-redis-app', route: 'package', flavour: 'esm', prod: true, store: 'redis' },
 ];
+
+export { hasRedisServer };
 
 export function makeWorkDir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'esp-pack-'));
@@ -43,26 +48,45 @@ export async function smokeApp(spec, tarball, workDir) {
     route: spec.route,
     tarball: tarball.path,
     eggVersion: installedVersion('egg'),
+    dependencies: spec.store === 'redis' ? { '@eggjs/redis': installedVersion('@eggjs/redis') } : undefined,
   });
   // prod logs to <EGG_HOME>/logs/<app>: keep that inside the temp dir
   const env = spec.prod ? { EGG_SERVER_ENV: 'prod', EGG_HOME: app.dir } : { EGG_SERVER_ENV: 'local' };
-  const server = await startApp(app.dir, { env });
+  const redisServer = spec.store === 'redis' ? await startRedisServer() : undefined;
   let cookie;
+  let url;
   try {
-    cookie = await probeSealedSession(server.url);
+    const server = await startApp(app.dir, { env: { ...env, PK_REDIS_PORT: String(redisServer?.port ?? '') } });
+    url = server.url;
+    try {
+      cookie = redisServer ? await probeWithRedis(server.url, redisServer.port) : await probeSealedSession(server.url);
+    } finally {
+      await server.stop(); // also flushes prod's buffered file logs
+    }
   } finally {
-    await server.stop(); // also flushes prod's buffered file logs
+    await redisServer?.stop();
   }
   const evidence = readBootEvidence(app.dir, app.name);
   const version = tarball.version.replaceAll('.', '\\.');
-  assert.match(evidence.bootLine, new RegExp(`\\[egg-session-plus\\] egg-session-plus@${version} serving sessions, store: cookie`),
+  assert.match(evidence.bootLine, new RegExp(`\\[egg-session-plus\\] egg-session-plus@${version} serving sessions, store: ${spec.store ?? 'cookie'}`),
     `boot line missing from ${evidence.logFile}`);
   const pkgDir = spec.route === 'overrides' ? '@eggjs/session' : 'egg-session-plus';
   assert.equal(evidence.plugin.path, path.join(app.dir, 'node_modules', pkgDir, 'dist', spec.flavour));
   assert.equal(evidence.plugin.version, tarball.version);
   assert.equal(evidence.config.encrypt, true, 'config.session.encrypt (a key only this plugin keeps)');
-  return { app: spec.fixture, url: server.url, cookie, bootLine: evidence.bootLine.trim(), plugin: evidence.plugin,
+  return { app: spec.fixture, url, cookie, bootLine: evidence.bootLine.trim(), plugin: evidence.plugin,
     ms: Date.now() - started };
+}
+
+async function probeWithRedis(url, port) {
+  const { default: Redis } = await import('ioredis');
+  const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true });
+  try {
+    await redis.connect();
+    return await probeRedisSession(url, redis, 'pk:sess:');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** TypeScript apps compiled against the tarball's declarations, as ESM (NodeNext) and CommonJS (Node10). */
@@ -87,6 +111,12 @@ export async function typecheckConsumer(spec, tarball, workDir) {
   return { app: spec.fixture, ms: Date.now() - started };
 }
 
+function skipRedis() {
+  if (process.env.REQUIRE_REDIS === '1') throw new Error('no redis-server binary, and REQUIRE_REDIS=1');
+  console.warn('[pack-smoke] SKIPPED pk-redis-app: no redis-server binary on PATH');
+  return false;
+}
+
 async function main() {
   const began = Date.now();
   const workDir = makeWorkDir();
@@ -95,7 +125,8 @@ async function main() {
   console.log(`[pack-smoke] packed ${path.basename(tarball.path)} (${tarball.files.length} files) in ${Date.now() - began} ms`);
   const [ types, results ] = await Promise.all([
     Promise.all(TS_CONSUMERS.map(spec => typecheckConsumer(spec, tarball, workDir))),
-    Promise.all(SMOKE_APPS.map(spec => smokeApp(spec, tarball, workDir))),
+    Promise.all(SMOKE_APPS.filter(spec => spec.store !== 'redis' || hasRedisServer() || skipRedis())
+      .map(spec => smokeApp(spec, tarball, workDir))),
   ]);
   for (const result of types) {
     console.log(`[pack-smoke] ok ${result.app} (${result.ms} ms): the declarations typecheck as ESM and CommonJS`);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import {
   SMOKE_APPS, TS_CONSUMERS, makeWorkDir, packTarball, repoRoot, smokeApp, typecheckConsumer, type Tarball,
 } from '../scripts/pack-smoke.mjs';
+import { requireRedis } from './helpers/redis.js';
 
 // The packed tarball, installed into throwaway plain-JS egg 4 apps (npm install from the local
 // cache), must load and serve sealed sessions: catches a missing file in `files` or a broken export.
@@ -42,10 +43,12 @@ describe('packaging: npm pack → install into throwaway egg apps (plain JS, and
     const how = spec.route === 'overrides'
       ? 'npm overrides @eggjs/session, plugin.js only `session: true`'
       : "plugin.js `package: 'egg-session-plus'`";
-    it(`${spec.fixture} (${spec.flavour}${spec.prod ? ', prod' : ''}; ${how}) serves sealed sessions`, async () => {
+    const serves = spec.store === 'redis' ? 'serves sessions from the built-in Redis store' : 'serves sealed sessions';
+    it(`${spec.fixture} (${spec.flavour}${spec.prod ? ', prod' : ''}; ${how}) ${serves}`, async function() {
+      if (spec.store === 'redis' && !requireRedis(this)) return;
       const result = await smokeApp(spec, tarball, workDir);
-      assert.match(result.cookie, /^EGG_SESS=v1\./);
-      assert.match(result.bootLine, /egg-session-plus@\d+\.\d+\.\d+ serving sessions, store: cookie/);
+      assert.match(result.cookie, spec.store === 'redis' ? /^EGG_SESS=[0-9a-f-]{36}$/ : /^EGG_SESS=v1\./);
+      assert.match(result.bootLine, new RegExp(`egg-session-plus@\\d+\\.\\d+\\.\\d+ serving sessions, store: ${spec.store ?? 'cookie'}`));
       assert.ok(result.plugin.path.endsWith(`dist/${spec.flavour}`), result.plugin.path);
     });
   }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { cleanEnv } from './run.mjs';
 
 /** Starts `node server.js` in an app dir on a free port; resolves once it prints its URL. */
-export function startApp(dir, { env = {}, timeoutMs = 30_000 } = {}) {
+export function startApp(dir, { env = {}, timeoutMs = 60_000 } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [ 'server.js' ], {
       cwd: dir, env: cleanEnv({ PORT: '0', ...env }), stdio: [ 'ignore', 'pipe', 'pipe' ],

@@ -41,3 +41,35 @@ export async function probeSealedSession(baseUrl, key = 'EGG_SESS') {
   assert.deepEqual(rejected.body, { name: null, isNew: true }, 'a tampered cookie must give a new session');
   return pair;
 }
+
+/**
+ * Proves over HTTP, and in Redis itself, that the built-in Redis store serves the sessions: the
+ * cookie holds only an id, the data is JSON under `<prefix><id>` with a TTL, logout deletes it,
+ * and a garbage id gives a fresh session.
+ */
+export async function probeRedisSession(baseUrl, redis, prefix, key = 'EGG_SESS') {
+  const name = `smoke-${Date.now()}`;
+  const set = await getJSON(`${baseUrl}/set?name=${name}`);
+  const setCookie = sessionCookie(set.res, key);
+  assert.ok(setCookie, 'setting a session value must set the session cookie');
+  const pair = setCookie.split(';')[0];
+  const id = pair.slice(key.length + 1);
+  assert.match(id, /^[0-9a-f-]{36}$/, `the cookie must hold a session id, got ${pair}`);
+
+  const stored = JSON.parse(await redis.get(`${prefix}${id}`));
+  assert.equal(stored.name, name, 'the session data must be in Redis under prefix + id');
+  const ttl = await redis.pttl(`${prefix}${id}`);
+  assert.ok(ttl > 23 * 3600 * 1000 && ttl <= 24 * 3600 * 1000 + 10_000, `TTL of about maxAge, got ${ttl} ms`);
+
+  const read = await getJSON(`${baseUrl}/get`, pair);
+  assert.deepEqual(read.body, { name, isNew: false }, 'the next request must read the session back');
+
+  const unknown = await getJSON(`${baseUrl}/get`, `${key}=00000000-0000-4000-8000-000000000000`);
+  assert.deepEqual(unknown.body, { name: null, isNew: true }, 'an unknown id must give a new session');
+
+  await getJSON(`${baseUrl}/logout`, pair);
+  assert.equal(await redis.exists(`${prefix}${id}`), 0, 'logout must delete the session from Redis');
+  const after = await getJSON(`${baseUrl}/get`, pair);
+  assert.deepEqual(after.body, { name: null, isNew: true }, 'a destroyed session must not come back');
+  return pair;
+}

@@ -6,11 +6,11 @@ import { run } from './run.mjs';
  * Copies a fixture app into `dir` and installs egg plus the tarball, either as a dependency
  * (`route: 'package'`) or as an npm `overrides` entry that replaces egg's built-in @eggjs/session.
  */
-export async function createApp({ fixtureDir, dir, route, tarball, eggVersion, devDependencies }) {
+export async function createApp({ fixtureDir, dir, route, tarball, eggVersion, dependencies, devDependencies }) {
   fs.cpSync(fixtureDir, dir, { recursive: true, filter: src => !/[\\/](logs|run|node_modules)$/.test(src) });
   const pkgFile = path.join(dir, 'package.json');
   const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
-  pkg.dependencies = { egg: eggVersion };
+  pkg.dependencies = { egg: eggVersion, ...dependencies };
   if (route === 'overrides') {
     // a published release would be "npm:egg-session-plus@^x.y.z"; a local tarball needs a file: spec
     pkg.overrides = { '@eggjs/session': `file:${tarball}` };
