@@ -28,8 +28,9 @@ export default class SessionBoot implements ILifecycleBoot {
         '(e.g. `config.keys = appInfo.name + "_<random>"`; list older keys after the newest to rotate)');
     }
     if (!config.httpOnly) {
-      app.coreLogger.warn('[egg-session-plus]: please set `config.session.httpOnly` to true. ' +
-        'It is very dangerous if session can read by client JavaScript.');
+      // @eggjs/session's exact line, so log alerts written for it keep matching
+      app.coreLogger.warn('[@eggjs/session]: please set `config.session.httpOnly` to true. ' +
+        'It is very dangerous if session can read by client JavaScript. (egg-session-plus)');
     }
     logSessionEvents(app);
   }

@@ -73,7 +73,7 @@ describe('foundation: boot checks', () => {
     const app = mm.app({ baseDir: 'fd-httponly-off', cache: false });
     await app.ready();
     try {
-      app.expectLog(/WARN .*\[egg-session-plus\]: please set `config\.session\.httpOnly` to true/, 'coreLogger');
+      app.expectLog('[@eggjs/session]: please set `config.session.httpOnly` to true. It is very dangerous if session can read by client JavaScript.', 'coreLogger');
       const res = await new TestAgent(app.callback()).get('/set').expect(200);
       assert.equal(setCookie(res).attrs.httponly, undefined);
     } finally {
