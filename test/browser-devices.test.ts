@@ -5,7 +5,7 @@ import type { MockApplication } from '@eggjs/mock';
 import type { BrowserContext, Page } from 'playwright-core';
 import { serve, type Served } from './helpers/rd-http.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { ARTIFACTS_DIR, bootExample, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
+import { allStarted, ARTIFACTS_DIR, bootExample, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
 
 // The example app with SESSION_STORE=redis: two browsers signed in as one user, seen from the devices page.
 
@@ -30,11 +30,15 @@ describe('browser: your devices (SESSION_STORE=redis)', function () {
 
   before(async function () {
     if (!requireBrowser(this) || !requireRedis(this)) return;
-    redis = await startRedisServer();
-    app = await bootExample({ SESSION_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${redis.port}` });
-    served = await serve(app.callback());
     profile = freshProfile();
-    chromium = await launchChromium(profile);
+    await allStarted([
+      startRedisServer().then(async started => {
+        redis = started;
+        app = await bootExample({ SESSION_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${redis.port}` });
+        served = await serve(app.callback());
+      }),
+      launchChromium(profile).then(launched => { chromium = launched; }),
+    ]);
   });
   after(async () => {
     for (const context of contexts) await context.close();

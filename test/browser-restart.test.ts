@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { MockApplication } from '@eggjs/mock';
 import type { Page } from 'playwright-core';
 import { serve, type Served } from './helpers/rd-http.js';
-import { bootExample, cookieIn, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
+import { allStarted, bootExample, cookieIn, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
 
 /**
  * `maxAge: 'session'` for real: Chromium is closed and started again on the same profile, as a user
@@ -28,11 +28,16 @@ describe('browser: closing the browser ends a browser-session cookie', function 
 
   before(async function () {
     if (!requireBrowser(this)) return;
-    app = await bootExample();
-    served = await serve(app.callback());
-    sessionUrl = served.url;
-    rememberUrl = served.url.replace('127.0.0.1', 'localhost');
     profile = freshProfile();
+    await allStarted([
+      bootExample().then(async booted => {
+        app = booted;
+        served = await serve(app.callback());
+        sessionUrl = served.url;
+        rememberUrl = served.url.replace('127.0.0.1', 'localhost');
+      }),
+      launchChromium(profile).then(launched => { chromium = launched; }),
+    ]);
   });
   after(async () => {
     await chromium?.close();
@@ -42,7 +47,7 @@ describe('browser: closing the browser ends a browser-session cookie', function 
   });
 
   it('keeps "keep me logged in" across a browser restart, and drops the browser-session login', async () => {
-    chromium = await launchChromium(profile);
+    assert.ok(chromium);
     const page = await chromium.profileContext.newPage();
     await logIn(page, sessionUrl, 'alice', 'wonderland', false);
     await page.reload();

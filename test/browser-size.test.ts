@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import type { BrowserContext, Page } from 'playwright-core';
 import { serve, type Served } from './helpers/rd-http.js';
-import { cookieIn, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
+import { allStarted, cookieIn, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
 
 /**
  * A session grown past what a browser keeps in one cookie (name + value over 4096 bytes), with the
@@ -22,8 +22,13 @@ interface RunningFixture {
 
 async function bootFixture(baseDir: string): Promise<RunningFixture> {
   const app = mm.app({ baseDir, cache: false });
-  await app.ready();
-  return { app, served: await serve(app.callback()) };
+  try {
+    await app.ready();
+    return { app, served: await serve(app.callback()) };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
 }
 
 describe('browser: a session cookie over the size limit', function () {
@@ -37,9 +42,12 @@ describe('browser: a session cookie over the size limit', function () {
   before(async function () {
     if (!requireBrowser(this)) return;
     mm.consoleLevel('NONE'); // the 'error' test asserts the error in the log; it would print a stack
-    [ warn, error ] = await Promise.all([ bootFixture('br-size-warn-app'), bootFixture('br-size-error-app') ]);
     profile = freshProfile();
-    chromium = await launchChromium(profile);
+    await allStarted([
+      bootFixture('br-size-warn-app').then(fixture => { warn = fixture; }),
+      bootFixture('br-size-error-app').then(fixture => { error = fixture; }),
+      launchChromium(profile).then(launched => { chromium = launched; }),
+    ]);
     context = await chromium.browser.newContext();
     page = await context.newPage();
   });

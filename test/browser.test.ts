@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { MockApplication } from '@eggjs/mock';
 import type { BrowserContext, Page, Response } from 'playwright-core';
 import { serve, type Served } from './helpers/rd-http.js';
-import { bootExample, cookieIn, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
+import { allStarted, bootExample, cookieIn, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
 
 // The example app with its default cookie store, in headless Chromium: what the browser really keeps.
 
@@ -28,10 +28,14 @@ describe('browser: example app with cookie sessions', function () {
 
   before(async function () {
     if (!requireBrowser(this)) return;
-    app = await bootExample();
-    served = await serve(app.callback());
     profile = freshProfile();
-    chromium = await launchChromium(profile);
+    await allStarted([
+      bootExample().then(async booted => {
+        app = booted;
+        served = await serve(app.callback());
+      }),
+      launchChromium(profile).then(launched => { chromium = launched; }),
+    ]);
     // one page for the whole file (a new one costs a second here); each test starts with no cookies
     context = await chromium.browser.newContext();
     page = await context.newPage();

@@ -139,6 +139,15 @@ export async function launchChromium(userDataDir: string): Promise<Chromium> {
   };
 }
 
+/**
+ * Runs setup steps at once (booting an app while Chromium starts) and waits for all of them, so
+ * an after hook finds everything that started, then throws the first failure.
+ */
+export async function allStarted(steps: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(steps)).find(result => result.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
 /** The cookie `name` in a context's jar for `url`, if the browser kept it. */
 export async function cookieIn(context: BrowserContext, url: string, name = 'EGG_SESS') {
   return (await context.cookies(url)).find(cookie => cookie.name === name);
