@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { SessionOptions } from 'koa-session';
+import { isSessionStore } from './store/validate.js';
 
 /** A union's own message instead of zod's generic "Invalid input". */
 const unionMessage = (message: string): z.RawCreateParams => ({
   errorMap: (issue, ctx) => ({ message: issue.code === 'invalid_union' ? message : ctx.defaultError }),
 });
 
-const storeLike = z.custom<object>(value => typeof value === 'object' && value !== null);
+const storeLike = z.custom<object>(isSessionStore);
 
 const positiveMs = z.number().int().positive();
 

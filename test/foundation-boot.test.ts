@@ -64,6 +64,11 @@ describe('foundation: boot checks', () => {
     assert.match(err.message, /config\.session\.rolling: Expected boolean, received string \(got "yes"\)/);
   });
 
+  it('a config.session.store object without set/destroy fails the boot naming the key', async () => {
+    const err = await bootError('fd-bad-store-methods');
+    assert.match(err.message, /config\.session\.store: must be 'cookie', 'memory', 'redis' or an object with get\/set\/destroy/);
+  });
+
   it('an empty config.keys fails the boot', async () => {
     const err = await bootError('fd-no-keys');
     assert.match(err.message, /config\.keys is empty/);
