@@ -32,6 +32,8 @@ const { values: args } = parseArgs({
 });
 const log = message => process.stderr.write(`${message}\n`);
 const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'egg-session-stress-'));
+// the figures depend on what else the machine runs: the report shows the load average at the start
+const loadAtStart = os.loadavg()[0];
 
 function cleanUp() {
   killAll();
@@ -102,7 +104,7 @@ async function main() {
   const report = [
     '# Stress results (`npm run stress`)',
     '',
-    `Latest run: ${stamp} on ${machine()}.`,
+    `Latest run: ${stamp} on ${machine()}; load average ${loadAtStart.toFixed(1)} when it started.`,
     `Hostile seed ${settings.seed} (replay with \`HOSTILE_SEED=${settings.seed} npm run stress\`). ` +
       `${settings.hostile} hostile cookies; ${settings.clients} clients for ${settings.duration} s; ` +
       `redis-server killed at ${settings.outageAt} s and started again ${settings.outage} s later.`,
