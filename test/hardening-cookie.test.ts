@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { Sealer } from '../lib/codec/sealer.js';
 import { hostileCookieCases, hostileSeed, type CookieSources } from './helpers/hostile.js';
 import {
-  CASE_HEADER, EventTally, freshSessionProblems, getRaw, KindSummary, runBounded, setCookieValue,
+  CASE_HEADER, freshSessionProblems, getRaw, runHostileCases, setCookieValue,
 } from './helpers/hostile-run.js';
 import { objectPrototypeSnapshot } from './helpers/cs-cookies.js';
 import { serve, type Served } from './helpers/rd-http.js';
@@ -58,40 +57,14 @@ describe('hardening: seeded hostile cookies against the cookie store (hd-cookie-
     };
     const baseline = (await getRaw(agent, port, '/proto', {})).body;
     const prototypeBefore = objectPrototypeSnapshot();
-    const tally = new EventTally(app);
-    const summary = new KindSummary();
-    const failures: string[] = [];
-    const expected = new Map<string, string>();
-    const started = Date.now();
-
-    await runBounded(hostileCookieCases(seed, CASES, sources), CONCURRENCY, async hostile => {
-      expected.set(String(hostile.index), hostile.expect);
-      let problems: string[];
-      try {
-        const reply = await getRaw(agent, port, '/get', { cookie: hostile.cookieHeader, [CASE_HEADER]: String(hostile.index) });
-        problems = freshSessionProblems(reply, COOKIE, baseline);
-      } catch (error) {
-        problems = [ `request failed: ${(error as Error).message}` ];
-      }
-      summary.add(hostile.kind, problems.length > 0);
-      if (problems.length) failures.push(`#${hostile.index} ${hostile.kind} (${hostile.label}): ${problems.join('; ')}`);
-    });
-    // koa-session emits its events on setImmediate
-    await sleep(100);
-    tally.detach();
-    for (const [ id, event ] of expected) {
-      const problems = tally.problems(id, event);
-      if (problems.length) failures.push(`#${id}: ${problems.join('; ')}`);
-    }
-
-    const totals = tally.totals();
-    console.log(`      ${CASES} cases in ${Date.now() - started} ms; events ${JSON.stringify(totals)}`);
-    console.log(`      by kind: ${summary}`);
-    assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${CASES} cases failed (seed ${seed})`);
-    const wanted = { invalid: 0, expired: 0, missed: 0, error: 0 } as Record<string, number>;
-    for (const event of expected.values()) wanted[event]++;
-    assert.deepEqual(totals, wanted);
-    assert.ok(totals.invalid > 1500 && totals.expired > 0, 'both invalid and expired cases ran');
+    const run = await runHostileCases(app, hostileCookieCases(seed, CASES, sources), CONCURRENCY, async hostile =>
+      freshSessionProblems(await getRaw(agent, port, '/get', { cookie: hostile.cookieHeader, [CASE_HEADER]: String(hostile.index) }),
+        COOKIE, baseline));
+    console.log(`      ${CASES} cases in ${run.ms} ms; events ${JSON.stringify(run.totals)}`);
+    console.log(`      by kind: ${run.summary}`);
+    assert.deepEqual(run.failures.slice(0, 20), [], `${run.failures.length} of ${CASES} cases failed (seed ${seed})`);
+    assert.deepEqual(run.totals, run.wanted);
+    assert.ok(run.totals.invalid > 1500 && run.totals.expired > 0, 'both invalid and expired cases ran');
     assert.equal(objectPrototypeSnapshot(), prototypeBefore, 'Object.prototype of the test process changed');
     assert.deepEqual((await getRaw(agent, port, '/proto', {})).body, baseline, 'Object.prototype seen by the app changed');
   });

@@ -135,3 +135,56 @@ export class KindSummary {
     return [ ...this.rows ].map(([ kind, row ]) => `${kind}: ${row.cases}${row.failed ? ` (${row.failed} FAILED)` : ''}`).join(', ');
   }
 }
+
+/** What every hostile case has: its number, family and the one session event it must cause. */
+export interface TaggedCase {
+  index: number;
+  kind: string;
+  label: string;
+  expect: string;
+}
+
+export interface HostileRunResult {
+  /** one line per failed case: its answer or its events were wrong */
+  failures: string[];
+  /** session events seen, by name */
+  totals: Record<string, number>;
+  /** session events the cases declared, by name */
+  wanted: Record<string, number>;
+  summary: KindSummary;
+  ms: number;
+}
+
+/**
+ * Runs the cases with bounded concurrency against `app` (an egg app, for its session events):
+ * `send` makes the request (tagged with CASE_HEADER) and returns what is wrong with the answer.
+ */
+export async function runHostileCases<T extends TaggedCase>(app: EventEmitter, cases: Iterable<T>, concurrency: number,
+  send: (hostile: T) => Promise<string[]>): Promise<HostileRunResult> {
+  const tally = new EventTally(app);
+  const summary = new KindSummary();
+  const failures: string[] = [];
+  const expected = new Map<string, string>();
+  const started = Date.now();
+  await runBounded(cases, concurrency, async hostile => {
+    expected.set(String(hostile.index), hostile.expect);
+    let problems: string[];
+    try {
+      problems = await send(hostile);
+    } catch (error) {
+      problems = [ `request failed: ${(error as Error).message}` ];
+    }
+    summary.add(hostile.kind, problems.length > 0);
+    if (problems.length) failures.push(`#${hostile.index} ${hostile.kind} (${hostile.label}): ${problems.join('; ')}`);
+  });
+  // koa-session emits its events on setImmediate
+  await new Promise(resolve => setTimeout(resolve, 100));
+  tally.detach();
+  const wanted: Record<string, number> = { invalid: 0, expired: 0, missed: 0, error: 0 };
+  for (const [ id, event ] of expected) {
+    wanted[event]++;
+    const problems = tally.problems(id, event);
+    if (problems.length) failures.push(`#${id}: ${problems.join('; ')}`);
+  }
+  return { failures, totals: tally.totals(), wanted, summary, ms: Date.now() - started };
+}
