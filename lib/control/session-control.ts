@@ -1,4 +1,5 @@
 import type { Application, Context } from 'egg';
+import { describeStore } from '../builtin-store.js';
 import { withTimeout } from '../store/guard.js';
 import type { SessionStore, StoredSession } from '../types.js';
 import { sessionHandle } from './keys.js';
@@ -32,7 +33,24 @@ export interface DestroyAllResult {
   revokedAt: number;
 }
 
+interface IndexUpdate {
+  /** when this process last wrote the session's index entry (upsert or touch) */
+  at: number;
+  /** the expiry it indexed, when this process upserted it */
+  expiresAt: number | undefined;
+}
+
 const MAX_TOUCH_RECORDS = 10_000;
+
+/**
+ * The built-in Redis store writes a session this request loaded back only while it exists (SET XX),
+ * so a session destroyed while the request ran cannot come back through a skipped index refusal.
+ * Other stores may write it back: their saves always go through the index, which refuses it.
+ */
+function writesOnlyLiveSessions(store: SessionStore): boolean {
+  const backing = (store as { store?: SessionStore }).store ?? store;
+  return describeStore(backing) === 'redis';
+}
 
 function asUserId(userId: string | number): string {
   const id = typeof userId === 'number' && Number.isFinite(userId) ? String(userId) : userId;
@@ -50,7 +68,7 @@ export class SessionControl {
   readonly #index: UserSessionIndex;
   readonly #options: SessionControlOptions;
   /** session id -> last index update from this process: throttles "last seen" writes */
-  readonly #touched = new Map<string, number>();
+  readonly #touched = new Map<string, IndexUpdate>();
 
   constructor(app: Application, index: UserSessionIndex, options: SessionControlOptions) {
     this.#app = app;
@@ -114,7 +132,8 @@ export class SessionControl {
     const created = numberField(value, CREATED) ?? now;
     let expiresAt = now + (typeof maxAge === 'number' ? maxAge : this.#options.sessionTTL);
     if (this.#options.absoluteMaxAge) expiresAt = Math.min(expiresAt, created + this.#options.absoluteMaxAge);
-    this.#remember(key, now);
+    if (previous === user && this.#indexedRecently(key, now, expiresAt) && writesOnlyLiveSessions(store)) return;
+    this.#remember(key, now, expiresAt);
     const result = await this.#background(ctx, key, this.#index.upsert(user, {
       sessionId: key,
       expiresAt,
@@ -146,15 +165,32 @@ export class SessionControl {
     if (!state?.storeKey || !state.indexedUser || state.written || state.destroyed) return;
     const now = Date.now();
     const last = this.#touched.get(state.storeKey);
-    if (last !== undefined && now - last < this.#options.touchInterval) return;
+    if (last !== undefined && now - last.at < this.#options.touchInterval) return;
     this.#remember(state.storeKey, now);
     await this.#background(ctx, state.storeKey,
       this.#index.touch(state.indexedUser, state.storeKey, now, ctx.ip ?? '', ctx.get('user-agent') ?? ''));
   }
 
-  #remember(sessionId: string, now: number): void {
+  /**
+   * Whether this process indexed the session less than `touchInterval` ago, with an expiry at most
+   * `touchInterval` before `expiresAt`. A save of a session that still has the user it was loaded
+   * with then skips the index write, as a read skips its touch: "last seen" is updated at most
+   * once per `touchInterval`, and the indexed expiry trails the store's by less than that (a
+   * shorter or much longer maxAge is written at once). Nothing else an upsert does applies to a
+   * session indexed under that user already (no eviction, no revocation check), and a late write
+   * of a session destroyed meanwhile is refused by the store itself (writesOnlyLiveSessions).
+   */
+  #indexedRecently(sessionId: string, now: number, expiresAt: number): boolean {
+    const last = this.#touched.get(sessionId);
+    if (last?.expiresAt === undefined) return false;
+    const interval = this.#options.touchInterval;
+    return now - last.at < interval && expiresAt >= last.expiresAt && expiresAt - last.expiresAt < interval;
+  }
+
+  /** `expiresAt` is what the index holds now; a touch leaves it as it was. */
+  #remember(sessionId: string, now: number, expiresAt = this.#touched.get(sessionId)?.expiresAt): void {
     this.#touched.delete(sessionId);
-    this.#touched.set(sessionId, now);
+    this.#touched.set(sessionId, { at: now, expiresAt });
     if (this.#touched.size > MAX_TOUCH_RECORDS) this.#touched.delete(this.#touched.keys().next().value as string);
   }
 
