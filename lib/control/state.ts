@@ -21,17 +21,17 @@ export interface RequestState {
   anonymous?: boolean;
 }
 
-const states = new WeakMap<Context, RequestState>();
+// a property on the request's context rather than a WeakMap entry: a plain property load per
+// lookup, and no ephemeron for the GC to track per request
+const STATE = Symbol('egg-session-plus#requestState');
+
+type WithState = { [STATE]?: RequestState };
 
 export function requestState(ctx: Context): RequestState {
-  let state = states.get(ctx);
-  if (!state) {
-    state = {};
-    states.set(ctx, state);
-  }
-  return state;
+  const holder = ctx as unknown as WithState;
+  return holder[STATE] ??= {};
 }
 
 export function peekRequestState(ctx: Context): RequestState | undefined {
-  return states.get(ctx);
+  return (ctx as unknown as WithState)[STATE];
 }

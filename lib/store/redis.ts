@@ -36,7 +36,9 @@ export class RedisStore implements SessionStore {
   readonly storeName = 'redis';
   readonly client: RedisClient;
   readonly options: RedisStoreOptions;
-  readonly #loaded = new WeakMap<object, LoadedSession>();
+  // what a request loaded lives on its context under this store's own symbol (a property load,
+  // where a WeakMap entry would be an ephemeron per request for the GC to track)
+  readonly #loaded = Symbol('egg-session-plus#redisLoaded');
   readonly #getSession: Command;
   readonly #saveSessionFields: Command;
 
@@ -57,8 +59,7 @@ export class RedisStore implements SessionStore {
     const reply = await this.#getSession(this.keyOf(id));
     const read = readSessionReply(reply);
     if (options?.ctx) {
-      if (read) this.#loaded.set(options.ctx, { key: id, ...read.loaded });
-      else this.#loaded.delete(options.ctx);
+      loadedOn(options.ctx)[this.#loaded] = read ? { key: id, ...read.loaded } : undefined;
     }
     return read?.value;
   }
@@ -66,18 +67,18 @@ export class RedisStore implements SessionStore {
   async set(id: string, value: StoredSession, maxAge?: number | 'session', options?: StoreSetOptions): Promise<void> {
     const ttl = typeof maxAge === 'number' ? maxAge : this.options.sessionTTL;
     const ctx = options?.ctx;
-    const loaded = ctx ? this.#loaded.get(ctx) : undefined;
+    const loaded = ctx ? loadedOn(ctx)[this.#loaded] : undefined;
     const own = loaded?.key === id ? loaded : undefined;
     const saved = this.options.merge
       ? await this.#saveFields(id, value, ttl, own)
       : await this.#saveWhole(id, value, ttl, own);
     // a second save in the same request (save() then the auto commit) compares with this one
-    if (ctx && saved) this.#loaded.set(ctx, { key: id, ...saved });
+    if (ctx && saved) loadedOn(ctx)[this.#loaded] = { key: id, ...saved };
   }
 
   async destroy(id: string, options?: StoreDestroyOptions): Promise<void> {
     await this.client.del(this.keyOf(id));
-    if (options?.ctx && this.#loaded.get(options.ctx)?.key === id) this.#loaded.delete(options.ctx);
+    if (options?.ctx && loadedOn(options.ctx)[this.#loaded]?.key === id) loadedOn(options.ctx)[this.#loaded] = undefined;
   }
 
   /** Whole-object save; returns what is stored now, or undefined when nothing was written. */
@@ -125,6 +126,10 @@ export class RedisStore implements SessionStore {
     }
     return saved;
   }
+}
+
+function loadedOn(ctx: object): Record<symbol, LoadedSession | undefined> {
+  return ctx as Record<symbol, LoadedSession | undefined>;
 }
 
 /** A command that `defineCommand` added to the client. */
