@@ -1,4 +1,5 @@
 import type { Context, Application } from 'egg';
+import { withTimeout } from './deadlines.js';
 import type { SessionStore, StoreDestroyOptions, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
 
 export type StoreErrorPolicy = 'fail' | 'anonymous';
@@ -15,6 +16,8 @@ export class SessionStoreError extends Error {
   }
 }
 
+export { withTimeout };
+
 const ANONYMOUS = Symbol('egg-session-plus#anonymous');
 // koa-session writes the session id through `externalKey.set` when one is given: this one writes nothing
 const NO_COOKIE = { get: () => '', set: () => undefined };
@@ -22,15 +25,6 @@ const NO_COOKIE = { get: () => '', set: () => undefined };
 /** True when this request runs on an empty, unsaved session because the store failed. */
 export function isAnonymousSession(ctx: Context): boolean {
   return Reflect.get(ctx, ANONYMOUS) === true;
-}
-
-export function withTimeout<T>(work: Promise<T> | T, ms: number, operation: string): Promise<T> {
-  if (!ms) return Promise.resolve(work);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${operation} timed out after ${ms}ms`)), ms);
-  });
-  return Promise.race([ work, timeout ]).finally(() => clearTimeout(timer));
 }
 
 /**
