@@ -111,7 +111,7 @@ async function runRounds(variants, context, results) {
     try {
       const { server, session } = await bootVariant(variant, context);
       live.push({ variant, server, session });
-      results.set(variant.name, { rounds: [], setCookie: session.setCookie, cookieBytes: session.cookieBytes });
+      results.set(variant.name, { rounds: [], setCookie: session.setCookie, cookieBytes: session.cookieBytes, signed: session.signed });
     } catch (error) {
       const reason = String(error.message).split('\n').slice(0, 3).join(' ').slice(0, 300);
       log(`  skipped: ${reason}`);
@@ -171,6 +171,13 @@ function versionOf(pkg) {
   }
 }
 
+/** How egg-session-plus sent the session id in this run's Redis variants. */
+function idCookieNote(results) {
+  const ours = [ ...results ].find(([ name, entry ]) => name.startsWith('ours-redis') && entry.signed !== undefined)?.[1];
+  if (!ours) return 'sends the id as its session cookie';
+  return ours.signed ? 'signs it the same way (`encrypt` on)' : 'sends the id unsigned';
+}
+
 function renderReport({ variants, results, targets, profiles, startedAt, loadBefore }) {
   const cpus = os.cpus();
   return [
@@ -198,8 +205,9 @@ function renderReport({ variants, results, targets, profiles, startedAt, loadBef
       'it has opened twice, so from then on it does not decrypt it again (as for a browser that only reads its session). ' +
       '`-chain` variants send the cookie of the previous response, as a browser does: with writes that is a new cookie ' +
       'every time, so every request decrypts one.',
-    '- The README Redis store keeps a signed session-id cookie (HMAC and a `.sig` cookie); egg-session-plus sends the id unsigned. ' +
-      'With `store: \'redis\'` session control (the per-user session index) is on by default and updates the index on every save; ' +
+    `- The README Redis store keeps a signed session-id cookie (HMAC and a \`.sig\` cookie); egg-session-plus ${idCookieNote(results)}. ` +
+      'With `store: \'redis\'` session control (the per-user session index) is on by default: a save writes the index when the ' +
+      'session is new, changes user or lifetime, or was last indexed more than `control.touchInterval` (60 s) ago; ' +
       '`ours-redis-nocontrol-rw` turns it off.',
     '',
     resultsTable(variants, results),

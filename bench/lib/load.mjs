@@ -30,6 +30,8 @@ export async function prepareSession(server, variant) {
   return {
     cookie,
     cookieBytes: cookie.length,
+    // egg signs a cookie with a second `<name>.sig` cookie
+    signed: cookie.split('; ').some(pair => pair.split('=', 1)[0].endsWith('.sig')),
     setCookie: probe.headers.getSetCookie().length > 0,
   };
 }
