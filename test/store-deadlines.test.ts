@@ -47,6 +47,18 @@ describe('store deadlines (withTimeout on one timer per time limit)', () => {
     assert.equal(await outcome(withTimeout(new Promise(() => undefined), 20, 'again')), 'error again timed out after 20ms');
   });
 
+  it('recover turns a failure or the timeout into the result, or into its own error', async () => {
+    const recover = (error: unknown) => `recovered from ${(error as Error).message}`;
+    assert.equal(await withTimeout(Promise.reject(new Error('boom')), 50, 'op', recover), 'recovered from boom');
+    assert.equal(await withTimeout(new Promise(() => undefined), 20, 'hang', recover), 'recovered from hang timed out after 20ms');
+    assert.equal(await withTimeout(Promise.resolve('fine'), 50, 'op', recover), 'fine', 'not called when the call answers');
+    assert.equal(await withTimeout(Promise.reject(new Error('boom')), 0, 'op', recover), 'recovered from boom', 'also without a limit');
+    const rethrow = (error: unknown) => {
+      throw new Error(`wrapped: ${(error as Error).message}`);
+    };
+    await assert.rejects(withTimeout(new Promise(() => undefined), 20, 'hang', rethrow), /^Error: wrapped: hang timed out after 20ms$/);
+  });
+
   it('answered calls leave nothing pending: 10,000 of them, then a late one still times out', async () => {
     for (let i = 0; i < 10_000; i += 100) {
       await Promise.all(Array.from({ length: 100 }, (_, j) => withTimeout(Promise.resolve(j), 30, 'op')));

@@ -21,13 +21,14 @@ export class ControlledStore implements SessionStore {
     this.#absoluteMaxAge = absoluteMaxAge;
   }
 
-  async get(key: string, maxAge: number | 'session', options: StoreGetOptions): Promise<unknown> {
-    const data = await this.store.get(key, maxAge, options);
-    if (typeof data === 'object' && data !== null) {
-      applyAbsoluteMaxAge(data, this.#absoluteMaxAge);
-      if (options?.ctx) requestState(options.ctx).storeKey = key;
-    }
-    return data;
+  get(key: string, maxAge: number | 'session', options: StoreGetOptions): Promise<unknown> {
+    return Promise.resolve(this.store.get(key, maxAge, options)).then(data => {
+      if (typeof data === 'object' && data !== null) {
+        applyAbsoluteMaxAge(data, this.#absoluteMaxAge);
+        if (options?.ctx) requestState(options.ctx).storeKey = key;
+      }
+      return data;
+    });
   }
 
   async set(key: string, value: StoredSession, maxAge: number | 'session', options: StoreSetOptions): Promise<void> {

@@ -57,16 +57,23 @@ export class StoreGuard implements SessionStore {
     await this.#run('destroy', key, options.ctx, () => this.store.destroy(key, options));
   }
 
-  async #run(operation: string, key: string, ctx: Context, call: () => unknown): Promise<unknown> {
+  #run(operation: string, key: string, ctx: Context, call: () => unknown): Promise<unknown> {
+    let work: unknown;
     try {
-      return await withTimeout(call(), this.#timeout, `session store ${operation}`);
+      work = call();
     } catch (error) {
-      const err = error instanceof Error ? error : new Error(String(error));
-      this.#app.emit('session:error', { key, error: err, ctx, operation });
-      if (this.#policy === 'fail') throw new SessionStoreError(operation, err);
-      Reflect.set(ctx, ANONYMOUS, true);
-      ctx.sessionOptions.externalKey = NO_COOKIE;
-      return undefined;
+      work = Promise.reject(error);
     }
+    return withTimeout(work, this.#timeout, `session store ${operation}`, error => this.#failed(operation, key, ctx, error));
+  }
+
+  /** Reports a failure; under 'anonymous' the request goes on with an empty session, under 'fail' it throws. */
+  #failed(operation: string, key: string, ctx: Context, error: unknown): undefined {
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.#app.emit('session:error', { key, error: err, ctx, operation });
+    if (this.#policy === 'fail') throw new SessionStoreError(operation, err);
+    Reflect.set(ctx, ANONYMOUS, true);
+    ctx.sessionOptions.externalKey = NO_COOKIE;
+    return undefined;
   }
 }

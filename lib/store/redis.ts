@@ -55,13 +55,14 @@ export class RedisStore implements SessionStore {
     return this.options.prefix + id;
   }
 
-  async get(id: string, _maxAge?: number | 'session', options?: StoreGetOptions): Promise<StoredSession | undefined> {
-    const reply = await this.#getSession(this.keyOf(id));
-    const read = readSessionReply(reply);
-    if (options?.ctx) {
-      loadedOn(options.ctx)[this.#loaded] = read ? { key: id, ...read.loaded } : undefined;
-    }
-    return read?.value;
+  get(id: string, _maxAge?: number | 'session', options?: StoreGetOptions): Promise<StoredSession | undefined> {
+    return this.#getSession(this.keyOf(id)).then(reply => {
+      const read = readSessionReply(reply);
+      if (options?.ctx) {
+        loadedOn(options.ctx)[this.#loaded] = read ? { key: id, ...read.loaded } : undefined;
+      }
+      return read?.value;
+    });
   }
 
   async set(id: string, value: StoredSession, maxAge?: number | 'session', options?: StoreSetOptions): Promise<void> {
