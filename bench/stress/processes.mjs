@@ -1,10 +1,10 @@
 // Every process the stress harness starts (egg apps, redis-server), each stopped by its PID.
-import { fork, spawn, execFile } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, redisCli } from '../lib/redis-server.mjs';
 
 const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
 const APP_DIR = fileURLToPath(new URL('./app/', import.meta.url));
@@ -47,26 +47,6 @@ async function stopChild(child, signal = 'SIGTERM', graceMs = 5000) {
   }
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function redisCli(port, ...args) {
-  return new Promise((resolve, reject) => {
-    execFile('redis-cli', [ '-h', '127.0.0.1', '-p', String(port), ...args ], { timeout: 2000 }, (error, stdout) => {
-      if (error) reject(error);
-      else resolve(stdout.trim());
-    });
-  });
-}
-
 /**
  * The harness's own redis-server on a free loopback port, persistence on (AOF, fsync on every
  * write), so a restart keeps every acknowledged write. kill() stops it by PID, start() brings it
@@ -90,7 +70,7 @@ export async function startRedis(tmpDir) {
       for (let attempt = 0; attempt < 200; attempt++) {
         if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
         try {
-          if (await redisCli(port, 'PING') === 'PONG') return;
+          if ((await redisCli(port, 'PING')).trim() === 'PONG') return;
         } catch {
           // not listening yet
         }
@@ -102,7 +82,6 @@ export async function startRedis(tmpDir) {
     async stop(signal = 'SIGTERM') {
       if (child) await stopChild(child, signal);
     },
-    cli: (...args) => redisCli(port, ...args),
   };
   await redis.start();
   return redis;
