@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mm, type MockApplication } from '@eggjs/mock';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createRequire } from 'node:module';
 import type { SessionControl } from '../index.js';
-import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { closeApp, Device, serve, type Served } from './helpers/sc-device.js';
+import { Device, type Served } from './helpers/sc-device.js';
+import { controlSuite } from './helpers/sc-suite.js';
 
 // the hash slot function ioredis' Cluster client routes keys with
 const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
@@ -14,28 +13,11 @@ const PREFIX = 'scapp:';
 const DAY = 24 * 3600 * 1000;
 
 describe('per-user session index (Redis store)', function () {
-  let server: RedisServer;
-  let app: MockApplication;
+  const suite = controlSuite('sc-redis-app');
   let http: Served;
   let redis: Redis;
   let control: SessionControl;
-
-  before(async function () {
-    if (!requireRedis(this)) return;
-    server = await startRedisServer();
-    process.env.SC_REDIS_PORT = String(server.port);
-    app = mm.app({ baseDir: 'sc-redis-app' });
-    await app.ready();
-    http = await serve(app.callback());
-    redis = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
-    control = (app as unknown as { sessions: SessionControl }).sessions;
-  });
-  after(async () => {
-    await http?.close();
-    await closeApp(app);
-    redis?.disconnect();
-    await server?.stop();
-  });
+  before(() => ({ http, redis, control } = suite));
 
   let nextUser = 100;
   /** a fresh user id per test, so tests do not see each other's sessions */

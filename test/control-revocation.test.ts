@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mm, type MockApplication } from '@eggjs/mock';
-import { Redis } from 'ioredis';
+import type { MockApplication } from '@eggjs/mock';
+import type { Redis } from 'ioredis';
 import { Sealer, type SessionControl } from '../index.js';
-import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { closeApp, Device, serve, type Served } from './helpers/sc-device.js';
+import type { RedisServer } from './helpers/redis.js';
+import { Device, type Served } from './helpers/sc-device.js';
+import { controlSuite } from './helpers/sc-suite.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -14,28 +15,13 @@ async function getCalls(redis: Redis): Promise<number> {
 }
 
 describe('revoking cookie sessions ("log out everywhere" without a session store)', function () {
+  const suite = controlSuite('sc-cookie-redis-app');
   let server: RedisServer;
   let app: MockApplication;
   let http: Served;
   let redis: Redis;
   let control: SessionControl;
-
-  before(async function () {
-    if (!requireRedis(this)) return;
-    server = await startRedisServer();
-    process.env.SC_REDIS_PORT = String(server.port);
-    app = mm.app({ baseDir: 'sc-cookie-redis-app' });
-    await app.ready();
-    http = await serve(app.callback());
-    redis = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
-    control = (app as unknown as { sessions: SessionControl }).sessions;
-  });
-  after(async () => {
-    await http?.close();
-    await closeApp(app);
-    redis?.disconnect();
-    await server?.stop();
-  });
+  before(() => ({ server, app, http, redis, control } = suite));
 
   let nextUser = 1;
   const newUser = () => `user-${nextUser++}`;
@@ -168,23 +154,11 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
 });
 
 describe('revocation check with Redis down and onStoreError: anonymous', function () {
+  const suite = controlSuite('sc-cookie-redis-anon-app');
   let server: RedisServer;
   let app: MockApplication;
   let http: Served;
-
-  before(async function () {
-    if (!requireRedis(this)) return;
-    server = await startRedisServer();
-    process.env.SC_REDIS_PORT = String(server.port);
-    app = mm.app({ baseDir: 'sc-cookie-redis-anon-app' });
-    await app.ready();
-    http = await serve(app.callback());
-  });
-  after(async () => {
-    await http?.close();
-    await closeApp(app);
-    await server?.stop();
-  });
+  before(() => ({ server, app, http } = suite));
 
   it('runs the request with an empty session and does not overwrite the user\'s cookie', async () => {
     const device = new Device(http.url);

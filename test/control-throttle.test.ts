@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mm, type MockApplication } from '@eggjs/mock';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { SessionControl } from '../index.js';
-import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { closeApp, Device, serve, type Served } from './helpers/sc-device.js';
+import { Device, type Served } from './helpers/sc-device.js';
+import { controlSuite } from './helpers/sc-suite.js';
 
 const PREFIX = 'pfthrottle:';
 const TOUCH_INTERVAL = 1500;
@@ -15,28 +14,11 @@ const TOUCH_INTERVAL = 1500;
  * index alone (one Redis round trip less per request), as reads do.
  */
 describe('session control: index writes on save are throttled like "last seen" touches', function () {
-  let server: RedisServer;
-  let app: MockApplication;
+  const suite = controlSuite('pf-throttle-app', 'PF_REDIS_PORT');
   let http: Served;
   let redis: Redis;
   let control: SessionControl;
-
-  before(async function () {
-    if (!requireRedis(this)) return;
-    server = await startRedisServer();
-    process.env.PF_REDIS_PORT = String(server.port);
-    app = mm.app({ baseDir: 'pf-throttle-app' });
-    await app.ready();
-    http = await serve(app.callback());
-    redis = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
-    control = (app as unknown as { sessions: SessionControl }).sessions;
-  });
-  after(async () => {
-    await http?.close();
-    await closeApp(app);
-    redis?.disconnect();
-    await server?.stop();
-  });
+  before(() => ({ http, redis, control } = suite));
 
   it('a save with the same user within touchInterval keeps the entry; a shorter maxAge and a later save rewrite it', async function () {
     this.timeout(20_000);

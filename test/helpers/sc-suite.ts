@@ -1,0 +1,42 @@
+import { mm, type MockApplication } from '@eggjs/mock';
+import { Redis } from 'ioredis';
+import type { SessionControl } from '../../index.js';
+import { requireRedis, startRedisServer, type RedisServer } from './redis.js';
+import { closeApp, serve, type Served } from './sc-device.js';
+
+/** A session-control fixture app on its own redis-server, as the suite's hooks boot it. */
+export interface ControlSuite {
+  server: RedisServer;
+  app: MockApplication;
+  http: Served;
+  /** a client of the suite's redis-server, to look at what the plugin wrote */
+  redis: Redis;
+  control: SessionControl;
+}
+
+/**
+ * Adds before/after hooks to the current suite: a private redis-server (its port in
+ * `process.env[portEnv]`, which the fixture's config reads), the fixture app `baseDir` served on a
+ * loopback port, and a Redis client. Skips the suite loudly without Redis. The returned object is
+ * filled in by the `before` hook.
+ */
+export function controlSuite(baseDir: string, portEnv = 'SC_REDIS_PORT'): ControlSuite {
+  const suite = {} as ControlSuite;
+  before(async function () {
+    if (!requireRedis(this)) return;
+    suite.server = await startRedisServer();
+    process.env[portEnv] = String(suite.server.port);
+    suite.app = mm.app({ baseDir });
+    await suite.app.ready();
+    suite.http = await serve(suite.app.callback());
+    suite.redis = new Redis({ host: '127.0.0.1', port: suite.server.port, maxRetriesPerRequest: 1 });
+    suite.control = (suite.app as unknown as { sessions: SessionControl }).sessions;
+  });
+  after(async () => {
+    await suite.http?.close();
+    await closeApp(suite.app);
+    suite.redis?.disconnect();
+    await suite.server?.stop();
+  });
+  return suite;
+}
