@@ -5,20 +5,15 @@ import type { MockApplication } from '@eggjs/mock';
 import type { BrowserContext, Page } from 'playwright-core';
 import { serve, type Served } from './helpers/rd-http.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { allStarted, ARTIFACTS_DIR, bootExample, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
+import {
+  allStarted, ARTIFACTS_DIR, bootExample, freshProfile, launchChromium, logIn, removeProfile, requireBrowser, type Chromium,
+} from './helpers/browser.js';
 
 // The example app with SESSION_STORE=redis: two browsers signed in as one user, seen from the devices page.
 
 const LAPTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const PHONE_UA = 'Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0';
 const DEVICES_SCREENSHOT = path.join(ARTIFACTS_DIR, 'devices.png');
-
-async function logIn(page: Page, baseUrl: string) {
-  await page.goto(`${baseUrl}/login`);
-  await page.fill('input[name=name]', 'alice');
-  await page.fill('input[name=password]', 'wonderland');
-  await Promise.all([ page.waitForURL(`${baseUrl}/`), page.click('button[type=submit]') ]);
-}
 
 describe('browser: your devices (SESSION_STORE=redis)', function () {
   let redis: RedisServer;

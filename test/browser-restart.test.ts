@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import type { MockApplication } from '@eggjs/mock';
-import type { Page } from 'playwright-core';
 import { serve, type Served } from './helpers/rd-http.js';
-import { allStarted, bootExample, cookieIn, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
+import {
+  allStarted, bootExample, cookieIn, freshProfile, launchChromium, logIn, removeProfile, requireBrowser, type Chromium,
+} from './helpers/browser.js';
 
 /**
  * `maxAge: 'session'` for real: Chromium is closed and started again on the same profile, as a user
@@ -17,14 +18,6 @@ describe('browser: closing the browser ends a browser-session cookie', function 
   let chromium: Chromium | undefined;
   let sessionUrl: string;
   let rememberUrl: string;
-
-  async function logIn(page: Page, baseUrl: string, name: string, password: string, remember: boolean) {
-    await page.goto(`${baseUrl}/login`);
-    await page.fill('input[name=name]', name);
-    await page.fill('input[name=password]', password);
-    await page.setChecked('input[name=remember]', remember);
-    await Promise.all([ page.waitForURL(`${baseUrl}/`), page.click('button[type=submit]') ]);
-  }
 
   before(async function () {
     if (!requireBrowser(this)) return;
@@ -49,11 +42,11 @@ describe('browser: closing the browser ends a browser-session cookie', function 
   it('keeps "keep me logged in" across a browser restart, and drops the browser-session login', async () => {
     assert.ok(chromium);
     const page = await chromium.profileContext.newPage();
-    await logIn(page, sessionUrl, 'alice', 'wonderland', false);
+    await logIn(page, sessionUrl, { name: 'alice', password: 'wonderland', remember: false });
     await page.reload();
     assert.match(await page.textContent('h1') ?? '', /Hello, alice/);
     assert.equal(await page.textContent('#views'), '2', 'the browser-session cookie survives a reload');
-    await logIn(page, rememberUrl, 'bob', 'builder', true);
+    await logIn(page, rememberUrl, { name: 'bob', password: 'builder', remember: true });
     assert.equal((await cookieIn(chromium.profileContext, sessionUrl))?.expires, -1);
     assert.ok(((await cookieIn(chromium.profileContext, rememberUrl))?.expires ?? -1) > Date.now() / 1000);
 

@@ -2,17 +2,11 @@ import assert from 'node:assert/strict';
 import type { MockApplication } from '@eggjs/mock';
 import type { BrowserContext, Page, Response } from 'playwright-core';
 import { serve, type Served } from './helpers/rd-http.js';
-import { allStarted, bootExample, cookieIn, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
+import {
+  allStarted, bootExample, cookieIn, freshProfile, launchChromium, logIn, removeProfile, requireBrowser, type Chromium,
+} from './helpers/browser.js';
 
 // The example app with its default cookie store, in headless Chromium: what the browser really keeps.
-
-async function logIn(page: Page, baseUrl: string, { name = 'alice', password = 'wonderland', remember = true } = {}) {
-  await page.goto(`${baseUrl}/login`);
-  await page.fill('input[name=name]', name);
-  await page.fill('input[name=password]', password);
-  await page.setChecked('input[name=remember]', remember);
-  await Promise.all([ page.waitForURL(`${baseUrl}/`), page.click('button[type=submit]') ]);
-}
 
 async function views(page: Page): Promise<number> {
   return Number(await page.textContent('#views'));

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mm, type MockApplication } from '@eggjs/mock';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /**
  * Debian's Chromium, driven by playwright-core over the DevTools protocol. The test starts the
@@ -151,4 +151,13 @@ export async function allStarted(steps: Promise<unknown>[]): Promise<void> {
 /** The cookie `name` in a context's jar for `url`, if the browser kept it. */
 export async function cookieIn(context: BrowserContext, url: string, name = 'EGG_SESS') {
   return (await context.cookies(url)).find(cookie => cookie.name === name);
+}
+
+/** Signs in through the example app's login form (CSRF token and all) and waits for the home page. */
+export async function logIn(page: Page, baseUrl: string, { name = 'alice', password = 'wonderland', remember = true } = {}) {
+  await page.goto(`${baseUrl}/login`);
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=password]', password);
+  await page.setChecked('input[name=remember]', remember);
+  await Promise.all([ page.waitForURL(`${baseUrl}/`), page.click('button[type=submit]') ]);
 }
