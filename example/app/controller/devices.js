@@ -1,5 +1,5 @@
 import { Controller } from 'egg';
-import { findUser } from '../lib/users.js';
+import { signedInUser } from '../lib/users.js';
 import { devicesListable } from '../lib/devices.js';
 import { takeNotices } from '../lib/notices.js';
 import { devicesPage } from '../pages/devices.js';
@@ -7,11 +7,8 @@ import { devicesPage } from '../pages/devices.js';
 export default class DevicesController extends Controller {
   async index() {
     const { ctx } = this;
-    const user = findUser(ctx.session.userId);
-    if (!user) {
-      ctx.redirect('/login');
-      return;
-    }
+    const user = signedInUser(ctx);
+    if (!user) return;
     let sessions = null;
     if (devicesListable(ctx.app)) {
       // this one first, then the most recently seen
@@ -23,10 +20,7 @@ export default class DevicesController extends Controller {
   /** "Log out everywhere else": every other session of this user is destroyed, this one stays. */
   async logoutOthers() {
     const { ctx } = this;
-    if (!findUser(ctx.session.userId)) {
-      ctx.redirect('/login');
-      return;
-    }
+    if (!signedInUser(ctx)) return;
     if (devicesListable(ctx.app)) {
       const count = await ctx.sessions.destroyOthers();
       ctx.flash('info', `Logged out ${count} other device${count === 1 ? '' : 's'}.`);

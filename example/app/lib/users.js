@@ -24,6 +24,13 @@ export function authenticate(name, password) {
   return crypto.timingSafeEqual(hash(password, user.salt), user.hash) ? user : undefined;
 }
 
-export function findUser(id) {
+function findUser(id) {
   return users.find(u => u.id === id);
+}
+
+/** The signed-in user; without one, the response becomes a redirect to the login form. */
+export function signedInUser(ctx) {
+  const user = findUser(ctx.session.userId);
+  if (!user) ctx.redirect('/login');
+  return user;
 }
