@@ -2,7 +2,7 @@
 import http from 'node:http';
 import { start } from 'egg';
 
-const app = await start({ baseDir: process.env.BENCH_APP_DIR, env: 'prod' });
+export const app = await start({ baseDir: process.env.BENCH_APP_DIR, env: 'prod' });
 const server = http.createServer(app.callback());
 server.keepAliveTimeout = 30_000;
 await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));

@@ -23,13 +23,14 @@ export function killAllServers() {
 }
 
 /**
- * Starts `bench/apps/<app>` in a child process and resolves once it listens.
- * `env` carries the variant (BENCH_SESSION, BENCH_STORE, BENCH_REDIS_PORT, ...).
+ * Starts `bench/apps/<app>` (or `appDir`) in a child process running `script` (bench/server.mjs by
+ * default) and resolves once it listens. `env` carries the variant (BENCH_SESSION, BENCH_STORE,
+ * BENCH_REDIS_PORT, ...).
  */
-export function startServer({ name, app, env, tmpDir, pluginPath }) {
+export function startServer({ name, app, appDir = path.join(APPS, app), script = SERVER, env, tmpDir, pluginPath }) {
   const dir = path.join(tmpDir, name);
   mkdirSync(dir, { recursive: true });
-  const child = fork(SERVER, [], {
+  const child = fork(script, [], {
     execArgv: [],
     stdio: [ 'ignore', 'pipe', 'pipe', 'ipc' ],
     env: {
@@ -37,7 +38,7 @@ export function startServer({ name, app, env, tmpDir, pluginPath }) {
       ...env,
       NODE_ENV: 'production',
       EGG_SERVER_ENV: 'prod',
-      BENCH_APP_DIR: path.join(APPS, app),
+      BENCH_APP_DIR: appDir,
       BENCH_TMP_DIR: dir,
       BENCH_PLUGIN_PATH: pluginPath,
     },
@@ -79,8 +80,12 @@ export class ServerProcess {
     this.pid = child.pid;
   }
 
+  get alive() {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** Sends `{ type, ...payload }` and resolves the server's answer of type `answer`. */
-  #ask(type, answer, payload = {}, timeoutMs = 10_000) {
+  ask(type, answer, payload = {}, timeoutMs = 10_000) {
     const id = ++this.#nextId;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name}: no ${answer} answer`)), timeoutMs);
@@ -97,21 +102,21 @@ export class ServerProcess {
 
   /** `process.cpuUsage()` and peak RSS of the server. */
   usage() {
-    return this.#ask('usage', 'usage');
+    return this.ask('usage', 'usage');
   }
 
   profileStart() {
-    return this.#ask('profile-start', 'profile-started');
+    return this.ask('profile-start', 'profile-started');
   }
 
   /** Writes the CPU profile since profileStart() to `file` (.cpuprofile). */
   profileStop(file) {
-    return this.#ask('profile-stop', 'profile-written', { file }, 30_000);
+    return this.ask('profile-stop', 'profile-written', { file }, 30_000);
   }
 
   /** Asks the server to close (so --cpu-prof can write), then kills it by PID if it does not. */
   stop() {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    if (!this.alive) return Promise.resolve();
     return new Promise(resolve => {
       const timer = setTimeout(() => {
         try {

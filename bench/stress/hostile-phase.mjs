@@ -55,7 +55,7 @@ export async function hostilePhase({ app, helpers, root, seed, cases, concurrenc
     });
     const elapsedMs = Date.now() - started;
     await sleep(200);
-    const { byCase, totals } = await app.events();
+    const { byCase, totals } = await app.ask('events', 'events');
     let eventMismatches = 0;
     for (const [ id, event ] of expected) {
       const seen = byCase[id] ?? [];

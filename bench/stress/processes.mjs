@@ -1,19 +1,20 @@
 // Every process the stress harness starts (egg apps, redis-server), each stopped by its PID.
-import { fork, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, redisCli } from '../lib/redis-server.mjs';
+import { killAllServers, startServer } from '../lib/server-process.mjs';
 
 const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
 const APP_DIR = fileURLToPath(new URL('./app/', import.meta.url));
-const BOOT_TIMEOUT_MS = 60_000;
 
 const running = new Set();
 
 /** Kills every process still running, by PID (on failure or SIGINT). */
 export function killAll() {
+  killAllServers();
   for (const child of running) {
     try {
       process.kill(child.pid, 'SIGKILL');
@@ -87,85 +88,10 @@ export async function startRedis(tmpDir) {
   return redis;
 }
 
-/** Starts the stress app in a child process (prod env) and resolves once it listens. */
+/** Starts the stress app (bench/stress/app, prod env) in a child process; resolves once it listens. */
 export function startApp({ name, tmpDir, pluginPath, redisPort }) {
-  const dir = path.join(tmpDir, name);
-  mkdirSync(dir, { recursive: true });
-  const child = track(fork(SERVER, [], {
-    execArgv: [],
-    stdio: [ 'ignore', 'pipe', 'pipe', 'ipc' ],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      EGG_SERVER_ENV: 'prod',
-      STRESS_APP_DIR: APP_DIR,
-      STRESS_TMP_DIR: dir,
-      STRESS_PLUGIN_PATH: pluginPath,
-      STRESS_REDIS_PORT: redisPort ? String(redisPort) : '',
-    },
-  }));
-  let output = '';
-  const collect = chunk => { output = (output + chunk).slice(-4000); };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      process.kill(child.pid, 'SIGKILL');
-      reject(new Error(`${name}: not listening within ${BOOT_TIMEOUT_MS} ms\n${output}`));
-    }, BOOT_TIMEOUT_MS);
-    const onExit = code => {
-      clearTimeout(timer);
-      reject(new Error(`${name}: exited (code ${code}) before listening\n${output.trim()}`));
-    };
-    child.once('exit', onExit);
-    child.on('message', function onReady(message) {
-      if (message?.type !== 'ready') return;
-      child.off('message', onReady);
-      child.off('exit', onExit);
-      clearTimeout(timer);
-      resolve(new AppProcess(name, child, message.port, () => output));
-    });
+  return startServer({
+    name, appDir: APP_DIR, script: SERVER, tmpDir, pluginPath,
+    env: { STRESS_REDIS_PORT: redisPort ? String(redisPort) : '' },
   });
-}
-
-export class AppProcess {
-  #nextId = 0;
-
-  constructor(name, child, port, output) {
-    this.name = name;
-    this.child = child;
-    this.port = port;
-    this.pid = child.pid;
-    this.output = output;
-  }
-
-  get alive() {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** The session events the app saw: totals, and per hostile case. */
-  events() {
-    const id = ++this.#nextId;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: no events answer`)), 10_000);
-      const onMessage = message => {
-        if (message?.type !== 'events' || message.id !== id) return;
-        clearTimeout(timer);
-        this.child.off('message', onMessage);
-        resolve(message);
-      };
-      this.child.on('message', onMessage);
-      this.child.send({ type: 'events', id });
-    });
-  }
-
-  /** Asks the app to close, then kills it by PID if it does not. */
-  async stop() {
-    if (!this.alive) return;
-    const exited = exitedPromise(this.child);
-    if (this.child.connected) this.child.send({ type: 'stop' });
-    else process.kill(this.pid, 'SIGTERM');
-    await Promise.race([ exited, sleep(5000) ]);
-    if (this.alive) await stopChild(this.child, 'SIGKILL');
-  }
 }

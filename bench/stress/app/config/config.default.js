@@ -3,11 +3,11 @@ const path = require('node:path');
 const os = require('node:os');
 
 /**
- * The stress app (prod env). STRESS_TMP_DIR: logs and run dir; STRESS_REDIS_PORT: the harness's own
+ * The stress app (prod env). BENCH_TMP_DIR: logs and run dir; STRESS_REDIS_PORT: the harness's own
  * redis-server, which switches the session store to Redis with onStoreError 'fail'.
  */
 module.exports = appInfo => {
-  const tmp = process.env.STRESS_TMP_DIR || path.join(os.tmpdir(), 'egg-session-stress');
+  const tmp = process.env.BENCH_TMP_DIR || path.join(os.tmpdir(), 'egg-session-stress');
   const config = {
     keys: 'stress-key-current,stress-key-older',
     rundir: path.join(tmp, 'run'),
