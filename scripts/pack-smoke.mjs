@@ -13,7 +13,8 @@ import { packTarball } from './pack/tarball.mjs';
 import { createApp } from './pack/throwaway-app.mjs';
 import { startApp } from './pack/app-process.mjs';
 import { probeRedisSession, probeSealedSession } from './pack/session-probe.mjs';
-import { hasRedisServer, startRedisServer } from './pack/redis-server.mjs';
+// the bench's private redis-server (free loopback port, nothing on disk, stopped by PID)
+import { redisAvailable as hasRedisServer, startRedisServer } from '../bench/lib/redis-server.mjs';
 import { readBootEvidence } from './pack/boot-evidence.mjs';
 import { run } from './pack/run.mjs';
 
