@@ -1,24 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-/** The app's callback on a loopback port, so several requests can be in flight at once. */
-export interface Served {
-  url: string;
-  close(): Promise<void>;
-}
-
-export async function serve(callback: http.RequestListener): Promise<Served> {
-  const server = http.createServer(callback);
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>(resolve => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
+// the loopback server and app shutdown of the Redis store tests serve these tests too
+export { closeApp, serve, type Served } from './rd-http.js';
 
 export interface Reply {
   status: number;
@@ -86,21 +67,4 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>(r => { resolve = r; });
   return { promise, resolve };
-}
-
-/**
- * Closes a test app and its @eggjs/redis clients (the plugin leaves them open, and they keep
- * reconnecting once the test stopped its redis-server).
- */
-export async function closeApp(app: { close(): Promise<unknown> } | undefined): Promise<void> {
-  if (!app) return;
-  let redis: { disconnect?: () => void; clients?: Map<string, { disconnect(): void }> } | undefined;
-  try {
-    redis = Reflect.get(app, 'redis');
-  } catch {
-    // @eggjs/mock's app throws on property access when it failed to boot
-  }
-  for (const client of redis?.clients?.values() ?? []) client.disconnect();
-  if (typeof redis?.disconnect === 'function') redis.disconnect();
-  await app.close();
 }
