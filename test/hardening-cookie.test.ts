@@ -4,7 +4,7 @@ import { mm, type MockApplication } from '@eggjs/mock';
 import { Sealer } from '../lib/codec/sealer.js';
 import { hostileCookieCases, hostileSeed, type CookieSources } from './helpers/hostile.js';
 import {
-  CASE_HEADER, freshSessionProblems, getRaw, runHostileCases, setCookieValue,
+  CASE_HEADER, freshSessionProblems, getRaw, recordSessionEvents, runHostileCases, setCookieValue,
 } from './helpers/hostile-run.js';
 import { objectPrototypeSnapshot } from './helpers/cs-cookies.js';
 import { serve, type Served } from './helpers/rd-http.js';
@@ -57,9 +57,9 @@ describe('hardening: seeded hostile cookies against the cookie store (hd-cookie-
     };
     const baseline = (await getRaw(agent, port, '/proto', {})).body;
     const prototypeBefore = objectPrototypeSnapshot();
-    const run = await runHostileCases(app, hostileCookieCases(seed, CASES, sources), CONCURRENCY, async hostile =>
+    const run = await runHostileCases(hostileCookieCases(seed, CASES, sources), CONCURRENCY, async hostile =>
       freshSessionProblems(await getRaw(agent, port, '/get', { cookie: hostile.cookieHeader, [CASE_HEADER]: String(hostile.index) }),
-        COOKIE, baseline));
+        COOKIE, baseline), { seenEvents: recordSessionEvents(app) });
     console.log(`      ${CASES} cases in ${run.ms} ms; events ${JSON.stringify(run.totals)}`);
     console.log(`      by kind: ${run.summary}`);
     assert.deepEqual(run.failures.slice(0, 20), [], `${run.failures.length} of ${CASES} cases failed (seed ${seed})`);

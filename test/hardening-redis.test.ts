@@ -4,7 +4,7 @@ import { mm, type MockApplication } from '@eggjs/mock';
 import type { Redis } from 'ioredis';
 import { hostileIdCases, hostileSeed, type HostileIdCase } from './helpers/hostile.js';
 import {
-  CASE_HEADER, freshSessionProblems, getRaw, runHostileCases, setCookieValue,
+  CASE_HEADER, freshSessionProblems, getRaw, recordSessionEvents, runHostileCases, setCookieValue,
 } from './helpers/hostile-run.js';
 import { objectPrototypeSnapshot } from './helpers/cs-cookies.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
@@ -75,12 +75,12 @@ describe('hardening: seeded hostile session ids against the Redis store (hd-redi
     const prototypeBefore = objectPrototypeSnapshot();
     const keysBefore = await redis.dbsize();
     let planted = 0;
-    const run = await runHostileCases(app, hostileIdCases(seed, CASES, { destroyed }), CONCURRENCY, async hostile => {
+    const run = await runHostileCases(hostileIdCases(seed, CASES, { destroyed }), CONCURRENCY, async hostile => {
       await plant(hostile);
       if (hostile.stored !== undefined || hostile.storedHash) planted++;
       const reply = await getRaw(agent, port, '/get', { cookie: `${COOKIE}=${hostile.id}`, [CASE_HEADER]: String(hostile.index) });
       return freshSessionProblems(reply, COOKIE, baseline);
-    });
+    }, { seenEvents: recordSessionEvents(app) });
     console.log(`      ${CASES} cases in ${run.ms} ms; events ${JSON.stringify(run.totals)}`);
     console.log(`      by kind: ${run.summary}`);
     assert.deepEqual(run.failures.slice(0, 20), [], `${run.failures.length} of ${CASES} cases failed (seed ${seed})`);

@@ -76,48 +76,27 @@ export function freshSessionProblems(reply: Reply, cookieName: string, baseline:
   return problems;
 }
 
-/** Counts session:invalid / expired / missed / error per tagged case while attached to `app`. */
-export class EventTally {
-  readonly byCase = new Map<string, string[]>();
-  /** events of requests without the case header */
-  untagged = 0;
-  readonly #app: EventEmitter;
-  readonly #listeners: Array<[string, (payload: any) => void]> = [];
+/** Session events by case number (CASE_HEADER), as the app emitted them. */
+export type EventsByCase = Record<string, string[]>;
 
-  constructor(app: EventEmitter) {
-    this.#app = app;
-    for (const name of [ ...SESSION_EVENTS, 'error' ]) {
-      const listener = (payload: any) => {
-        const id = payload?.ctx?.get?.(CASE_HEADER);
-        if (!id) {
-          this.untagged++;
-          return;
-        }
-        const seen = this.byCase.get(id) ?? [];
-        seen.push(name);
-        this.byCase.set(id, seen);
-      };
-      app.on(`session:${name}`, listener);
-      this.#listeners.push([ `session:${name}`, listener ]);
-    }
-  }
-
-  /** Totals per event name. */
-  totals(): Record<string, number> {
-    const totals: Record<string, number> = { invalid: 0, expired: 0, missed: 0, error: 0 };
-    for (const events of this.byCase.values()) for (const name of events) totals[name]++;
-    return totals;
-  }
-
-  /** Problems with case `id`, which must have emitted exactly `expected` once and nothing else. */
-  problems(id: string, expected: string): string[] {
-    const seen = this.byCase.get(id) ?? [];
-    return seen.length === 1 && seen[0] === expected ? [] : [ `events ${JSON.stringify(seen)}, expected ["${expected}"]` ];
-  }
-
-  detach(): void {
-    for (const [ name, listener ] of this.#listeners) this.#app.removeListener(name, listener);
-  }
+/**
+ * Starts recording `app`'s session events of tagged requests; the returned function stops
+ * recording and hands them over (runHostileCases' `seenEvents` for an app in this process).
+ */
+export function recordSessionEvents(app: EventEmitter): () => Promise<EventsByCase> {
+  const byCase: EventsByCase = {};
+  const listeners = [ ...SESSION_EVENTS, 'error' ].map(name => {
+    const listener = (payload: any) => {
+      const id = payload?.ctx?.get?.(CASE_HEADER);
+      if (id) (byCase[id] ??= []).push(name);
+    };
+    app.on(`session:${name}`, listener);
+    return [ `session:${name}`, listener ] as const;
+  });
+  return async () => {
+    for (const [ name, listener ] of listeners) app.removeListener(name, listener);
+    return byCase;
+  };
 }
 
 /** Case outcomes by kind, for the printed summary. */
@@ -144,29 +123,46 @@ export interface TaggedCase {
   expect: string;
 }
 
+export interface HostileRunOptions {
+  /** the session events of every tagged case, read once the last case has answered */
+  seenEvents(): Promise<EventsByCase>;
+  /** send no new case after this many ms */
+  deadlineMs?: number;
+}
+
 export interface HostileRunResult {
+  /** cases sent (fewer than generated when the deadline passed) */
+  cases: number;
+  timedOut: boolean;
   /** one line per failed case: its answer or its events were wrong */
   failures: string[];
-  /** session events seen, by name */
+  /** cases that did not emit exactly their one expected session event */
+  eventMismatches: number;
+  /** session events of the tagged cases, by name */
   totals: Record<string, number>;
   /** session events the cases declared, by name */
   wanted: Record<string, number>;
   summary: KindSummary;
+  /** from the first case sent to the last answer */
   ms: number;
 }
 
 /**
- * Runs the cases with bounded concurrency against `app` (an egg app, for its session events):
- * `send` makes the request (tagged with CASE_HEADER) and returns what is wrong with the answer.
+ * Sends the cases with bounded concurrency: `send` makes the request (tagged with CASE_HEADER) and
+ * returns what is wrong with the answer. Then each case must have caused exactly its expected event.
  */
-export async function runHostileCases<T extends TaggedCase>(app: EventEmitter, cases: Iterable<T>, concurrency: number,
-  send: (hostile: T) => Promise<string[]>): Promise<HostileRunResult> {
-  const tally = new EventTally(app);
+export async function runHostileCases<T extends TaggedCase>(cases: Iterable<T>, concurrency: number,
+  send: (hostile: T) => Promise<string[]>, options: HostileRunOptions): Promise<HostileRunResult> {
   const summary = new KindSummary();
   const failures: string[] = [];
   const expected = new Map<string, string>();
   const started = Date.now();
+  let timedOut = false;
   await runBounded(cases, concurrency, async hostile => {
+    if (options.deadlineMs !== undefined && Date.now() - started > options.deadlineMs) {
+      timedOut = true;
+      return;
+    }
     expected.set(String(hostile.index), hostile.expect);
     let problems: string[];
     try {
@@ -177,14 +173,20 @@ export async function runHostileCases<T extends TaggedCase>(app: EventEmitter, c
     summary.add(hostile.kind, problems.length > 0);
     if (problems.length) failures.push(`#${hostile.index} ${hostile.kind} (${hostile.label}): ${problems.join('; ')}`);
   });
+  const ms = Date.now() - started;
   // koa-session emits its events on setImmediate
-  await new Promise(resolve => setTimeout(resolve, 100));
-  tally.detach();
+  await new Promise(resolve => setTimeout(resolve, 200));
+  const seen = await options.seenEvents();
+  const totals: Record<string, number> = { invalid: 0, expired: 0, missed: 0, error: 0 };
+  for (const events of Object.values(seen)) for (const name of events) totals[name]++;
   const wanted: Record<string, number> = { invalid: 0, expired: 0, missed: 0, error: 0 };
+  let eventMismatches = 0;
   for (const [ id, event ] of expected) {
     wanted[event]++;
-    const problems = tally.problems(id, event);
-    if (problems.length) failures.push(`#${id}: ${problems.join('; ')}`);
+    const events = seen[id] ?? [];
+    if (events.length === 1 && events[0] === event) continue;
+    eventMismatches++;
+    failures.push(`#${id}: events ${JSON.stringify(events)}, expected ["${event}"]`);
   }
-  return { failures, totals: tally.totals(), wanted, summary, ms: Date.now() - started };
+  return { cases: expected.size, timedOut, failures, eventMismatches, totals, wanted, summary, ms };
 }
