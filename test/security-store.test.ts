@@ -1,0 +1,434 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import type { SessionControl } from '../index.js';
+import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import { inspector } from './helpers/rd-http.js';
+import {
+  bootWith, encryptedLegacyCookie, EventLog, issued, keyspace, keyspaceChanges, legacyData, redisReady, send,
+  inFlight, signedLegacyCookie, TAG_HEADER, uuid, UUID_V4, type Answer, type BootedApp,
+} from './helpers/security.js';
+
+const FIXTURE = 'security-store-app';
+const KEYS = [ 'security-store-key-1', 'security-store-key-0' ];
+const DAY = 24 * 3600 * 1000;
+
+function controlOf(booted: BootedApp): SessionControl {
+  return Reflect.get(booted.app, 'sessions') as SessionControl;
+}
+
+/** Asserts a 2xx /get answer with a fresh, empty session. */
+function assertFresh(answer: Answer, what: string): void {
+  assert.ok(answer.status >= 200 && answer.status < 300, `${what}: status ${answer.status} ${answer.text.slice(0, 200)}`);
+  assert.deepEqual(answer.body.session, {}, `${what}: a fresh empty session`);
+  assert.equal(answer.body.isNew, true, `${what}: isNew`);
+}
+
+interface Race {
+  oldId: string;
+  newId: string;
+}
+
+/**
+ * Signs `user` in, starts a slow request of that session (loads it, waits 300 ms, writes a field),
+ * logs out with a flash meanwhile, and waits for the slow request: the logout must hand out a new
+ * id, and afterwards the old id is a fresh session and the new one has the flash and no user.
+ */
+async function logoutRacingSlowRequest(booted: BootedApp, user: string): Promise<Race> {
+  const oldId = issued(await send(booted.http.url, `/login?user=${user}`), 'login');
+  const slow = inFlight(send(booted.http.url, '/slow?ms=300', `EGG_SESS=${oldId}`));
+  let newId = '';
+  try {
+    await sleep(60);
+    const bye = await send(booted.http.url, '/logout-flash', `EGG_SESS=${oldId}`);
+    assert.equal(bye.status, 200);
+    newId = issued(bye, '/logout-flash');
+    assert.notEqual(newId, oldId, 'the flash after logout lives under a new id');
+  } finally {
+    const late = await slow;
+    assert.ok(!(late instanceof Error) && late.status === 200, `the slow request: ${late instanceof Error ? late.message : late.status}`);
+  }
+  assertFresh(await send(booted.http.url, '/get', `EGG_SESS=${oldId}`), 'the old id after the slow request');
+  const next = await send(booted.http.url, '/get', `EGG_SESS=${newId}`);
+  assert.deepEqual(next.body.session.$flash?.notice, [ 'Signed out' ], `the flash: ${next.text.slice(0, 200)}`);
+  assert.equal(next.body.session.userId, undefined);
+  return { oldId, newId };
+}
+
+let tagCount = 0;
+const nextTag = () => `t${++tagCount}`;
+
+describe('security: store ids, stored values and logout (security-store-app)', function () {
+  this.timeout(30_000);
+  let server: RedisServer | undefined;
+  let redis: Redis;
+  before(async function () {
+    if (!requireRedis(this)) return;
+    server = await startRedisServer();
+    redis = inspector(server.port);
+  });
+  after(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  describe('store "redis" (prefix ss:, session control on)', () => {
+    const PREFIX = 'ss:';
+    let booted: BootedApp;
+    let events: EventLog;
+    before(async function () {
+      if (!server) return this.skip();
+      booted = await bootWith(FIXTURE, { store: 'redis', redis: { prefix: PREFIX } }, server.port);
+      events = new EventLog(booted.app);
+    });
+    after(async () => {
+      events?.stop();
+      await booted?.close();
+    });
+
+    async function login(user: string): Promise<string> {
+      const id = issued(await send(booted.http.url, `/login?user=${user}`), 'login');
+      assert.match(id, UUID_V4);
+      return id;
+    }
+
+    it('hostile ids (index keys, hash tags, separators, 4000 chars, empty-looking, upper case) never reach Redis', async () => {
+      // u1's index: sessions + meta from sign-ins, dead from a logout, revoked from destroyAll
+      const first = await login('u1');
+      const second = await login('u1');
+      assert.equal((await send(booted.http.url, '/logout', `EGG_SESS=${second}`)).status, 200);
+      await controlOf(booted).destroyAll('u1');
+      assert.equal(await redis.exists(PREFIX + first), 0);
+      await login('u1');
+      const index = [ 'sessions', 'meta', 'dead', 'revoked' ].map(part => `{u:u1}:${part}`);
+      for (const name of index) assert.equal(await redis.exists(PREFIX + name), 1, `${PREFIX}${name} exists`);
+
+      const hostile = [
+        ...index, ...index.map(name => PREFIX + name), 'ss:{u:u1}', '{u:u1}',
+        '{x}abc', 'a{b}c', 'a:b', '../x', '%7Bu%3Au1%7D%3Ameta', '%7Bu%3Au1%7D%3Asessions',
+        'x'.repeat(4000), 'null', 'undefined', '%20',
+        uuid().toUpperCase(), `${uuid()}x`, `${uuid()}}`,
+      ];
+      const before = await keyspace(redis);
+      const problems: string[] = [];
+      for (const id of hostile) {
+        const label = JSON.stringify(id.length > 60 ? `${id.slice(0, 20)}...(${id.length})` : id);
+        for (const path of [ '/get', '/set?field=1', '/logout' ]) {
+          const tag = nextTag();
+          const answer = await send(booted.http.url, path, `EGG_SESS=${id}`, { [TAG_HEADER]: tag });
+          if (answer.status < 200 || answer.status > 299) problems.push(`${label} ${path}: status ${answer.status}`);
+          if (path === '/get' && (JSON.stringify(answer.body.session) !== '{}' || answer.body.isNew !== true)) {
+            problems.push(`${label} /get: not a fresh session: ${JSON.stringify(answer.body).slice(0, 200)}`);
+          }
+          if (path === '/set') {
+            if (JSON.stringify(answer.body.session) !== '{"field":"1"}') problems.push(`${label} /set: saw ${JSON.stringify(answer.body.session).slice(0, 200)}`);
+            if (!answer.cookie || !UUID_V4.test(answer.cookie)) problems.push(`${label} /set: new id ${answer.cookie?.slice(0, 60)}`);
+          }
+          if (path === '/logout' && answer.cookie) problems.push(`${label} /logout: sets ${answer.cookie.slice(0, 60)}`);
+          if (!(await events.of(tag)).includes('invalid')) problems.push(`${label} ${path}: no session:invalid (${await events.of(tag)})`);
+        }
+      }
+      const { changed, added } = keyspaceChanges(before, await keyspace(redis));
+      for (const key of added) {
+        if (!UUID_V4.test(key.slice(PREFIX.length)) || !key.startsWith(PREFIX)) problems.push(`new key ${key.slice(0, 80)}`);
+      }
+      for (const id of hostile) {
+        if (added.some(key => key.includes(id))) problems.push(`a new key holds ${id.slice(0, 60)}`);
+      }
+      assert.deepEqual([ ...changed, ...problems ], []);
+    });
+
+    for (const [ kind, plant ] of [
+      [ 'a JSON object without _maxAge/_session', (key: string) => redis.set(key, '{"userId":"admin","role":"admin"}', 'PX', DAY) ],
+      [ 'a list', (key: string) => redis.rpush(key, '{"userId":"admin"}', '{"_maxAge":86400000}') ],
+      [ 'a set', (key: string) => redis.sadd(key, '{"userId":"admin","_maxAge":86400000}') ],
+      [ 'a hash without session fields', (key: string) => redis.hset(key, { userId: '"admin"', role: '"admin"' }) ],
+    ] as const) {
+      it(`a UUID id whose key holds ${kind} is a miss: never read, deleted or overwritten`, async () => {
+        const id = uuid();
+        const key = PREFIX + id;
+        await plant(key);
+        const planted = await keyspace(redis);
+        assertFresh(await send(booted.http.url, '/get', `EGG_SESS=${id}`), `/get ${kind}`);
+        assert.equal((await send(booted.http.url, '/logout', `EGG_SESS=${id}`)).status, 200);
+        assert.deepEqual((await keyspace(redis)).get(key), planted.get(key), '/logout left the key alone');
+        const saved = await send(booted.http.url, '/set?field=1', `EGG_SESS=${id}`);
+        assert.equal(saved.status, 200);
+        assert.deepEqual(saved.body.session, { field: '1' });
+        const newId = issued(saved, '/set');
+        assert.notEqual(newId, id, '/set saves under a NEW id');
+        assert.match(newId, UUID_V4);
+        assert.deepEqual((await keyspace(redis)).get(key), planted.get(key), '/set did not overwrite the key');
+      });
+    }
+
+    for (const value of [
+      { toJSON: 1, _maxAge: DAY },
+      { save: 1, _maxAge: DAY },
+      { maxAge: 'x', _maxAge: DAY },
+    ]) {
+      it(`a stored value ${JSON.stringify(value)} in Redis is session:invalid, 200 and a fresh session`, async () => {
+        const id = uuid();
+        await redis.set(PREFIX + id, JSON.stringify(value), 'PX', DAY);
+        const tag = nextTag();
+        assertFresh(await send(booted.http.url, '/get', `EGG_SESS=${id}`, { [TAG_HEADER]: tag }), 'model-colliding value');
+        assert.ok((await events.of(tag)).includes('invalid'), `session:invalid (got ${await events.of(tag)})`);
+      });
+    }
+
+    it('logout with a flash while a slow request of the user is in flight: new id, old one stays dead', async () => {
+      const user = `race-${uuid().slice(0, 8)}`;
+      const { oldId } = await logoutRacingSlowRequest(booted, user);
+      assert.equal(await redis.exists(PREFIX + oldId), 0, 'the old key is gone');
+      const control = controlOf(booted);
+      const listed = (await control.list(user)).map(info => info.id);
+      assert.ok(!listed.includes(control.idOf(oldId)), 'the old session is not listed');
+      await control.destroyAll(user);
+      assert.equal(await redis.exists(PREFIX + oldId), 0);
+      assertFresh(await send(booted.http.url, '/get', `EGG_SESS=${oldId}`), 'the old id after destroyAll');
+    });
+
+    it('ctx.session = null; ctx.session = { a: 1 } gets a new id', async () => {
+      const oldId = await login(`replace-${uuid().slice(0, 8)}`);
+      const answer = await send(booted.http.url, '/logout-replace', `EGG_SESS=${oldId}`);
+      const newId = issued(answer, '/logout-replace');
+      assert.notEqual(newId, oldId);
+      assert.equal(await redis.exists(PREFIX + oldId), 0, 'the old session is destroyed');
+      assert.deepEqual((await send(booted.http.url, '/get', `EGG_SESS=${newId}`)).body.session, { a: 1 });
+    });
+  });
+
+  describe('store "redis" with redis.prefix \'\'', () => {
+    let booted: BootedApp;
+    let events: EventLog;
+    before(async function () {
+      if (!server) return this.skip();
+      booted = await bootWith(FIXTURE, { store: 'redis', redis: { prefix: '' } }, server.port);
+      events = new EventLog(booted.app);
+    });
+    after(async () => {
+      events?.stop();
+      await booted?.close();
+    });
+
+    it('an id naming an unrelated JSON key (feature:flags) is not read, deleted or overwritten', async () => {
+      await redis.set('feature:flags', '{"admin":true}');
+      const tag = nextTag();
+      assertFresh(await send(booted.http.url, '/get', 'EGG_SESS=feature:flags', { [TAG_HEADER]: tag }), '/get feature:flags');
+      assert.ok((await events.of(tag)).includes('invalid'), 'session:invalid');
+      assert.equal((await send(booted.http.url, '/logout', 'EGG_SESS=feature:flags')).status, 200);
+      assert.equal(await redis.get('feature:flags'), '{"admin":true}', '/logout did not delete it');
+      const saved = await send(booted.http.url, '/set?admin=false', 'EGG_SESS=feature:flags');
+      assert.equal(saved.status, 200);
+      assert.notEqual(issued(saved, '/set'), 'feature:flags');
+      assert.equal(await redis.get('feature:flags'), '{"admin":true}', '/set did not overwrite it');
+      assert.equal(await redis.pttl('feature:flags'), -1, 'no TTL put on it');
+    });
+  });
+
+  describe('store "redis" with control: { enable: false }', () => {
+    const PREFIX = 'ssn:';
+    let booted: BootedApp;
+    before(async function () {
+      if (!server) return this.skip();
+      booted = await bootWith(FIXTURE, { store: 'redis', redis: { prefix: PREFIX }, control: { enable: false } }, server.port);
+    });
+    after(() => booted?.close());
+
+    it('logout with a flash while a slow request is in flight: new id, old one stays dead', async () => {
+      const { oldId } = await logoutRacingSlowRequest(booted, 'nc1');
+      assert.equal(await redis.exists(PREFIX + oldId), 0, 'the old key is gone');
+    });
+  });
+
+  describe('store "memory" (storeTimeout 100)', () => {
+    let booted: BootedApp;
+    let events: EventLog;
+    before(async function () {
+      if (!server) return this.skip();
+      booted = await bootWith(FIXTURE, { store: 'memory', storeTimeout: 100 }, server.port);
+      events = new EventLog(booted.app);
+    });
+    after(async () => {
+      events?.stop();
+      await booted?.close();
+    });
+    const memory = () => booted.app.sessionStore as unknown as {
+      get(key: string): Promise<unknown>; set(key: string, value: unknown, maxAge: number): Promise<void>;
+    };
+
+    it('logout with a flash while a slow request is in flight: new id, old one stays dead', async () => {
+      const { oldId } = await logoutRacingSlowRequest(booted, 'm1');
+      assert.equal(await memory().get(oldId), undefined, 'nothing stored under the old id');
+    });
+
+    for (const value of [
+      { toJSON: 1, _maxAge: DAY },
+      { save: 1, _maxAge: DAY },
+      { maxAge: 'x', _maxAge: DAY },
+    ]) {
+      it(`a value ${JSON.stringify(value)} in the memory store is session:invalid, 200 and fresh`, async () => {
+        const id = uuid();
+        await memory().set(id, value, DAY);
+        const tag = nextTag();
+        assertFresh(await send(booted.http.url, '/get', `EGG_SESS=${id}`, { [TAG_HEADER]: tag }), 'memory store');
+        assert.ok((await events.of(tag)).includes('invalid'), `session:invalid (got ${await events.of(tag)})`);
+      });
+
+      it(`a value ${JSON.stringify(value)} from a custom app.sessionStore is session:invalid, 200 and fresh`, async () => {
+        const builtin = booted.app.sessionStore;
+        booted.app.sessionStore = {
+          async get() { return JSON.parse(JSON.stringify(value)); },
+          async set() { /* nothing */ },
+          async destroy() { /* nothing */ },
+        } as any;
+        try {
+          const tag = nextTag();
+          assertFresh(await send(booted.http.url, '/get', `EGG_SESS=${uuid()}`, { [TAG_HEADER]: tag }), 'custom store');
+          assert.ok((await events.of(tag)).includes('invalid'), `session:invalid (got ${await events.of(tag)})`);
+        } finally {
+          booted.app.sessionStore = builtin;
+        }
+      });
+    }
+
+    it('a store set that times out answers 503 saying the session "may have been saved"', async () => {
+      const builtin = booted.app.sessionStore;
+      booted.app.sessionStore = {
+        async get() { return undefined; },
+        set: () => new Promise(() => undefined),
+        async destroy() { /* nothing */ },
+      } as any;
+      try {
+        const answer = await send(booted.http.url, '/set?field=1', undefined, { accept: 'application/json' });
+        assert.equal(answer.status, 503);
+        assert.match(answer.text, /may have been saved/);
+      } finally {
+        booted.app.sessionStore = builtin;
+      }
+    });
+  });
+
+  describe('cookie sessions with session control: legacy cookies and revocation', () => {
+    const PREFIX = 'ssc:';
+    let booted: BootedApp;
+    let optedIn: BootedApp;
+    let events: EventLog;
+    before(async function () {
+      if (!server) return this.skip();
+      booted = await bootWith(FIXTURE, { control: { enable: true }, redis: { prefix: PREFIX } }, server.port);
+      optedIn = await bootWith(FIXTURE, { control: { enable: true }, redis: { prefix: PREFIX }, legacyEncryptedCookies: true }, server.port);
+      events = new EventLog(booted.app);
+    });
+    after(async () => {
+      events?.stop();
+      await booted?.close();
+      await optedIn?.close();
+    });
+
+    async function assertRefused(app: BootedApp, log: EventLog, cookie: string, what: string): Promise<void> {
+      const tag = nextTag();
+      const answer = await send(app.http.url, '/get', cookie, { [TAG_HEADER]: tag });
+      assertFresh(answer, what);
+      assert.ok((await log.of(tag)).includes('invalid'), `${what}: session:invalid (got ${await log.of(tag)})`);
+      assert.equal(answer.cookie, '', `${what}: the cookie is cleared (${JSON.stringify(answer.setCookies)})`);
+    }
+
+    it('a signed legacy cookie and a sealed cookie of the user are accepted, then refused after destroyAll', async () => {
+      const user = `lg-${uuid().slice(0, 8)}`;
+      const legacy = signedLegacyCookie(KEYS, legacyData({ userId: user, role: 'editor' }));
+      const accepted = await send(booted.http.url, '/get', legacy);
+      assert.equal(accepted.body.session.userId, user, `the signed legacy cookie is accepted: ${accepted.text.slice(0, 200)}`);
+      assert.equal(accepted.body.isNew, false);
+      const sealed = `EGG_SESS=${issued(await send(booted.http.url, `/login?user=${user}`), 'login')}`;
+      assert.equal((await send(booted.http.url, '/get', sealed)).body.session.userId, user);
+      await sleep(5);
+
+      await controlOf(booted).destroyAll(user);
+      await assertRefused(booted, events, legacy, 'the signed legacy cookie');
+      await assertRefused(booted, events, sealed, 'the sealed cookie');
+    });
+
+    it('with legacyEncryptedCookies: true, an egg-encrypted legacy cookie is accepted, then refused after destroyAll', async () => {
+      const user = `le-${uuid().slice(0, 8)}`;
+      const log = new EventLog(optedIn.app);
+      try {
+        const legacy = encryptedLegacyCookie(KEYS, legacyData({ userId: user }));
+        const accepted = await send(optedIn.http.url, '/get', legacy);
+        assert.equal(accepted.body.session.userId, user, `the encrypted legacy cookie is accepted when opted in: ${accepted.text.slice(0, 200)}`);
+        await controlOf(optedIn).destroyAll(user);
+        await assertRefused(optedIn, log, legacy, 'the encrypted legacy cookie');
+      } finally {
+        log.stop();
+      }
+    });
+  });
+});
+
+describe('security: logout and revocation checks while Redis is down (own redis-server, stopped)', function () {
+  this.timeout(30_000);
+  let server: RedisServer | undefined;
+  let anonymousStore: BootedApp;
+  let failStore: BootedApp;
+  let anonymousCookie: BootedApp;
+  const ids: Record<string, string> = {};
+  before(async function () {
+    if (!requireRedis(this)) return;
+    // persisted on shutdown, so the sessions are still there once the server is back
+    server = await startRedisServer([ '--save', '3600 1' ]);
+    anonymousStore = await bootWith(FIXTURE, { store: 'redis', redis: { prefix: 'ssa:' }, onStoreError: 'anonymous', storeTimeout: 300 }, server.port);
+    failStore = await bootWith(FIXTURE, { store: 'redis', redis: { prefix: 'ssf:' }, onStoreError: 'fail', storeTimeout: 300 }, server.port);
+    anonymousCookie = await bootWith(FIXTURE, { control: { enable: true }, redis: { prefix: 'ssk:' }, onStoreError: 'anonymous', storeTimeout: 300 }, server.port);
+    ids.anonymous = issued(await send(anonymousStore.http.url, '/login?user=down1'), 'login');
+    ids.fail = issued(await send(failStore.http.url, '/login?user=down2'), 'login');
+    ids.cookie = issued(await send(anonymousCookie.http.url, '/login?user=down3'), 'login');
+    await server.stop();
+  });
+  after(async () => {
+    await anonymousStore?.close();
+    await failStore?.close();
+    await anonymousCookie?.close();
+    await server?.stop();
+  });
+
+  it("the fixture's isAnonymousSession sees the plugin's mark (a failed store read under 'anonymous')", async () => {
+    // control for the two tests below: the route's isAnonymousSession is the plugin's own
+    const answer = await send(anonymousStore.http.url, '/get', `EGG_SESS=${ids.anonymous}`);
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.anonymous, true, answer.text.slice(0, 200));
+    assert.equal(answer.cookie, undefined);
+  });
+
+  it("onStoreError 'anonymous': a failed logout leaves the cookie alone and the request is anonymous", async () => {
+    const bye = await send(anonymousStore.http.url, '/logout', `EGG_SESS=${ids.anonymous}`);
+    assert.equal(bye.status, 200);
+    assert.equal(bye.cookie, undefined, `no Set-Cookie for EGG_SESS (got ${JSON.stringify(bye.setCookies)})`);
+    assert.equal(bye.body.anonymous, true, 'isAnonymousSession(ctx)');
+  });
+
+  it("onStoreError 'fail': a failed logout answers 503 and sends no clearing cookie", async () => {
+    const bye = await send(failStore.http.url, '/logout', `EGG_SESS=${ids.fail}`);
+    assert.equal(bye.status, 503);
+    assert.equal(bye.cookie, undefined, `no Set-Cookie for EGG_SESS (got ${JSON.stringify(bye.setCookies)})`);
+  });
+
+  it("onStoreError 'anonymous': a failed revocation check of a cookie session makes the request anonymous", async () => {
+    const answer = await send(anonymousCookie.http.url, '/get', `EGG_SESS=${ids.cookie}`);
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.anonymous, true, `isAnonymousSession(ctx): ${answer.text.slice(0, 200)}`);
+    assert.equal(answer.cookie, undefined, 'the cookie is left alone');
+  });
+
+  it('once Redis is back, the session the failed logout could not destroy still has its user', async () => {
+    await server!.start();
+    await redisReady(anonymousStore.app);
+    const redis = inspector(server!.port);
+    try {
+      assert.equal(await redis.exists(`ssa:${ids.anonymous}`), 1, 'the session survived the restart');
+    } finally {
+      redis.disconnect();
+    }
+    const answer = await send(anonymousStore.http.url, '/get', `EGG_SESS=${ids.anonymous}`);
+    assert.equal(answer.body.session.userId, 'down1', `the browser was not told it is signed out: ${answer.text.slice(0, 200)}`);
+  });
+});
