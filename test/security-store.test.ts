@@ -6,7 +6,7 @@ import { requireRedis, startRedisServer, type RedisServer } from './helpers/redi
 import { inspector } from './helpers/rd-http.js';
 import {
   bootWith, encryptedLegacyCookie, EventLog, issued, keyspace, keyspaceChanges, legacyData, redisReady, send,
-  inFlight, signedLegacyCookie, TAG_HEADER, uuid, UUID_V4, type Answer, type BootedApp,
+  inFlight, signedLegacyCookie, TAG_HEADER, uuid, UUID_V4, within, type Answer, type BootedApp,
 } from './helpers/security.js';
 
 const FIXTURE = 'security-store-app';
@@ -30,21 +30,29 @@ interface Race {
 }
 
 /**
- * Signs `user` in, starts a slow request of that session (loads it, waits 300 ms, writes a field),
- * logs out with a flash meanwhile, and waits for the slow request: the logout must hand out a new
- * id, and afterwards the old id is a fresh session and the new one has the flash and no user.
+ * Signs `user` in, starts a slow request of that session (it loads the session, is held until the
+ * logout is done, then writes a field), logs out with a flash meanwhile, and lets the slow request
+ * finish: the logout must hand out a new id, and afterwards the old id is a fresh session and the
+ * new one has the flash and no user.
  */
 async function logoutRacingSlowRequest(booted: BootedApp, user: string): Promise<Race> {
   const oldId = issued(await send(booted.http.url, `/login?user=${user}`), 'login');
-  const slow = inFlight(send(booted.http.url, '/slow?ms=300', `EGG_SESS=${oldId}`));
+  let arrived!: () => void;
+  let release!: () => void;
+  const arrival = new Promise<void>(resolve => { arrived = resolve; });
+  const released = new Promise<void>(resolve => { release = resolve; });
+  Reflect.set(booted.app, 'securityHold', { arrived, released });
+  const slow = inFlight(send(booted.http.url, '/slow', `EGG_SESS=${oldId}`));
   let newId = '';
   try {
-    await sleep(60);
+    await within(arrival, 5000, 'the slow request did not load its session');
     const bye = await send(booted.http.url, '/logout-flash', `EGG_SESS=${oldId}`);
     assert.equal(bye.status, 200);
     newId = issued(bye, '/logout-flash');
     assert.notEqual(newId, oldId, 'the flash after logout lives under a new id');
   } finally {
+    release();
+    Reflect.deleteProperty(booted.app, 'securityHold');
     const late = await slow;
     assert.ok(!(late instanceof Error) && late.status === 200, `the slow request: ${late instanceof Error ? late.message : late.status}`);
   }

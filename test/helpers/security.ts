@@ -207,6 +207,19 @@ export function inFlight<T>(work: Promise<T>): Promise<T | Error> {
   return work.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
 }
 
+/** `work`, or a rejection with `message` after `ms`; the timer is cleared either way. */
+export async function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([ work, timeout ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A UUID in genid's shape. */
 export function uuid(): string {
   return crypto.randomUUID();
