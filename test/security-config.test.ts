@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mm, type MockApplication } from '@eggjs/mock';
+import { request } from '@eggjs/supertest';
+
+/**
+ * Config that would boot but cannot work fails the boot, naming the key. The fixture
+ * security-cookie-app merges the JSON in SEC_COOKIE_SESSION into config.session.
+ */
+const BASE_DIR = 'security-cookie-app';
+const MAX_AGE_LIMIT = 400 * 24 * 3600 * 1000;
+
+/** Boots the fixture with `session` merged into config.session; resolves with the app or the boot error. */
+async function boot(session: Record<string, unknown>): Promise<{ app?: MockApplication; error?: Error }> {
+  process.env.SEC_COOKIE_SESSION = JSON.stringify(session);
+  const app = mm.app({ baseDir: BASE_DIR, cache: false });
+  try {
+    await app.ready();
+    return { app };
+  } catch (error) {
+    await app.close();
+    return { error: error as Error };
+  } finally {
+    delete process.env.SEC_COOKIE_SESSION;
+  }
+}
+
+async function bootError(session: Record<string, unknown>): Promise<Error> {
+  const { app, error } = await boot(session);
+  if (app) {
+    await app.close();
+    assert.fail(`booted with config.session ${JSON.stringify(session)}`);
+  }
+  return error!;
+}
+
+describe('security: config that cannot work fails the boot', () => {
+  const refused: [ string, Record<string, unknown>, RegExp ][] = [
+    [ "key: ''", { key: '' }, /config\.session\.key/ ],
+    [ "key: 'a;b' (not a cookie-name token)", { key: 'a;b' }, /config\.session\.key/ ],
+    [ "key: 'a b' (not a cookie-name token)", { key: 'a b' }, /config\.session\.key/ ],
+    [ 'maxAge: 1e16 (over 400 days)', { maxAge: 1e16 }, /config\.session\.maxAge/ ],
+    [ 'maxAge: 400 days + 1 ms', { maxAge: MAX_AGE_LIMIT + 1 }, /config\.session\.maxAge/ ],
+    [ 'storeTimeout: 1e12 (over 60000)', { storeTimeout: 1e12 }, /config\.session\.storeTimeout/ ],
+    [ 'storeTimeout: 60001', { storeTimeout: 60001 }, /config\.session\.storeTimeout/ ],
+  ];
+  for (const [ name, session, message ] of refused) {
+    it(`${name} fails the boot naming the key`, async () => {
+      const error = await bootError(session);
+      assert.match(error.message, message);
+    });
+  }
+});
+
+describe('security: config at the limits still boots and works', () => {
+  const accepted: [ string, Record<string, unknown>, string ][] = [
+    [ 'maxAge: 400 days', { maxAge: MAX_AGE_LIMIT }, 'EGG_SESS' ],
+    [ 'storeTimeout: 60000', { storeTimeout: 60000 }, 'EGG_SESS' ],
+    [ "key: 'my.app-sess_1'", { key: 'my.app-sess_1' }, 'my.app-sess_1' ],
+  ];
+  for (const [ name, session, cookieName ] of accepted) {
+    it(`${name} boots and serves a session`, async () => {
+      const { app, error } = await boot(session);
+      assert.ok(app, `boot failed: ${error?.message}`);
+      try {
+        const set = await request(app.callback()).get('/set?name=egg').expect(200);
+        const lines = [ set.headers['set-cookie'] ?? [] ].flat() as string[];
+        const line = lines.find(l => l.startsWith(`${cookieName}=`));
+        assert.ok(line, `no ${cookieName} cookie in ${JSON.stringify(lines)}`);
+        const back = await request(app.callback()).get('/get').set('Cookie', line.split(';')[0]).expect(200);
+        assert.deepEqual(back.body.session, { name: 'egg' });
+        if (session.maxAge) {
+          const maxAge = /max-age=(\d+)/i.exec(line)?.[1];
+          const expires = /expires=([^;]+)/i.exec(line)?.[1];
+          const lifetime = maxAge ? Number(maxAge) * 1000 : Date.parse(expires!) - Date.now();
+          assert.ok(lifetime > MAX_AGE_LIMIT - 60_000, `cookie lifetime ${lifetime} ms: ${line}`);
+        }
+      } finally {
+        await app.close();
+      }
+    });
+  }
+});
