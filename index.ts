@@ -39,7 +39,8 @@ export type {
   SessionEvent, SessionErrorEvent,
 } from './lib/types.js';
 export { MemoryStore } from './lib/store/memory.js';
-export { SessionStoreError, isAnonymousSession } from './lib/store/guard.js';
+export { SessionStoreError } from './lib/store/guard.js';
+export { isAnonymousSession } from './lib/request-session.js';
 export { SessionCookieTooLargeError } from './lib/cookie-size.js';
 export { Sealer } from './lib/codec/sealer.js';
 export { FLASH_KEY, type FlashMessage } from './lib/flash.js';

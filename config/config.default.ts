@@ -14,6 +14,10 @@ export default {
     // AES-256-GCM sealed cookies; `false` falls back to @eggjs/session's signed base64 JSON
     encrypt: true,
     upgradeLegacyCookies: true,
+    // egg-encrypted (`encrypt: true`) @eggjs/session cookies: off, see README "Cookie format and security"
+    legacyEncryptedCookies: false,
+    // server-checked idle lifetime of browser-session (maxAge 'session') cookie sessions
+    sessionTTL: 24 * 3600 * 1000,
     cookieSizeLimit: 4093,
     // onCookieTooLarge: unset means 'error' in local and unittest, 'warn' elsewhere (resolved at boot, so an
     // app's config.default wins: a plugin's config.unittest would override it)

@@ -11,22 +11,32 @@ const storeLike = z.custom<object>(isSessionStore);
 
 const positiveMs = z.number().int().positive();
 
+/** Browsers cap a cookie's lifetime at 400 days (RFC 6265bis); a longer maxAge only makes `expires` wrong. */
+export const MAX_COOKIE_LIFETIME = 400 * 24 * 3600 * 1000;
+/** A store call that may take longer than this is an outage, not a slow answer. */
+export const MAX_STORE_TIMEOUT = 60_000;
+// RFC 6265 cookie-name token: no separators, spaces or control characters
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
 /**
  * `config.session`: koa-session's own options, the `@eggjs/session` extras (`logValue`),
  * and this plugin's options. Unknown keys pass through untouched: they are cookie options
  * (sameSite, partitioned, priority, ...) or egg's middleware options (enable, match, ignore).
  */
 export const SessionConfigSchema = SessionOptions.extend({
-  maxAge: z.union([positiveMs, z.literal('session')],
-    unionMessage("must be a positive integer (milliseconds) or 'session'")).optional(),
+  key: z.string().regex(COOKIE_NAME, 'must be a cookie name: letters, digits and !#$%&\'*+-.^_`|~ only').default('EGG_SESS'),
+  maxAge: z.union([positiveMs.max(MAX_COOKIE_LIFETIME), z.literal('session')],
+    unionMessage("must be a positive integer (milliseconds) up to 400 days (34560000000, the browsers' cap) or 'session'")).optional(),
   store: z.union([z.enum(['cookie', 'memory', 'redis']), storeLike],
     unionMessage("must be 'cookie', 'memory', 'redis' or an object with get/set/destroy")).optional(),
   logValue: z.boolean().default(true),
   encrypt: z.boolean().default(true),
   upgradeLegacyCookies: z.boolean().default(true),
+  legacyEncryptedCookies: z.boolean().default(false),
+  sessionTTL: positiveMs.max(MAX_COOKIE_LIFETIME).default(24 * 3600 * 1000),
   cookieSizeLimit: positiveMs.default(4093),
   onCookieTooLarge: z.enum(['error', 'warn']).default('warn'),
-  storeTimeout: z.number().int().nonnegative().default(500),
+  storeTimeout: z.number().int().nonnegative().max(MAX_STORE_TIMEOUT).default(500),
   onStoreError: z.enum(['fail', 'anonymous']).default('fail'),
   absoluteMaxAge: positiveMs.optional(),
   userKey: z.string().min(1).default('userId'),

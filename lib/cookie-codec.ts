@@ -51,8 +51,8 @@ function encodeBase64Json(data: JsonObject): string {
  * AES-256-GCM sealed JSON; optionally hands unsealed cookies on as LegacyCookie. A cookie that
  * keeps coming back is read from an OpenedCookieCache instead of being opened again.
  */
-export function createSealedCookieCodec(appKeys: string[], acceptLegacy: boolean): CookieCodec {
-  const sealer = new Sealer(appKeys);
+export function createSealedCookieCodec(appKeys: string[], cookieName: string, acceptLegacy: boolean): CookieCodec {
+  const sealer = new Sealer(appKeys, cookieName);
   const cache = new OpenedCookieCache();
   return {
     encode: data => sealer.seal(JSON.stringify(data)),

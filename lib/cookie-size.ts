@@ -1,4 +1,5 @@
 import type { Context } from 'egg';
+import { dropSessionCookies, setCookieLines } from './session-cookies.js';
 
 export type CookieSizePolicy = 'error' | 'warn';
 
@@ -23,15 +24,6 @@ export class SessionCookieTooLargeError extends Error {
   }
 }
 
-const NO_LINES: string[] = [];
-
-function setCookieLines(ctx: Context): string[] {
-  // res.getHeader, not ctx.response.get: koa's header getter copies every header per call
-  const header = ctx.res.getHeader('set-cookie');
-  if (header === undefined) return NO_LINES;
-  return Array.isArray(header) ? header : [ String(header) ];
-}
-
 /** Byte size of the largest `Set-Cookie` line (name, value and attributes) starting with `prefix`. */
 function largestLine(lines: string[], prefix: string): number {
   let size = 0;
@@ -48,7 +40,6 @@ function largestLine(lines: string[], prefix: string): number {
  */
 export function createCookieSizeCheck(key: string, limit: number, policy: CookieSizePolicy): (ctx: Context) => void {
   const prefix = `${key}=`;
-  const sigPrefix = `${key}.sig=`;
   return function checkCookieSize(ctx) {
     const lines = setCookieLines(ctx);
     const size = largestLine(lines, prefix);
@@ -57,7 +48,7 @@ export function createCookieSizeCheck(key: string, limit: number, policy: Cookie
       ctx.coreLogger.warn('[session][too-large] key(%s) size(%d) limit(%d): browsers drop this cookie', key, size, limit);
       return;
     }
-    ctx.res.setHeader('set-cookie', lines.filter(line => !line.startsWith(prefix) && !line.startsWith(sigPrefix)));
+    dropSessionCookies(ctx, key);
     throw new SessionCookieTooLargeError(key, size, limit);
   };
 }

@@ -62,6 +62,8 @@ function take(ctx: Context, type?: string): FlashMessage[] | FlashBag {
 export function flash(ctx: Context, type?: string, ...message: [] | [FlashMessage | FlashMessage[]]): number | FlashMessage[] | FlashBag {
   if (message.length) {
     if (typeof type !== 'string' || !type) throw new TypeError('[egg-session-plus] ctx.flash(type, message): type must be a non-empty string');
+    // it would replace the bag's prototype instead of adding messages
+    if (type === '__proto__') throw new TypeError('[egg-session-plus] ctx.flash(type, message): type must not be "__proto__"');
     return add(ctx, type, message[0]);
   }
   return take(ctx, type);

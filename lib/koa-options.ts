@@ -4,13 +4,16 @@ import { appKeys } from './app-keys.js';
 import {
   createSealedCookieCodec, createSignedCookieCodec, describeCookie, LegacyCookie, type CookieCodec,
 } from './cookie-codec.js';
-import { upgradeLegacyCookie } from './legacy-cookie.js';
-import { hasUnsafeOwnKey } from './codec/safe-json.js';
+import { isSessionShaped } from './codec/safe-json.js';
+import { verifyLegacyCookie } from './legacy-cookie.js';
 import { isSessionStore } from './store/validate.js';
+import { assertSessionIdsCanBeTrusted, createSessionIdReader, type ExternalKey } from './session-id.js';
+import { withServerExpiry } from './cookie-expiry.js';
 import { StoreGuard } from './store/guard.js';
 import { ControlledStore } from './control/store.js';
 import { installControlHooks } from './control/koa-hooks.js';
 import type { SessionStore } from './types.js';
+import type { CookieReader } from './request-session.js';
 
 type Decode = (value: string) => unknown;
 type Valid = (ctx: Context, data: any) => unknown;
@@ -36,13 +39,16 @@ function userCodec(config: ResolvedSessionConfig): CookieCodec | undefined {
   };
 }
 
-/** The cookie codec and signing the config asks for; see README "Cookie format". */
+/**
+ * The cookie codec and signing the config asks for; see README "Cookie format". A custom genid's
+ * ids are only trusted signed, so with one every session cookie is signed.
+ */
 function cookieCodec(config: ResolvedSessionConfig, app: Application): { codec: CookieCodec; signed: boolean } {
   const custom = userCodec(config);
   if (custom) return { codec: custom, signed: config.signed };
   if (config.encrypt) {
     // GCM authenticates the cookie itself: no `.sig` cookie, one HMAC less per request
-    return { codec: createSealedCookieCodec(appKeys(app), config.upgradeLegacyCookies), signed: false };
+    return { codec: createSealedCookieCodec(appKeys(app), config.key, config.upgradeLegacyCookies), signed: Boolean(config.genid) };
   }
   return { codec: createSignedCookieCodec(), signed: config.signed };
 }
@@ -52,6 +58,11 @@ export function cookieNeedsKeys(config: ResolvedSessionConfig): boolean {
   const { encode, decode } = userEncodeDecode(config);
   if (encode || decode) return config.signed;
   return config.encrypt || config.signed;
+}
+
+/** Session data koa-session may load: a plain object without `__proto__` or keys of its Session model. */
+function isLoadable(data: unknown): boolean {
+  return isSessionShaped(data) && !(data instanceof LegacyCookie);
 }
 
 const guards = new WeakMap<SessionStore, ControlledStore>();
@@ -71,8 +82,8 @@ function currentStore(app: Application, config: ResolvedSessionConfig): Controll
 // this plugin's own config keys (and `store`, which followAppSessionStore defines): koa-session copies
 // its options for every request and egg's cookies copy them twice per cookie write, so they stay out
 const PLUGIN_KEYS = new Set([
-  'store', 'logValue', 'upgradeLegacyCookies', 'cookieSizeLimit', 'onCookieTooLarge', 'storeTimeout', 'onStoreError',
-  'absoluteMaxAge', 'userKey', 'maxSessionsPerUser', 'control', 'redis', 'memory',
+  'store', 'logValue', 'upgradeLegacyCookies', 'legacyEncryptedCookies', 'sessionTTL', 'cookieSizeLimit', 'onCookieTooLarge',
+  'storeTimeout', 'onStoreError', 'absoluteMaxAge', 'userKey', 'maxSessionsPerUser', 'control', 'redis', 'memory',
 ]);
 
 function withoutPluginKeys(config: ResolvedSessionConfig): Record<string, unknown> {
@@ -84,31 +95,38 @@ function withoutPluginKeys(config: ResolvedSessionConfig): Record<string, unknow
 }
 
 /**
- * Turns `config.session` into koa-session options. Cookie options (sameSite, partitioned,
- * domain, ...) are passed on as they are; egg's cookie `encrypt` is always off because the
- * codec does the encryption.
+ * Turns `config.session` into koa-session options, and the reader of session cookies. Cookie
+ * options (sameSite, partitioned, domain, ...) are passed on as they are; egg's cookie `encrypt`
+ * is always off because the codec does the encryption.
  */
-export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Application): Record<string, any> {
+export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Application): { options: Record<string, any>; readCookie: CookieReader } {
   const { codec, signed } = cookieCodec(config, app);
   const userValid = config.valid as Valid | undefined;
+  const externalKey = config.externalKey as ExternalKey | undefined;
+  assertSessionIdsCanBeTrusted({ key: config.key, genid: config.genid, externalKey, signed });
+  const encode = codec.encode;
+  const { sessionTTL } = config;
   const options: Record<string, any> = {
     ...withoutPluginKeys(config),
-    encode: codec.encode,
+    encode: (data: Record<string, unknown>) => encode(withServerExpiry(data, sessionTTL)),
     decode: codec.decode,
     signed,
     encrypt: false,
+    externalKey: createSessionIdReader(app, { key: config.key, prefix: config.prefix, genid: config.genid, externalKey }),
     valid(ctx: Context, data: unknown) {
-      // a string is our decode's description of a bad cookie
-      if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
-      // koa-session's Session constructor does Reflect.set(session, key, value) for every key:
-      // a `__proto__` key from a user decode or a store would replace the session's prototype
-      if (hasUnsafeOwnKey(data)) return false;
-      if (data instanceof LegacyCookie && !upgradeLegacyCookie(ctx, options.key, data, config as { path?: string; domain?: string })) return false;
+      // a string is our decode's description of a bad cookie; a LegacyCookie was not verified
+      if (!isLoadable(data)) return false;
       return userValid ? userValid(ctx, data) : true;
     },
   };
   installControlHooks(options, { userKey: config.userKey, absoluteMaxAge: config.absoluteMaxAge });
-  return options;
+  const legacy = { acceptEncrypted: config.legacyEncryptedCookies, path: config.path as string | undefined, domain: config.domain as string | undefined };
+  const readCookie: CookieReader = (ctx, value) => {
+    const data = options.decode(value);
+    if (!(data instanceof LegacyCookie)) return data;
+    return verifyLegacyCookie(ctx, options.key, data, legacy) ?? data.toJSON();
+  };
+  return { options, readCookie };
 }
 
 /** Makes `options.store` follow `app.sessionStore`, which apps may replace at any time. */

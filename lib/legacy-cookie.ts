@@ -14,10 +14,22 @@ function decodeDecrypted(text: string): JsonObject | undefined {
   return STRICT_BASE64.test(text) ? decodeBase64Json(text) : undefined;
 }
 
-/** Reads the cookie the way @eggjs/session wrote it: signed (its default) or egg-encrypted. */
-function readLegacy(ctx: Context, key: string, cookie: LegacyCookie): JsonObject | undefined {
+export interface LegacyCookieSettings {
+  /** accept egg-encrypted cookies too (`legacyEncryptedCookies`) */
+  acceptEncrypted: boolean;
+  path?: string | null;
+  domain?: string | null;
+}
+
+/**
+ * Reads the cookie the way @eggjs/session wrote it: signed (its default), or egg-encrypted when the
+ * app opted in. egg encrypts every cookie name with the same key and does not bind the name, so an
+ * encrypted cookie could be any other encrypted cookie of the app whose value a client influenced.
+ */
+function readLegacy(ctx: Context, key: string, cookie: LegacyCookie, acceptEncrypted: boolean): JsonObject | undefined {
   const signed = ctx.cookies.get(key, { signed: true });
   if (signed !== undefined && signed === cookie.raw) return decodeBase64Json(signed);
+  if (!acceptEncrypted) return;
   try {
     const decrypted = ctx.cookies.get(key, { encrypt: true, signed: false });
     return decrypted ? decodeDecrypted(decrypted) : undefined;
@@ -27,19 +39,18 @@ function readLegacy(ctx: Context, key: string, cookie: LegacyCookie): JsonObject
 }
 
 /**
- * Verifies a cookie of @eggjs/session and, when it is genuine and unexpired, fills `cookie`
- * with its data and marks it for re-saving in the sealed format on this response.
+ * Verifies a cookie of @eggjs/session. A genuine one comes back as its data, marked for re-saving
+ * in the sealed format on this response (its `.sig` cookie is cleared); anything else as undefined.
+ * An expired one comes back with its `_expire`, for koa-session to report.
  */
-export function upgradeLegacyCookie(
-  ctx: Context, key: string, cookie: LegacyCookie, cookieOptions: { path?: string | null; domain?: string | null },
-): boolean {
-  const data = readLegacy(ctx, key, cookie);
-  if (!data) return false;
-  if (typeof data._expire === 'number' && data._expire < Date.now()) return false;
-  Object.assign(cookie, data, { _requireSave: true });
+export function verifyLegacyCookie(ctx: Context, key: string, cookie: LegacyCookie, settings: LegacyCookieSettings): JsonObject | undefined {
+  const data = readLegacy(ctx, key, cookie, settings.acceptEncrypted);
+  if (!data) return;
+  if (typeof data._expire === 'number' && data._expire < Date.now()) return data;
+  data._requireSave = true;
   // the sealed cookie needs no signature: drop the old one
   ctx.cookies.set(`${key}.sig`, null, {
-    signed: false, overwrite: true, path: cookieOptions.path ?? '/', domain: cookieOptions.domain ?? undefined,
+    signed: false, overwrite: true, path: settings.path ?? '/', domain: settings.domain ?? undefined,
   });
-  return true;
+  return data;
 }

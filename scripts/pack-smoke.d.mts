@@ -24,7 +24,7 @@ export interface Tarball {
 export interface SmokeResult {
   app: string;
   url: string;
-  /** the session cookie pair the app set, `EGG_SESS=v1.…` (a session id with the Redis store) */
+  /** the session cookie pair the app set, `EGG_SESS=v2.…` (a session id with the Redis store) */
   cookie: string;
   /** the plugin's boot line from the app's egg-web.log */
   bootLine: string;

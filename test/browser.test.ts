@@ -62,7 +62,7 @@ describe('browser: example app with cookie sessions', function () {
     const cookie = await cookieIn(context, served.url);
     assert.ok(cookie, 'the browser keeps the session cookie');
     assert.equal(cookie.httpOnly, true);
-    assert.match(cookie.value, /^v1\./, 'a sealed cookie');
+    assert.match(cookie.value, /^v2\./, 'a sealed cookie');
     // document.cookie works on this page (it sees a cookie the page sets), but not the session's
     await page.evaluate(() => { document.cookie = 'probe=visible; path=/'; });
     const visible = await page.evaluate(() => document.cookie);

@@ -27,11 +27,11 @@ function tamper(value: string): string {
 
 const entry = (i: number) => ({ text: `{"i":${String(i).padStart(40, '0')}}`, keyIndex: 0 });
 // distinct tails: the cache tells first sightings apart by a cookie's last characters
-const cookie = (i: number) => `v1.${String(i).padStart(50, '0')}`;
+const cookie = (i: number) => `v2.${String(i).padStart(50, '0')}`;
 
 describe('codec: opened-cookie cache', () => {
   it('opens a cookie that keeps coming back twice, then reads it from the cache', () => {
-    const codec = createSealedCookieCodec([ 'key-a' ], false);
+    const codec = createSealedCookieCodec([ 'key-a' ], 'EGG_SESS', false);
     const value = codec.encode({ user: 'u1', n: 1 });
     const opens = countOpens(() => {
       for (let i = 0; i < 10; i++) assert.deepEqual(codec.decode(value), { user: 'u1', n: 1 });
@@ -48,7 +48,7 @@ describe('codec: opened-cookie cache', () => {
   });
 
   it('still authenticates a tampered copy of a cached cookie', () => {
-    const codec = createSealedCookieCodec([ 'key-a' ], false);
+    const codec = createSealedCookieCodec([ 'key-a' ], 'EGG_SESS', false);
     const value = codec.encode({ admin: false });
     for (let i = 0; i < 3; i++) assert.deepEqual(codec.decode(value), { admin: false });
     const tampered = tamper(value);
@@ -61,7 +61,7 @@ describe('codec: opened-cookie cache', () => {
   });
 
   it('gives every request its own object: changes do not reach the next decode', () => {
-    const codec = createSealedCookieCodec([ 'key-a' ], false);
+    const codec = createSealedCookieCodec([ 'key-a' ], 'EGG_SESS', false);
     const value = codec.encode({ cart: { items: [ 1 ] } });
     for (let i = 0; i < 3; i++) {
       const decoded = codec.decode(value) as { cart: { items: number[] } };
@@ -71,8 +71,8 @@ describe('codec: opened-cookie cache', () => {
   });
 
   it('keeps the key index: a cookie of an older key asks for a re-save on every read', () => {
-    const old = createSealedCookieCodec([ 'key-old' ], false);
-    const rotated = createSealedCookieCodec([ 'key-new', 'key-old' ], false);
+    const old = createSealedCookieCodec([ 'key-old' ], 'EGG_SESS', false);
+    const rotated = createSealedCookieCodec([ 'key-new', 'key-old' ], 'EGG_SESS', false);
     const value = old.encode({ n: 1 });
     for (let i = 0; i < 2; i++) assert.equal((rotated.decode(value) as Record<string, unknown>)._requireSave, true);
     const opens = countOpens(() => {
@@ -100,7 +100,7 @@ describe('codec: opened-cookie cache', () => {
 
   it('does not keep a cookie larger than 1/64 of the budget', () => {
     const cache = new OpenedCookieCache(6400);
-    const big = `v1.${'x'.repeat(200)}`;
+    const big = `v2.${'x'.repeat(200)}`;
     for (let i = 0; i < 3; i++) cache.remember(big, { text: '{}', keyIndex: 0 });
     assert.equal(cache.get(big), undefined);
     assert.equal(cache.chars, 0);

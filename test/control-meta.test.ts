@@ -61,7 +61,7 @@ async function bootRedis(suite: Mocha.Context): Promise<Setup | undefined> {
 }
 
 const fromCookie = (key: string) => async (_app: MockApplication, device: Device) => {
-  const opened = new Sealer([ key ]).open(device.sessionCookie!);
+  const opened = new Sealer([ key ], 'EGG_SESS').open(device.sessionCookie!);
   return opened && JSON.parse(opened.text);
 };
 const fromStore = async (app: MockApplication, device: Device) =>
@@ -176,7 +176,7 @@ describe('absoluteMaxAge, cookie sessions', () => {
   });
 
   function cookieFor(data: Record<string, unknown>): string {
-    return new Sealer([ 'sc-cookie-app-key' ]).seal(JSON.stringify(data));
+    return new Sealer([ 'sc-cookie-app-key' ], 'EGG_SESS').seal(JSON.stringify(data));
   }
 
   it('rejects a cookie created longer ago than absoluteMaxAge even with a fresh _expire', async () => {

@@ -88,7 +88,7 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
     await sleep(2);
     await device.get(`/login?user=${user}`);
     assert.deepEqual((await device.get('/get')).body.session, { cart: '1', userId: user });
-    const opened = JSON.parse(new Sealer([ 'sc-cookie-redis-app-key' ]).open(device.sessionCookie!)!.text);
+    const opened = JSON.parse(new Sealer([ 'sc-cookie-redis-app-key' ], 'EGG_SESS').open(device.sessionCookie!)!.text);
     assert.ok(opened._authAt > opened._created, 'sign-in time is kept apart from the creation time');
   });
 

@@ -19,8 +19,8 @@ describe('cookie security: key rotation', () => {
   after(() => Promise.all([ oldApp.close(), app.close() ]));
   afterEach(mm.restore);
 
-  const onlyOld = new Sealer([ 'cs-old-key' ]);
-  const onlyNew = new Sealer([ 'cs-new-key' ]);
+  const onlyOld = new Sealer([ 'cs-old-key' ], 'EGG_SESS');
+  const onlyNew = new Sealer([ 'cs-new-key' ], 'EGG_SESS');
 
   async function cookieFromOldApp(name: string): Promise<string> {
     const res = await request(oldApp.callback()).get('/set').query({ name }).expect(200);
@@ -61,7 +61,7 @@ describe('cookie security: key rotation', () => {
   });
 
   it('rejects a cookie sealed with a key the app does not list', async () => {
-    const stranger = new Sealer([ 'cs-stranger-key' ]).seal(JSON.stringify({ name: 'forged', _expire: Date.now() + 60000 }));
+    const stranger = new Sealer([ 'cs-stranger-key' ], 'EGG_SESS').seal(JSON.stringify({ name: 'forged', _expire: Date.now() + 60000 }));
     const invalid = nextEvent(app, 'session:invalid');
     const res = await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${stranger}`).expect(200);
     assert.deepEqual(res.body.session, {});

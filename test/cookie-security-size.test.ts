@@ -57,7 +57,7 @@ describe('cookie security: session cookie size budget', () => {
       assert.equal(atLimit.status, 200);
       assert.equal(atLimit.size, 4093);
       // name, value and attributes all count
-      assert.match(atLimit.line!, /^EGG_SESS=v1\.[\w-]+; path=\/; max-age=\d+; expires=[^;]+; httponly$/);
+      assert.match(atLimit.line!, /^EGG_SESS=v2\.[\w-]+; path=\/; max-age=\d+; expires=[^;]+; httponly$/);
 
       const over = await fill(app, { ...fit, len: fit.len + 1 });
       assert.equal(over.status, 500);
@@ -132,14 +132,14 @@ describe('cookie security: session cookie size budget', () => {
     });
   });
 
-  it('sealing costs 3 + 4/3 × 28 bytes over the JSON: v1. prefix, IV and tag, base64url', async () => {
+  it('sealing costs 3 + 4/3 × 28 bytes over the JSON: v2. prefix, IV and tag, base64url', async () => {
     const app = mm.app({ baseDir: 'cs-app' });
     await app.ready();
     try {
       const res = await request(app.callback()).get('/set')
         .query({ userId: '1234567', name: 'Alice Example', role: 'editor', locale: 'en-US', csrf: 'a'.repeat(32) }).expect(200);
       const value = sessionCookie(res).value;
-      const json = new Sealer([ 'cs-new-key' ]).open(value)!.text;
+      const json = new Sealer([ 'cs-new-key' ], 'EGG_SESS').open(value)!.text;
       assert.equal(value.length, 3 + Math.ceil((Buffer.byteLength(json) + 28) * 4 / 3));
       // @eggjs/session's value for the same JSON (padded base64), plus its EGG_SESS.sig=<43 chars> cookie
       const upstreamValue = Buffer.from(json).toString('base64');

@@ -9,15 +9,15 @@ import {
 
 const SECRETS = { name: 'cs-secret-name-7f3a', role: 'cs-admin-role-91', email: 'alice.cs@example.test' };
 
-/** A `v1.` cookie holding `plaintext`, sealed with cs-app's current key: only the JSON is hostile. */
+/** A `v2.` cookie holding `plaintext`, sealed with cs-app's current key: only the JSON is hostile. */
 function sealedWithAppKey(plaintext: string): string {
-  return new Sealer([ 'cs-new-key' ]).seal(plaintext);
+  return new Sealer([ 'cs-new-key' ], 'EGG_SESS').seal(plaintext);
 }
 
 function flipBit(value: string, byteIndex: number): string {
   const body = sealedBody(value);
   body[byteIndex] ^= 0x01;
-  return 'v1.' + body.toString('base64url');
+  return 'v2.' + body.toString('base64url');
 }
 
 describe('cookie security: sealed cookie sessions over HTTP (cs-app)', () => {
@@ -44,15 +44,16 @@ describe('cookie security: sealed cookie sessions over HTTP (cs-app)', () => {
       assert.ok(!raw.includes('.sig'));
     });
 
-    it('is v1. + URL-safe base64 of iv(12) | ciphertext | tag(16), sealed with HKDF-SHA256 of the first app key', async () => {
+    it('is v2. + URL-safe base64 of iv(12) | ciphertext | tag(16), sealed with HKDF-SHA256 of the first app key, the cookie name as AAD', async () => {
       const res = await request(app.callback()).get('/set').query({ name: 'format' }).expect(200);
       const cookie = sessionCookie(res);
-      assert.match(cookie.value, /^v1\.[A-Za-z0-9_-]+$/);
+      assert.match(cookie.value, /^v2\.[A-Za-z0-9_-]+$/);
       // decrypt with node:crypto only, from the documented format: no code of the plugin involved
       const body = sealedBody(cookie.value);
       const key = Buffer.from(hkdfSync('sha256', 'cs-new-key', '', 'egg-session-plus/cookie/aes-256-gcm/v1', 32));
       const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(0, 12));
       decipher.setAuthTag(body.subarray(body.length - 16));
+      decipher.setAAD(Buffer.from('EGG_SESS'));
       const json = Buffer.concat([ decipher.update(body.subarray(12, body.length - 16)), decipher.final() ]).toString();
       const data = JSON.parse(json);
       assert.equal(data.name, 'format');
@@ -102,10 +103,10 @@ describe('cookie security: sealed cookie sessions over HTTP (cs-app)', () => {
       'not JSON': '{name: x}',
       'empty plaintext object text': '',
       '__proto__ key': '{"__proto__":{"polluted":"yes"},"name":"x"}',
-      'constructor.prototype keys': '{"constructor":{"prototype":{"polluted":"yes"}},"name":"x"}',
-      'prototype key': '{"prototype":{"polluted":"yes"},"name":"x"}',
+      'a Session method key (toJSON)': '{"toJSON":1,"name":"x"}',
+      'a Session setter key (maxAge)': '{"maxAge":"forever","name":"x"}',
       '\\u005f_proto__ escaped key': '{"\\u005f_proto__":{"polluted":"yes"},"name":"x"}',
-      '\\u0063onstructor escaped key': '{"\\u0063onstructor":{"prototype":{"polluted":"yes"}}}',
+      'an escaped Session key (\\u0073ave)': '{"\\u0073ave":1}',
       'nested __proto__': '{"name":"x","profile":{"prefs":{"__proto__":{"polluted":"yes"}}}}',
       'nested escaped __proto__ in an array': '{"list":[1,{"\\u005f\\u005fproto\\u005f\\u005f":{"polluted":"yes"}}]}',
     };
@@ -113,16 +114,17 @@ describe('cookie security: sealed cookie sessions over HTTP (cs-app)', () => {
     const cases: Array<[string, () => string]> = [
       [ 'truncated by 5 chars', () => genuine.slice(0, -5) ],
       [ 'cut in half', () => genuine.slice(0, genuine.length >> 1) ],
-      [ 'only the version prefix', () => 'v1.' ],
+      [ 'only the version prefix', () => 'v2.' ],
       [ 'bit-flipped in the IV', () => flipBit(genuine, 3) ],
       [ 'bit-flipped in the ciphertext', () => flipBit(genuine, 20) ],
       [ 'bit-flipped in the tag', () => flipBit(genuine, sealedBody(genuine).length - 1) ],
-      [ 'sealed with an unknown key', () => new Sealer([ 'cs-stranger-key' ]).seal('{"name":"forged","admin":"yes"}') ],
-      [ 'not base64', () => 'v1.!!not*base64(at)all!!' ],
+      [ 'sealed with an unknown key', () => new Sealer([ 'cs-stranger-key' ], 'EGG_SESS').seal('{"name":"forged","admin":"yes"}') ],
+      [ 'not base64', () => 'v2.!!not*base64(at)all!!' ],
       [ 'base64 with junk inside', () => genuine.slice(0, 20) + '!!' + genuine.slice(20) ],
       [ 'no version prefix, random text', () => 'hello-there' ],
-      [ 'a future version', () => 'v2.' + genuine.slice(3) ],
-      [ '10 KB of base64url', () => 'v1.' + Buffer.alloc(7680, 0xa5).toString('base64url') ],
+      [ 'a future version', () => 'v3.' + genuine.slice(3) ],
+      [ 'the previous version (v1, not bound to the cookie name)', () => 'v1.' + genuine.slice(3) ],
+      [ '10 KB of base64url', () => 'v2.' + Buffer.alloc(7680, 0xa5).toString('base64url') ],
       [ '10 KB of junk', () => 'x'.repeat(10 * 1024) ],
       ...Object.entries(sealedPayloads).map(([ label, json ]): [string, () => string] =>
         [ `sealed ${label}`, () => sealedWithAppKey(json) ]),

@@ -64,7 +64,7 @@ describe('example app (cookie sessions)', () => {
     const login = await logIn(agent, { name: 'alice', password: 'wonderland', remember: '1' });
     assert.equal(login.status, 302);
     assert.equal(login.headers.location, '/');
-    assert.match(sessionCookie(login) ?? '', /^EGG_SESS=v1\.[^;]+;.*max-age=86400;.*httponly/i);
+    assert.match(sessionCookie(login) ?? '', /^EGG_SESS=v2\.[^;]+;.*max-age=86400;.*httponly/i);
 
     const first = await agent.get('/').expect(200);
     assert.match(first.text, /Hello, alice/);
@@ -78,7 +78,7 @@ describe('example app (cookie sessions)', () => {
     assert.equal(logout.status, 302);
     assert.equal(logout.headers.location, '/login');
     // the logged-in session is gone; the new cookie carries only the "logged out" flash
-    assert.match(sessionCookie(logout) ?? '', /^EGG_SESS=v1\./);
+    assert.match(sessionCookie(logout) ?? '', /^EGG_SESS=v2\./);
     assert.notEqual(sessionCookie(logout), sessionCookie(login));
     const loggedOut = await agent.get('/login').expect(200);
     assert.match(loggedOut.text, /class="notice info"[^>]*>You are logged out\.</);
@@ -92,7 +92,7 @@ describe('example app (cookie sessions)', () => {
     const login = await logIn(agent, { name: 'bob', password: 'builder' });
     assert.equal(login.status, 302);
     const cookie = sessionCookie(login) ?? '';
-    assert.match(cookie, /^EGG_SESS=v1\./);
+    assert.match(cookie, /^EGG_SESS=v2\./);
     assert.doesNotMatch(cookie, /expires=|max-age=/i);
     const home = await agent.get('/').expect(200);
     assert.match(home.text, /Hello, bob/);

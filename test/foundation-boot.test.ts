@@ -55,7 +55,7 @@ describe('foundation: boot checks', () => {
   it("a bad config.session.maxAge ('soon') fails the boot naming the key", async () => {
     const err = await bootError('fd-bad-maxage');
     assert.equal(err.message, '[egg-session-plus] invalid session config: ' +
-      'config.session.maxAge: must be a positive integer (milliseconds) or \'session\' (got "soon")');
+      'config.session.maxAge: must be a positive integer (milliseconds) up to 400 days (34560000000, the browsers\' cap) or \'session\' (got "soon")');
   });
 
   it('store: 42 and rolling: "yes" fail the boot naming both keys', async () => {

@@ -23,8 +23,8 @@ describe('hardening: codec fixes found by the hostile-cookie generator', () => {
     });
 
     it('in a cookie sealed with the app key gives a bad-cookie description instead of data that overflows JSON.stringify', () => {
-      const codec = createSealedCookieCodec([ 'hd-key' ], false);
-      const cookie = new Sealer([ 'hd-key' ]).seal(nestedJson(5000, 'arrays'));
+      const codec = createSealedCookieCodec([ 'hd-key' ], 'EGG_SESS', false);
+      const cookie = new Sealer([ 'hd-key' ], 'EGG_SESS').seal(nestedJson(5000, 'arrays'));
       assert.equal(typeof codec.decode(cookie), 'string');
       // what the depth limit prevents: koa-session hashes loaded sessions with JSON.stringify
       assert.throws(() => JSON.stringify(JSON.parse(nestedJson(20_000, 'arrays'))), RangeError);
@@ -33,7 +33,7 @@ describe('hardening: codec fixes found by the hostile-cookie generator', () => {
 
   describe('non-canonical base64url in a sealed cookie', () => {
     it('one extra character outside the alphabet is rejected, whatever the body length', () => {
-      const sealer = new Sealer([ 'hd-key' ]);
+      const sealer = new Sealer([ 'hd-key' ], 'EGG_SESS');
       const lengths = new Set<number>();
       for (let size = 1; size <= 12; size++) {
         const cookie = sealer.seal(JSON.stringify({ pad: 'x'.repeat(size) }));

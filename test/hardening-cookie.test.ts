@@ -41,7 +41,7 @@ describe('hardening: seeded hostile cookies against the cookie store (hd-cookie-
     for (let i = 0; i < count; i++) {
       const reply = await getRaw(agent, port, `/set?userId=u-${i}&role=user&note=${'n'.repeat(i * 7)}`, {});
       const value = setCookieValue(reply.setCookies, COOKIE);
-      assert.ok(value?.startsWith('v1.'), `expected a sealed cookie, got ${JSON.stringify(reply.setCookies)}`);
+      assert.ok(value?.startsWith('v2.'), `expected a sealed cookie, got ${JSON.stringify(reply.setCookies)}`);
       cookies.push(value!);
     }
     return cookies;
@@ -51,8 +51,8 @@ describe('hardening: seeded hostile cookies against the cookie store (hd-cookie-
     const sources: CookieSources = {
       cookieName: COOKIE,
       appKeys: APP_KEYS,
-      seal: plaintext => new Sealer([ APP_KEYS[0] ]).seal(plaintext),
-      sealWithKey: (plaintext, key) => new Sealer([ key ]).seal(plaintext),
+      seal: plaintext => new Sealer([ APP_KEYS[0] ], 'EGG_SESS').seal(plaintext),
+      sealWithKey: (plaintext, key, name = 'EGG_SESS') => new Sealer([ key ], name).seal(plaintext),
       genuine: await genuineCookies(20),
     };
     const baseline = (await getRaw(agent, port, '/proto', {})).body;

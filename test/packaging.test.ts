@@ -47,7 +47,7 @@ describe('packaging: npm pack → install into throwaway egg apps (plain JS, and
     it(`${spec.fixture} (${spec.flavour}${spec.prod ? ', prod' : ''}; ${how}) ${serves}`, async function() {
       if (spec.store === 'redis' && !requireRedis(this)) return;
       const result = await smokeApp(spec, tarball, workDir);
-      assert.match(result.cookie, spec.store === 'redis' ? /^EGG_SESS=[0-9a-f-]{36}$/ : /^EGG_SESS=v1\./);
+      assert.match(result.cookie, spec.store === 'redis' ? /^EGG_SESS=[0-9a-f-]{36}$/ : /^EGG_SESS=v2\./);
       assert.match(result.bootLine, new RegExp(`egg-session-plus@\\d+\\.\\d+\\.\\d+ serving sessions, store: ${spec.store ?? 'cookie'}`));
       assert.ok(result.plugin.path.endsWith(`dist/${spec.flavour}`), result.plugin.path);
     });

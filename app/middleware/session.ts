@@ -1,29 +1,42 @@
-import { createSession } from 'koa-session';
 import type { Application, Context } from 'egg';
 import type { ResolvedSessionConfig } from '../../lib/config.js';
 import { createKoaSessionOptions, followAppSessionStore } from '../../lib/koa-options.js';
+import {
+  createRequestSessionClass, installSessionAccessors, prepareKoaSession, requestSessionOf,
+} from '../../lib/request-session.js';
 import { createCookieSizeCheck } from '../../lib/cookie-size.js';
 import { createEmptyCookieReport } from '../../lib/empty-cookie.js';
 import { createSessionControlSteps } from '../../lib/control/middleware.js';
+import { dropSessionCookies } from '../../lib/session-cookies.js';
 
 type Next = () => Promise<unknown>;
 
 /** egg's middleware signature around koa-session: `options` is `app.config.session`. */
 export default function sessionMiddleware(options: ResolvedSessionConfig, app: Application) {
-  const koaOptions = createKoaSessionOptions(options, app);
-  const koaSession = createSession(koaOptions as any, app as any);
+  const { options: koaOptions, readCookie } = createKoaSessionOptions(options, app);
+  const ContextSession = prepareKoaSession(koaOptions);
   followAppSessionStore(koaOptions, app, options);
-  const checkCookieSize = createCookieSizeCheck(koaOptions.key, options.cookieSizeLimit, options.onCookieTooLarge);
-  const reportEmptyCookie = createEmptyCookieReport(app, koaOptions.key);
-  const control = createSessionControlSteps(app, options, koaOptions.key);
+  installSessionAccessors(app.context, createRequestSessionClass(ContextSession, readCookie), koaOptions);
+  const key = koaOptions.key as string;
+  const checkCookieSize = createCookieSizeCheck(key, options.cookieSizeLimit, options.onCookieTooLarge);
+  const reportEmptyCookie = createEmptyCookieReport(app, key);
+  const control = createSessionControlSteps(app, options, key);
 
   return async function session(ctx: Context, next: Next) {
+    const request = requestSessionOf(ctx);
     reportEmptyCookie(ctx);
     const checking = control.before(ctx);
     if (checking) await checking;
-    await koaSession(ctx as any, next);
+    await request.load();
+    try {
+      await next();
+    } finally {
+      if (koaOptions.autoCommit) await request.commit();
+    }
     const settling = control.after(ctx);
     if (settling) await settling;
+    // the store failed under 'anonymous': the browser keeps the cookie it has, which is still true
+    if (request.anonymous) dropSessionCookies(ctx, key);
     checkCookieSize(ctx);
   };
 }

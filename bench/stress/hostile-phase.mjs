@@ -16,15 +16,15 @@ export async function hostilePhase({ app, helpers, root, seed, cases, concurrenc
     const genuine = [];
     for (let i = 0; i < 20; i++) {
       const value = helpers.setCookieValue((await get(`/set?userId=u-${i}&note=${'n'.repeat(i * 7)}`)).setCookies, COOKIE);
-      if (!value?.startsWith('v1.')) throw new Error(`the app did not issue a sealed cookie: ${value}`);
+      if (!value?.startsWith('v2.')) throw new Error(`the app did not issue a sealed cookie: ${value}`);
       genuine.push(value);
     }
     const baseline = (await get('/proto')).body;
     const sources = {
       cookieName: COOKIE,
       appKeys: APP_KEYS,
-      seal: plaintext => new Sealer([ APP_KEYS[0] ]).seal(plaintext),
-      sealWithKey: (plaintext, key) => new Sealer([ key ]).seal(plaintext),
+      seal: plaintext => new Sealer([ APP_KEYS[0] ], 'EGG_SESS').seal(plaintext),
+      sealWithKey: (plaintext, key, name = 'EGG_SESS') => new Sealer([ key ], name).seal(plaintext),
       genuine,
     };
     const statuses = {};

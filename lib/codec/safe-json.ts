@@ -1,12 +1,16 @@
-/** Keys that reach prototypes when code merges or assigns decoded data (`obj[k] = v`, Reflect.set). */
-const UNSAFE_KEYS = new Set([ '__proto__', 'constructor', 'prototype' ]);
-// a cheap pre-check: only texts that may hold an unsafe key (also behind \u escapes) pay for the reviver
-const MAY_BE_UNSAFE = /__proto__|constructor|prototype|\\u/;
+/**
+ * `JSON.parse` makes `"__proto__"` an own key; assigning or merging it (`obj[k] = v`, Reflect.set,
+ * a naive deep merge) replaces a prototype. `constructor` and `prototype` are plain data in parsed
+ * JSON and are kept, so what an app writes reads back the same.
+ */
+const UNSAFE_KEY = '__proto__';
+// a cheap pre-check: only texts that may hold the unsafe key (also behind \u escapes) pay for the reviver
+const MAY_BE_UNSAFE = /__proto__|\\u/;
 // thrown by the reviver to stop parsing at the first unsafe key; no Error, so no stack trace to build
 const UNSAFE_KEY_FOUND = Symbol('unsafe key');
 
 function rejectUnsafeKeys(this: unknown, key: string, value: unknown): unknown {
-  if (UNSAFE_KEYS.has(key)) throw UNSAFE_KEY_FOUND;
+  if (key === UNSAFE_KEY) throw UNSAFE_KEY_FOUND;
   return value;
 }
 
@@ -50,15 +54,32 @@ export function isPlainObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** True when `value` has an own `__proto__`, `constructor` or `prototype` key. */
-export function hasUnsafeOwnKey(value: object): boolean {
-  return Object.hasOwn(value, '__proto__') || Object.hasOwn(value, 'constructor') || Object.hasOwn(value, 'prototype');
+/**
+ * Names of koa-session's Session model: a loaded key with one of these names would replace a method
+ * (`toJSON: 1` breaks every save) or call a setter (`maxAge`).
+ */
+const SESSION_MODEL_KEYS = [
+  'toJSON', 'save', 'regenerate', 'manuallyCommit', 'commit', 'maxAge', 'length', 'populated', 'externalKey', 'isNew',
+];
+
+/**
+ * True for data koa-session may turn into a session: an object made by JSON.parse or a literal
+ * (no class instance), without an own `__proto__` key or a key of the Session model.
+ */
+export function isSessionShaped(value: unknown): value is JsonObject {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  if (Object.hasOwn(value, UNSAFE_KEY)) return false;
+  for (const key of SESSION_MODEL_KEYS) {
+    if (Object.hasOwn(value, key)) return false;
+  }
+  return true;
 }
 
 /**
- * Parses JSON that must be an object without a `__proto__`, `constructor` or `prototype` key at
- * any depth (escaped spellings included), nested at most MAX_JSON_DEPTH levels. Returns undefined
- * for anything else; never throws.
+ * Parses JSON that must be an object without a `__proto__` key at any depth (escaped spellings
+ * included), nested at most MAX_JSON_DEPTH levels. Returns undefined for anything else; never throws.
  */
 export function parseJsonObject(text: string): JsonObject | undefined {
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return;

@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { RandomPool } from './random-pool.js';
 
-const VERSION = 'v1.';
+// v2: the cookie name is authenticated as additional data (v1 cookies were not bound to a name)
+const VERSION = 'v2.';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** HKDF purpose label: the derived key is only ever used for this cookie format. */
@@ -28,16 +29,19 @@ function encodedLength(bytes: number): number {
 }
 
 /**
- * AES-256-GCM sealing: `v1.` + base64url(iv | ciphertext | tag), a fresh 96-bit IV per seal.
- * The first key seals, every key opens (key rotation).
+ * AES-256-GCM sealing: `v2.` + base64url(iv | ciphertext | tag), a fresh 96-bit IV per seal, with
+ * `name` (the cookie name) as additional authenticated data: a value sealed for one cookie does not
+ * open as another, even under the same keys. The first key seals, every key opens (key rotation).
  */
 export class Sealer {
   readonly #keys: KeyObject[];
+  readonly #aad: Buffer;
   readonly #random = new RandomPool();
 
-  constructor(appKeys: string[]) {
+  constructor(appKeys: string[], name: string) {
     if (appKeys.length === 0) throw new TypeError('Sealer needs at least one key');
     this.#keys = appKeys.map(deriveKey);
+    this.#aad = Buffer.from(name, 'utf8');
   }
 
   static isSealed(value: string): boolean {
@@ -48,11 +52,12 @@ export class Sealer {
     // the IV is a view into the random pool: createCipheriv and concat copy it right away
     const iv = this.#random.take(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#keys[0], iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(this.#aad);
     const body = Buffer.concat([ iv, cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag() ]);
     return VERSION + body.toString('base64url');
   }
 
-  /** The plaintext and the index of the key that opened it; undefined for anything not sealed by a listed key. */
+  /** The plaintext and the index of the key that opened it; undefined for anything not sealed by a listed key for this name. */
   open(value: string): Opened | undefined {
     if (!Sealer.isSealed(value)) return;
     const body = Buffer.from(value.slice(VERSION.length), 'base64url');
@@ -67,6 +72,7 @@ export class Sealer {
       try {
         const decipher = createDecipheriv('aes-256-gcm', this.#keys[keyIndex], iv, { authTagLength: TAG_BYTES });
         decipher.setAuthTag(tag);
+        decipher.setAAD(this.#aad);
         const text = decipher.update(ciphertext, undefined, 'utf8') + decipher.final('utf8');
         return { text, keyIndex };
       } catch {

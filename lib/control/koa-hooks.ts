@@ -1,6 +1,7 @@
 import type { Context } from 'egg';
 import { applyAbsoluteMaxAge, stampMeta, userOf } from './meta.js';
 import { requestState } from './state.js';
+import { isAnonymousSession } from '../request-session.js';
 
 type Encode = (data: Record<string, unknown>) => string;
 type Decode = (value: string) => unknown;
@@ -39,7 +40,7 @@ export function installControlHooks(options: Record<string, any>, settings: Cont
   options.valid = (ctx: Context, data: unknown) => {
     if (!valid(ctx, data)) return false;
     const state = requestState(ctx);
-    if (state.revoked || state.anonymous) return false;
+    if (state.revoked || isAnonymousSession(ctx)) return false;
     state.sessionUser = state.indexedUser = userOf(data, userKey);
     return true;
   };

@@ -43,7 +43,8 @@ export function stampMeta(session: Record<string, unknown>, user: UserId | undef
     delete session[AUTH_AT];
     return meta;
   }
-  const authAt = user === loadedUser ? numberField(session, AUTH_AT) ?? now : now;
+  // a session loaded with its user but no sign-in time (a legacy cookie) keeps it unknown: 0, before any revocation
+  const authAt = user === loadedUser ? numberField(session, AUTH_AT) ?? 0 : now;
   session[AUTH_AT] = authAt;
   meta[AUTH_AT] = authAt;
   return meta;

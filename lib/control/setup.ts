@@ -1,13 +1,11 @@
 import type { Application } from 'egg';
-import type { ResolvedSessionConfig } from '../config.js';
+import { MAX_COOKIE_LIFETIME, type ResolvedSessionConfig } from '../config.js';
 import { describeStore } from '../builtin-store.js';
 import { controlRedisClient } from './redis-client.js';
 import { SessionControl } from './session-control.js';
 import { UserSessionIndex } from './user-index.js';
 
 const CONTROL = Symbol.for('egg-session-plus#sessionControl');
-// browsers cap cookie lifetimes at 400 days: a cookie signed in before a revocation cannot outlive that
-const MAX_COOKIE_LIFETIME = 400 * 24 * 3600 * 1000;
 
 /** Session control is on with the built-in Redis store, or when `config.session.control.enable` says so. */
 export function sessionControlEnabled(config: ResolvedSessionConfig): boolean {
@@ -24,7 +22,8 @@ export function installSessionControl(app: Application, config: ResolvedSessionC
       maxSessionsPerUser: config.maxSessionsPerUser,
       absoluteMaxAge: config.absoluteMaxAge,
       sessionTTL: config.redis.sessionTTL,
-      revocationTTL: config.absoluteMaxAge ?? MAX_COOKIE_LIFETIME,
+      // no cookie is valid longer than this on the server (cookie-expiry.ts), whatever its format or sign-in time
+      revocationTTL: MAX_COOKIE_LIFETIME,
       touchInterval: config.control.touchInterval,
       timeout: config.storeTimeout,
     });

@@ -17,8 +17,6 @@ export interface RequestState {
   destroyed?: boolean;
   /** the cookie session's user had all sessions destroyed after it signed in */
   revoked?: boolean;
-  /** the revocation check failed and `onStoreError` is 'anonymous' */
-  anonymous?: boolean;
 }
 
 // a property on the request's context rather than a WeakMap entry: a plain property load per

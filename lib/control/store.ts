@@ -1,5 +1,5 @@
 import type { Application } from 'egg';
-import { isAnonymousSession } from '../store/guard.js';
+import { isAnonymousSession } from '../request-session.js';
 import type { SessionStore, StoreDestroyOptions, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
 import { applyAbsoluteMaxAge } from './meta.js';
 import { requestState } from './state.js';

@@ -1,5 +1,6 @@
 import type { Context, Application } from 'egg';
 import { withTimeout } from './deadlines.js';
+import { isAnonymousSession, markAnonymous } from '../request-session.js';
 import type { SessionStore, StoreDestroyOptions, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
 
 export type StoreErrorPolicy = 'fail' | 'anonymous';
@@ -11,21 +12,14 @@ export class SessionStoreError extends Error {
   readonly code = 'SESSION_STORE_UNAVAILABLE';
 
   constructor(operation: string, cause: unknown) {
-    super(`Session store unavailable (${operation} failed: ${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    // a write that timed out is still on its way: the store may apply it when it answers
+    const late = operation === 'get' ? '' : '; it may have been saved all the same';
+    super(`Session store unavailable (${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}${late})`, { cause });
     this.name = 'SessionStoreError';
   }
 }
 
 export { withTimeout };
-
-const ANONYMOUS = Symbol('egg-session-plus#anonymous');
-// koa-session writes the session id through `externalKey.set` when one is given: this one writes nothing
-const NO_COOKIE = { get: () => '', set: () => undefined };
-
-/** True when this request runs on an empty, unsaved session because the store failed. */
-export function isAnonymousSession(ctx: Context): boolean {
-  return Reflect.get(ctx, ANONYMOUS) === true;
-}
 
 /**
  * Wraps any session store with a timeout and the `onStoreError` policy, and reports every
@@ -67,13 +61,15 @@ export class StoreGuard implements SessionStore {
     return withTimeout(work, this.#timeout, `session store ${operation}`, error => this.#failed(operation, key, ctx, error));
   }
 
-  /** Reports a failure; under 'anonymous' the request goes on with an empty session, under 'fail' it throws. */
+  /**
+   * Reports a failure; under 'anonymous' the request goes on with an empty session and sends no session
+   * cookie (a failed destroy leaves the user's cookie alone: the session lives on), under 'fail' it throws.
+   */
   #failed(operation: string, key: string, ctx: Context, error: unknown): undefined {
     const err = error instanceof Error ? error : new Error(String(error));
     this.#app.emit('session:error', { key, error: err, ctx, operation });
     if (this.#policy === 'fail') throw new SessionStoreError(operation, err);
-    Reflect.set(ctx, ANONYMOUS, true);
-    ctx.sessionOptions.externalKey = NO_COOKIE;
+    markAnonymous(ctx);
     return undefined;
   }
 }

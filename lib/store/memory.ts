@@ -1,4 +1,4 @@
-import type { SessionStore, StoredSession } from '../types.js';
+import type { SessionStore, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
 import { parseJsonObject } from '../codec/safe-json.js';
 
 interface Entry {
@@ -9,11 +9,14 @@ interface Entry {
 /**
  * An in-process store for development and tests: entries expire with their maxAge and the
  * least recently used ones are evicted beyond `maxEntries`. Sessions are not shared between
- * processes.
+ * processes. Like the Redis store, a session a request loaded is written back only while it
+ * still exists: one destroyed meanwhile (a logout in another tab) stays destroyed.
  */
 export class MemoryStore implements SessionStore {
   readonly storeName = 'memory';
   readonly #entries = new Map<string, Entry>();
+  // the id a request loaded, on its context (see RedisStore)
+  readonly #loaded = Symbol('egg-session-plus#memoryLoaded');
   readonly #maxEntries: number;
   readonly #sessionTTL: number;
 
@@ -26,17 +29,20 @@ export class MemoryStore implements SessionStore {
     return this.#entries.size;
   }
 
-  async get(key: string): Promise<StoredSession | undefined> {
+  async get(key: string, _maxAge?: number | 'session', options?: StoreGetOptions): Promise<StoredSession | undefined> {
     const entry = this.#entries.get(key);
     if (!entry) return;
+    if (options?.ctx) Reflect.set(options.ctx, this.#loaded, key);
     this.#entries.delete(key);
     if (entry.expiresAt <= Date.now()) return;
     this.#entries.set(key, entry); // most recently used last
     return parseJsonObject(entry.json);
   }
 
-  async set(key: string, value: StoredSession, maxAge?: number | 'session'): Promise<void> {
+  async set(key: string, value: StoredSession, maxAge?: number | 'session', options?: StoreSetOptions): Promise<void> {
     const ttl = typeof maxAge === 'number' ? maxAge : this.#sessionTTL;
+    const loadedHere = options?.ctx !== undefined && Reflect.get(options.ctx, this.#loaded) === key;
+    if (loadedHere && !this.#entries.has(key)) return;
     this.#entries.delete(key);
     this.#entries.set(key, { json: JSON.stringify(value), expiresAt: Date.now() + ttl });
     while (this.#entries.size > this.#maxEntries) {

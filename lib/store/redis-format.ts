@@ -84,8 +84,16 @@ function parseHash(flat: unknown[]): { value?: JsonObject; fields: Map<string, s
 }
 
 /**
+ * A value koa-session wrote: it always stores `_maxAge` (a number) or `_session: true`. Anything
+ * else under a session key (another app's JSON, a planted value) is not a session.
+ */
+function isStoredSession(value: JsonObject): boolean {
+  return typeof value._maxAge === 'number' || value._session === true;
+}
+
+/**
  * Turns the reply of the GET script into session data, or undefined for a missing or corrupt
- * session (not JSON, not an object, a bad hash field, another Redis type).
+ * session (not JSON, not an object, not a session koa-session wrote, a bad hash field, another Redis type).
  */
 export function readSessionReply(reply: unknown, now = Date.now()): ReadSession | undefined {
   if (!Array.isArray(reply)) return;
@@ -93,10 +101,10 @@ export function readSessionReply(reply: unknown, now = Date.now()): ReadSession 
   let read: ReadSession | undefined;
   if (kind === 'string' && typeof payload === 'string') {
     const value = parseJsonObject(payload);
-    if (value) read = { value, loaded: { format: 'string', text: payload } };
+    if (value && isStoredSession(value)) read = { value, loaded: { format: 'string', text: payload } };
   } else if (kind === 'hash' && Array.isArray(payload)) {
     const { value, fields } = parseHash(payload);
-    if (value) read = { value, loaded: { format: 'hash', fields } };
+    if (value && isStoredSession(value)) read = { value, loaded: { format: 'hash', fields } };
   }
   if (read && typeof read.value._maxAge === 'number' && typeof pttl === 'number' && pttl > 0) {
     read.value._expire = now + pttl - KOA_SESSION_STORE_MARGIN;

@@ -14,7 +14,7 @@ async function getJSON(url, cookie) {
 
 /**
  * Proves over HTTP that sessions work and that egg-session-plus serves them: the cookie is the
- * sealed `v1.` format without a `.sig` cookie (@eggjs/session sets signed base64 JSON plus `.sig`).
+ * sealed `v2.` format without a `.sig` cookie (@eggjs/session sets signed base64 JSON plus `.sig`).
  */
 export async function probeSealedSession(baseUrl, key = 'EGG_SESS') {
   const fresh = await getJSON(`${baseUrl}/get`);
@@ -28,7 +28,7 @@ export async function probeSealedSession(baseUrl, key = 'EGG_SESS') {
   assert.match(setCookie, /; httponly/i);
   const pair = setCookie.split(';')[0];
   const value = pair.slice(key.length + 1);
-  assert.ok(value.startsWith('v1.'), `expected a sealed v1. cookie, got ${pair}`);
+  assert.ok(value.startsWith('v2.'), `expected a sealed v2. cookie, got ${pair}`);
   assert.ok(!Buffer.from(value.slice(3), 'base64url').toString('latin1').includes(name),
     'the session value must not be readable from the cookie');
 

@@ -85,8 +85,8 @@ export function objectPrototypeSnapshot(): string {
     }));
 }
 
-/** Base64url-decoded body of a `v1.` cookie. */
+/** Base64url-decoded body of a `v2.` cookie. */
 export function sealedBody(value: string): Buffer {
-  assert.match(value, /^v1\.[A-Za-z0-9_-]+$/);
+  assert.match(value, /^v2\.[A-Za-z0-9_-]+$/);
   return Buffer.from(value.slice(3), 'base64url');
 }

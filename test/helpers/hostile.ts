@@ -85,8 +85,8 @@ export interface CookieSources {
   appKeys: string[];
   /** seals a plaintext with the app's current key (the plugin's own codec): only the JSON is hostile */
   seal(plaintext: string): string;
-  /** seals with `key`, a key the app does not list */
-  sealWithKey(plaintext: string, key: string): string;
+  /** seals with `key` (a key the app does not list, or one it does) for the cookie `name` (default: the session cookie) */
+  sealWithKey(plaintext: string, key: string, name?: string): string;
   /** genuine sealed cookies the app issued, to truncate and bit-flip */
   genuine: string[];
 }
@@ -119,14 +119,14 @@ function maxSealedDepth(shape: 'objects' | 'arrays'): number {
 
 const PROTO_PAYLOADS = [
   '{"__proto__":{"polluted":"yes"},"userId":"u"}',
-  '{"constructor":{"prototype":{"polluted":"yes"}}}',
-  '{"prototype":{"polluted":"yes"}}',
+  '{"toJSON":1,"userId":"u"}',
+  '{"save":"x","regenerate":1}',
   '{"\\u005f_proto__":{"polluted":"yes"}}',
   '{"__pro\\u0074o__":{"isAdmin":true}}',
-  '{"\\u0063onstructor":{"prototype":{"polluted":"yes"}}}',
+  '{"maxAge":"forever","isNew":false}',
   '{"user":{"prefs":{"__proto__":{"polluted":"yes"}}}}',
   '{"list":[1,{"__proto__":{"polluted":"yes"}}]}',
-  '{"a":{"b":{"constructor":{"prototype":{"polluted":"yes"}}}}}',
+  '{"a":{"b":{"\\u005f\\u005fproto\\u005f\\u005f":{"polluted":"yes"}}}}',
   '{"toString":"x","valueOf":1,"hasOwnProperty":null,"__proto__":null}',
   '{"__proto__":[]}',
   '{"_expire":9e15,"__proto__":{"_expire":1}}',
@@ -145,15 +145,15 @@ const FAMILIES: Record<string, Family> = {
     const length = random.int(1, 400);
     return { label: `${length} random header bytes`, value: random.headerText(length) };
   },
-  'random v1. body': random => {
+  'random v2. body': random => {
     const bytes = random.int(0, 300);
-    return { label: `v1. + ${bytes} random bytes`, value: `v1.${random.bytes(bytes).toString('base64url')}` };
+    return { label: `v2. + ${bytes} random bytes`, value: `v2.${random.bytes(bytes).toString('base64url')}` };
   },
   'random base64url': random => {
     const length = random.int(1, 300);
     let text = '';
     for (let i = 0; i < length; i++) text += random.pick([ ...BASE64URL ]);
-    return { label: `${length} random base64url chars`, value: random.pick([ '', 'v1.', 'v2.', 'v0.', 'V1.' ]) + text };
+    return { label: `${length} random base64url chars`, value: random.pick([ '', 'v2.', 'v2.', 'v0.', 'V1.' ]) + text };
   },
   empty: () => ({ label: 'empty value', value: '' }),
   truncated: (random, sources) => {
@@ -165,7 +165,7 @@ const FAMILIES: Record<string, Family> = {
     const bytes = body(random.pick(sources.genuine));
     const flips = random.int(1, 3);
     for (let i = 0; i < flips; i++) bytes[random.int(0, bytes.length - 1)] ^= 1 << random.int(0, 7);
-    return { label: `genuine with ${flips} flipped bit(s)`, value: `v1.${bytes.toString('base64url')}` };
+    return { label: `genuine with ${flips} flipped bit(s)`, value: `v2.${bytes.toString('base64url')}` };
   },
   'spliced genuine': (random, sources) => {
     // the IV of one genuine cookie with the ciphertext and tag of another
@@ -173,7 +173,7 @@ const FAMILIES: Record<string, Family> = {
     const b = body(random.pick(sources.genuine));
     const mixed = Buffer.concat([ a.subarray(0, 12), b.subarray(12) ]);
     if (mixed.equals(b)) mixed[0] ^= 0x80;
-    return { label: 'IV of one genuine cookie, body of another', value: `v1.${mixed.toString('base64url')}` };
+    return { label: 'IV of one genuine cookie, body of another', value: `v2.${mixed.toString('base64url')}` };
   },
   'junk in genuine': (random, sources) => {
     const genuine = random.pick(sources.genuine);
@@ -188,9 +188,9 @@ const FAMILIES: Record<string, Family> = {
   },
   huge: (random, sources) => {
     const length = random.int(HUGE_MIN, MAX_COOKIE_CHARS);
-    const shape = random.pick([ 'v1. random', 'genuine + junk', 'repeated char', 'sealed wrong key', 'sealed array' ]);
+    const shape = random.pick([ 'v2. random', 'genuine + junk', 'repeated char', 'sealed wrong key', 'sealed array' ]);
     let value: string;
-    if (shape === 'v1. random') value = `v1.${random.bytes(Math.floor((length - 3) * 3 / 4)).toString('base64url')}`;
+    if (shape === 'v2. random') value = `v2.${random.bytes(Math.floor((length - 3) * 3 / 4)).toString('base64url')}`;
     else if (shape === 'genuine + junk') value = random.pick(sources.genuine).padEnd(length, random.pick([ 'A', '_', 'x' ]));
     else if (shape === 'repeated char') value = random.pick([ 'x', '%', '=', 'v', '{' ]).repeat(length);
     else if (shape === 'sealed wrong key') value = sources.sealWithKey(JSON.stringify({ pad: 'p'.repeat(length * 0.7) }), 'stranger');
@@ -205,6 +205,12 @@ const FAMILIES: Record<string, Family> = {
   'prototype keys': (random, sources) => {
     const json = random.pick(PROTO_PAYLOADS);
     return { label: `sealed ${json.slice(0, 60)}`, value: sources.seal(json) };
+  },
+  // a genuine sealed value of another cookie under the same keys (another app, a second session cookie)
+  'cross-cookie replay': (random, sources) => {
+    const name = random.pick([ 'ADMIN_SESS', `${sources.cookieName}.1`, `${sources.cookieName}.sig`, sources.cookieName.toLowerCase(), 'csrfToken' ]);
+    const json = JSON.stringify({ userId: 'admin', role: 'admin' });
+    return { label: `sealed for cookie ${name}`, value: sources.sealWithKey(json, sources.appKeys[0], name) };
   },
   'non-object JSON': (random, sources) => {
     const json = random.pick(NON_OBJECTS);
@@ -234,15 +240,16 @@ const FAMILIES: Record<string, Family> = {
       value = b64(json);
       sig = eggSignature(`${name}=${value}`, random.pick(sources.appKeys));
     }
-    return { label: `legacy base64, ${shape}`, value, sig };
+    // a genuine legacy cookie past its _expire is reported as koa-session reports any expired session
+    return { label: `legacy base64, ${shape}`, value, sig, expect: shape === 'signed expired' ? 'expired' : undefined };
   },
 };
 
 /** How often each family comes up (relative). */
 const WEIGHTS: Record<keyof typeof FAMILIES, number> = {
-  'random bytes': 12, 'random v1. body': 6, 'random base64url': 6, empty: 1, truncated: 10, 'bit-flipped': 12,
+  'random bytes': 12, 'random v2. body': 6, 'random base64url': 6, empty: 1, truncated: 10, 'bit-flipped': 12,
   'spliced genuine': 3, 'junk in genuine': 5, 'wrong key': 8, huge: 6, 'deeply nested': 4, 'prototype keys': 8,
-  'non-object JSON': 7, expired: 5, 'legacy junk': 8,
+  'non-object JSON': 7, expired: 5, 'legacy junk': 8, 'cross-cookie replay': 5,
 };
 
 function weightedFamily(random: Random): string {
@@ -274,6 +281,15 @@ export function* hostileCookieCases(seed: number, count: number, sources: Cookie
   }
 }
 
+/** A UUID v4 (the shape of koa-session's ids) from the seeded generator. */
+function uuidFrom(random: Random): string {
+  const hex = random.bytes(16);
+  hex[6] = (hex[6] & 0x0f) | 0x40;
+  hex[8] = (hex[8] & 0x3f) | 0x80;
+  const h = hex.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 /** One hostile case for a Redis-store app: an id to send, and what to put under it first. */
 export interface HostileIdCase {
   index: number;
@@ -291,7 +307,11 @@ export interface HostileIdCase {
 export interface IdSources {
   /** ids of sessions the app created and then destroyed */
   destroyed: string[];
+  /** users with session-control keys (`{u:<user>}:sessions|meta|dead|revoked`) under the prefix */
+  users?: string[];
 }
+
+const INDEX_KEY_KINDS = [ 'sessions', 'meta', 'dead', 'revoked' ];
 
 const STORED_VALUES = [
   'not json', '{', '[]', '[1,2]', '42', '"text"', 'null', 'true', '',
@@ -303,17 +323,26 @@ type IdFamily = (random: Random, sources: IdSources, fresh: () => string) => Omi
 const ID_FAMILIES: Record<string, IdFamily> = {
   destroyed: (random, sources) => ({ label: 'destroyed session id', id: random.pick(sources.destroyed), expect: 'missed' }),
   unknown: (_random, _sources, fresh) => ({ label: 'id never issued', id: fresh(), expect: 'missed' }),
+  // ids that are not the shape genid makes never reach the store: session:invalid
   'random bytes': random => {
     const length = random.int(1, 300);
-    return { label: `${length} random header bytes`, id: random.headerText(length), expect: 'missed' };
+    return { label: `${length} random header bytes`, id: random.headerText(length), expect: 'invalid' };
   },
   'glob and key syntax': random => {
     const id = random.pick([ '*', '?', '[a-z]*', '\\*', '{tag}*', 'sess:*', '..', '../../etc', '%00', '%0d%0aSET x 1', '\t*\t', 'a b c' ]);
-    return { label: `id ${JSON.stringify(id)}`, id, expect: 'missed' };
+    return { label: `id ${JSON.stringify(id)}`, id, expect: 'invalid' };
+  },
+  'other keys under the prefix': (random, sources) => {
+    const user = random.pick(sources.users?.length ? sources.users : [ 'u-0' ]);
+    const id = random.pick([
+      `{u:${user}}:${random.pick(INDEX_KEY_KINDS)}`, `{u:${user}}`, `u:${user}`, `x{u:${user}}:meta`,
+      `${uuidFrom(random)}{u:${user}}`, `${uuidFrom(random)}:meta`, `${uuidFrom(random).toUpperCase()}`, ` ${uuidFrom(random)}`,
+    ]);
+    return { label: `id ${JSON.stringify(id)}`, id, expect: 'invalid' };
   },
   huge: random => {
     const length = random.int(HUGE_MIN, MAX_COOKIE_CHARS);
-    return { label: `${length}-char id`, id: random.pick([ 'A', 'z', '-' ]).repeat(length - 8) + random.int(1e7, 9e7), expect: 'missed' };
+    return { label: `${length}-char id`, id: random.pick([ 'A', 'z', '-' ]).repeat(length - 8) + random.int(1e7, 9e7), expect: 'invalid' };
   },
   'corrupt value': (random, _sources, fresh) => {
     const stored = random.pick(STORED_VALUES);
@@ -335,12 +364,12 @@ const ID_FAMILIES: Record<string, IdFamily> = {
   },
   'expired value': (random, _sources, fresh) => {
     const expire = Date.now() - random.int(1, 10_000_000);
-    return { label: 'stored value with a past _expire', id: fresh(), stored: JSON.stringify({ userId: 'u', _expire: expire }), expect: 'expired' };
+    return { label: 'stored value with a past _expire', id: fresh(), stored: JSON.stringify({ userId: 'u', _expire: expire, _session: true }), expect: 'expired' };
   },
 };
 
 const ID_WEIGHTS: Record<keyof typeof ID_FAMILIES, number> = {
-  destroyed: 6, unknown: 3, 'random bytes': 4, 'glob and key syntax': 2, huge: 1, 'corrupt value': 6, 'corrupt hash': 2,
+  destroyed: 6, unknown: 3, 'random bytes': 4, 'glob and key syntax': 2, 'other keys under the prefix': 3, huge: 1, 'corrupt value': 6, 'corrupt hash': 2,
   'deeply nested value': 1, 'expired value': 3,
 };
 
@@ -350,7 +379,8 @@ export function* hostileIdCases(seed: number, count: number, sources: IdSources)
   const random = new Random(seed ^ 0x1d1d1d1d);
   const families = Object.keys(ID_FAMILIES);
   const total = Object.values(ID_WEIGHTS).reduce((a, b) => a + b, 0);
-  const fresh = () => `hostile-${seed.toString(16)}-${random.int(0, 2 ** 30).toString(36)}-${random.int(0, 2 ** 30).toString(36)}`;
+  // shaped like the ids the app's genid makes (UUID v4), so they reach the store
+  const fresh = () => uuidFrom(random);
   for (let index = 0; index < count; index++) {
     let kind = families[index];
     if (index >= families.length) {

@@ -1,0 +1,163 @@
+import { createSession } from 'koa-session';
+import type { Context } from 'egg';
+
+/** The part of koa-session's ContextSession this plugin uses (its class is not exported by name). */
+export interface KoaContextSession {
+  ctx: Context;
+  opts: Record<string, any>;
+  store?: { destroy(key: string, options: { ctx: Context }): unknown };
+  session: object | false | undefined;
+  externalKey?: string;
+  initFromExternal(): Promise<void>;
+  get(): object | null;
+  set(value: Record<string, unknown> | null): void;
+  commit(options?: { save?: boolean; regenerate?: boolean }): Promise<void>;
+}
+
+type KoaContextSessionClass = new (ctx: Context, options: Record<string, any>) => KoaContextSession;
+
+/**
+ * Normalises `options` the way koa-session does (defaults, the default genid) and returns its
+ * ContextSession class. koa-session 7 exports neither the class nor its context symbols, so it is
+ * run once against a throwaway context, and the class is read off the instance it makes there.
+ */
+export function prepareKoaSession(options: Record<string, any>): KoaContextSessionClass {
+  const context: Record<PropertyKey, unknown> = {};
+  createSession(options as any, { use() {}, context });
+  const getter = Object.getOwnPropertySymbols(context).find(symbol => symbol.description === 'get contextSession');
+  // the probe must not build the app's per-request ContextStore: there is no request
+  const { ContextStore } = options;
+  options.ContextStore = undefined;
+  const probe = getter && Reflect.get(context, getter, Object.create(context)) as KoaContextSession | undefined;
+  options.ContextStore = ContextStore;
+  if (!probe || typeof probe.commit !== 'function') {
+    throw new Error('[egg-session-plus] this koa-session version is not supported (its ContextSession could not be found); use koa-session 7');
+  }
+  return probe.constructor as KoaContextSessionClass;
+}
+
+const OWNER = Symbol('egg-session-plus#requestSession');
+
+/**
+ * The one owner of a request's session: koa-session's ContextSession (load, validate, commit,
+ * remove), plus what this plugin knows about the request.
+ */
+export interface RequestSession extends KoaContextSession {
+  /** the store failed and `onStoreError` is 'anonymous': nothing of the session is written */
+  anonymous: boolean;
+  /** reads a store session before the handler runs */
+  load(): Promise<void>;
+  /** the session cookie this request sent, decoded once (cookie sessions); undefined without one */
+  readCookie(): { raw: string; data: unknown } | undefined;
+}
+
+export type RequestSessionClass = new (ctx: Context, options: Record<string, any>) => RequestSession;
+
+/** Decodes a session cookie with the request at hand (legacy cookies are verified with it). */
+export type CookieReader = (ctx: Context, value: string) => unknown;
+
+export function createRequestSessionClass(Base: KoaContextSessionClass, decodeCookie: CookieReader): RequestSessionClass {
+  return class extends Base implements RequestSession {
+    anonymous = false;
+    /** a store id this request destroyed (`ctx.session = null`) and then replaced by a new session */
+    #replaced: string | undefined;
+    #cookie: { raw: string; data: unknown } | undefined;
+
+    constructor(ctx: Context, options: Record<string, any>) {
+      super(ctx, options);
+      // koa-session decodes the cookie it read; hand it this request's one reading instead
+      if (!this.store) this.opts.decode = (value: string) => this.#decode(value);
+    }
+
+    readCookie(): { raw: string; data: unknown } | undefined {
+      const raw = this.ctx.cookies.get(this.opts.key, this.opts) as string | undefined;
+      if (!raw) return;
+      this.#decode(raw);
+      return this.#cookie;
+    }
+
+    #decode(raw: string): unknown {
+      if (this.#cookie?.raw !== raw) this.#cookie = { raw, data: decodeCookie(this.ctx, raw) };
+      return this.#cookie.data;
+    }
+
+    async load(): Promise<void> {
+      if (this.store) await this.initFromExternal();
+    }
+
+    /**
+     * `ctx.session = value`. koa-session keeps the store id when a session is assigned, also right
+     * after `ctx.session = null`; a session destroyed in this request must stay dead, so the new one
+     * gets a new id and the old id is destroyed at commit.
+     */
+    set(value: Record<string, unknown> | null): void {
+      if (value && this.session === false && this.store && this.externalKey) {
+        this.#replaced = this.externalKey;
+        this.externalKey = undefined;
+      }
+      super.set(value);
+    }
+
+    async commit(options?: { save?: boolean; regenerate?: boolean }): Promise<void> {
+      const replaced = this.#replaced;
+      if (replaced && this.session !== undefined) {
+        this.#replaced = undefined;
+        await this.store!.destroy(replaced, { ctx: this.ctx });
+      }
+      await super.commit(options);
+    }
+  };
+}
+
+/**
+ * Makes `ctx.session` and `ctx.sessionOptions` (koa-session's accessors) use `RequestSession`,
+ * one instance per request, created on first use.
+ */
+export function installSessionAccessors(context: object, RequestSessionImpl: RequestSessionClass, options: Record<string, any>): void {
+  const ownerOf = (ctx: Context): RequestSession => {
+    const holder = ctx as unknown as Record<symbol, RequestSession | undefined>;
+    return holder[OWNER] ??= new RequestSessionImpl(ctx, options);
+  };
+  Object.defineProperties(context, {
+    session: {
+      configurable: true,
+      get(this: Context) {
+        return ownerOf(this).get();
+      },
+      set(this: Context, value: Record<string, unknown> | null) {
+        ownerOf(this).set(value);
+      },
+    },
+    sessionOptions: {
+      configurable: true,
+      get(this: Context) {
+        return ownerOf(this).opts;
+      },
+    },
+  });
+  Reflect.set(context, OWNER_OF, ownerOf);
+}
+
+const OWNER_OF = Symbol('egg-session-plus#ownerOf');
+
+/** The request's session owner (created on first use). */
+export function requestSessionOf(ctx: Context): RequestSession {
+  const ownerOf = Reflect.get(ctx, OWNER_OF) as ((ctx: Context) => RequestSession) | undefined;
+  if (!ownerOf) throw new Error('[egg-session-plus] the session middleware is not installed on this app');
+  return ownerOf(ctx);
+}
+
+/** The request's session owner if one exists already. */
+export function peekRequestSession(ctx: Context): RequestSession | undefined {
+  return (ctx as unknown as Record<symbol, RequestSession | undefined>)[OWNER];
+}
+
+/** True when this request runs on an empty, unsaved session because the store failed. */
+export function isAnonymousSession(ctx: Context): boolean {
+  return peekRequestSession(ctx)?.anonymous === true;
+}
+
+/** Marks the request anonymous (`onStoreError: 'anonymous'`): none of its session cookies are sent. */
+export function markAnonymous(ctx: Context): void {
+  requestSessionOf(ctx).anonymous = true;
+}

@@ -1,0 +1,28 @@
+import type { Context } from 'egg';
+
+const NO_LINES: string[] = [];
+
+/** The response's `Set-Cookie` lines so far. */
+export function setCookieLines(ctx: Context): string[] {
+  // res.getHeader, not ctx.response.get: koa's header getter copies every header per call
+  const header = ctx.res.getHeader('set-cookie');
+  if (header === undefined) return NO_LINES;
+  return Array.isArray(header) ? header : [ String(header) ];
+}
+
+/** True when the response sets (or clears) cookie `key`. */
+export function setsCookie(ctx: Context, key: string): boolean {
+  const prefix = `${key}=`;
+  return setCookieLines(ctx).some(line => line.startsWith(prefix));
+}
+
+/** Takes the session cookie `key` (and its `.sig`) out of the response: the browser keeps what it has. */
+export function dropSessionCookies(ctx: Context, key: string): void {
+  const prefix = `${key}=`;
+  const sigPrefix = `${key}.sig=`;
+  const lines = setCookieLines(ctx);
+  const kept = lines.filter(line => !line.startsWith(prefix) && !line.startsWith(sigPrefix));
+  if (kept.length === lines.length) return;
+  if (kept.length) ctx.res.setHeader('set-cookie', kept);
+  else ctx.res.removeHeader('set-cookie');
+}
