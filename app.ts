@@ -2,6 +2,7 @@ import type { Application, ILifecycleBoot } from 'egg';
 import { validateSessionConfig, type ResolvedSessionConfig } from './lib/config.js';
 import { appKeys } from './lib/app-keys.js';
 import { cookieNeedsKeys } from './lib/koa-options.js';
+import { MISSING_KEYS } from './lib/cookie-codec.js';
 import { createBuiltinStore, describeStore } from './lib/builtin-store.js';
 import { logSessionEvents } from './lib/events.js';
 import { defaultCookieSizePolicy } from './lib/cookie-size.js';
@@ -23,10 +24,8 @@ export default class SessionBoot implements ILifecycleBoot {
     const config = app.config.session as ResolvedSessionConfig;
     validateSessionConfig(config);
     config.onCookieTooLarge ??= defaultCookieSizePolicy(app.config.env);
-    if (cookieNeedsKeys(config) && !appKeys(app).length) {
-      throw new TypeError('[egg-session-plus] config.keys is empty or holds no usable key: sealed and signed session cookies need at least one key ' +
-        '(e.g. `config.keys = appInfo.name + "_<random>"`; list older keys after the newest to rotate)');
-    }
+    // as @eggjs/session: boot, and fail only the request that must seal or sign a session cookie
+    if (cookieNeedsKeys(config) && !appKeys(app).length) app.coreLogger.warn(`[egg-session-plus] ${MISSING_KEYS}`);
     if (!config.httpOnly) {
       // @eggjs/session's exact line, so log alerts written for it keep matching
       app.coreLogger.warn('[@eggjs/session]: please set `config.session.httpOnly` to true. ' +

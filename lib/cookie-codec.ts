@@ -47,11 +47,25 @@ function encodeBase64Json(data: JsonObject): string {
   return Buffer.from(JSON.stringify(data)).toString('base64');
 }
 
+export const MISSING_KEYS = 'config.keys is empty or holds no usable key: sealed and signed session cookies need at least one key ' +
+  '(e.g. `config.keys = appInfo.name + "_<random>"`; list older keys after the newest to rotate)';
+
+/** Without keys nothing can be sealed or opened: a request that writes a session cookie fails, one that reads it starts fresh. */
+function keylessCodec(): CookieCodec {
+  return {
+    encode() {
+      throw new Error(`[egg-session-plus] cannot write the session cookie: ${MISSING_KEYS}`);
+    },
+    decode: describeCookie,
+  };
+}
+
 /**
  * AES-256-GCM sealed JSON; optionally hands unsealed cookies on as LegacyCookie. A cookie that
  * keeps coming back is read from an OpenedCookieCache instead of being opened again.
  */
 export function createSealedCookieCodec(appKeys: string[], cookieName: string, acceptLegacy: boolean): CookieCodec {
+  if (!appKeys.length) return keylessCodec();
   const sealer = new Sealer(appKeys, cookieName);
   const cache = new OpenedCookieCache();
   return {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
-import { TestAgent } from '@eggjs/supertest';
+import { request, TestAgent } from '@eggjs/supertest';
 import { setCookie } from './helpers/fd-cookies.js';
 
 interface LabelledStore { label: string; appName?: string; data: Map<string, Record<string, unknown>> }
@@ -69,9 +69,20 @@ describe('foundation: boot checks', () => {
     assert.match(err.message, /config\.session\.store: must be 'cookie', 'memory', 'redis' or an object with get\/set\/destroy/);
   });
 
-  it('an empty config.keys fails the boot', async () => {
-    const err = await bootError('fd-no-keys');
-    assert.match(err.message, /config\.keys is empty/);
+  it('an empty config.keys boots with a warning, as @eggjs/session does; only a request that writes the session fails, naming config.keys', async () => {
+    const app = mm.app({ baseDir: 'fd-no-keys', cache: false });
+    try {
+      await app.ready();
+      app.expectLog(/WARN .*\[egg-session-plus\] config\.keys is empty or holds no usable key/, 'coreLogger');
+      // requests that never touch the session keep working, with or without a session cookie
+      await request(app.callback()).get('/plain').expect(200, 'no session used');
+      await request(app.callback()).get('/plain').set('Cookie', 'EGG_SESS=v2.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').expect(200);
+      const write = await request(app.callback()).get('/write');
+      assert.equal(write.status, 500);
+      app.expectLog(/Please set config\.keys first/, 'errorLogger');
+    } finally {
+      await app.close();
+    }
   });
 
   it('warns when httpOnly is false, and the cookie then lacks HttpOnly', async () => {
