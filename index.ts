@@ -39,6 +39,8 @@ export type {
   SessionEvent, SessionErrorEvent,
 } from './lib/types.js';
 export { MemoryStore } from './lib/store/memory.js';
+// egg 4.1's plugin list spreads `sessionPlugin()`, the default export of `@eggjs/session`
+export { default, PLUGIN_PATH, type EggPluginEntry } from './lib/egg-plugin.js';
 export { SessionStoreError } from './lib/store/guard.js';
 export { isAnonymousSession } from './lib/request-session.js';
 export { SessionCookieTooLargeError } from './lib/cookie-size.js';

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packTarball } from './pack/tarball.mjs';
 import { createApp } from './pack/throwaway-app.mjs';
 import { startApp } from './pack/app-process.mjs';
@@ -38,6 +39,22 @@ export { packTarball };
 /** The version installed in the repo, so the throwaway installs hit the npm cache. */
 function installedVersion(name) {
   return JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+/**
+ * egg 4.1 imports `@eggjs/session` and spreads `...sessionPlugin()` (its default export): the installed
+ * package's default export, from either build, must give the folder of that build's plugin files.
+ */
+async function checkPluginFactory(pkgRoot) {
+  const esm = await import(pathToFileURL(path.join(pkgRoot, 'dist', 'esm', 'index.js')).href);
+  const cjs = createRequire(import.meta.url)(path.join(pkgRoot, 'dist', 'commonjs', 'index.js'));
+  for (const [ flavour, factory ] of [ [ 'esm', esm.default ], [ 'commonjs', cjs.default ] ]) {
+    const { session } = factory();
+    assert.equal(session.name, 'session');
+    assert.equal(session.enable, true);
+    assert.equal(session.path, path.join(pkgRoot, 'dist', flavour), `${flavour} build's plugin path`);
+    assert.ok(fs.existsSync(path.join(session.path, 'app.js')) && fs.existsSync(path.join(session.path, 'config', 'config.default.js')));
+  }
 }
 
 /** Installs the tarball into one throwaway app, boots it and checks it over HTTP and in its logs. */
@@ -73,6 +90,7 @@ export async function smokeApp(spec, tarball, workDir) {
     `boot line missing from ${evidence.logFile}`);
   const pkgDir = spec.route === 'overrides' ? '@eggjs/session' : 'egg-session-plus';
   assert.equal(evidence.plugin.path, path.join(app.dir, 'node_modules', pkgDir, 'dist', spec.flavour));
+  await checkPluginFactory(path.join(app.dir, 'node_modules', pkgDir));
   assert.equal(evidence.plugin.version, tarball.version);
   assert.equal(evidence.config.encrypt, true, 'config.session.encrypt (a key only this plugin keeps)');
   return { app: spec.fixture, url, cookie, bootLine: evidence.bootLine.trim(), plugin: evidence.plugin,
