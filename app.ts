@@ -8,6 +8,14 @@ import { logSessionEvents } from './lib/events.js';
 import { defaultCookieSizePolicy } from './lib/cookie-size.js';
 import { installSessionControl } from './lib/control/setup.js';
 
+/** What the session cookie holds and how it is protected, for the boot line. */
+function describeCookie(config: ResolvedSessionConfig, store: string): string {
+  if (store === 'cookie') return config.encrypt ? 'aes-256-gcm' : 'signed';
+  // a custom genid's ids are signed; the default genid's are checked against its shape
+  const signed = Boolean(config.genid) || (!config.encrypt && config.signed);
+  return signed ? 'session id, signed' : 'session id, uuid shape checked';
+}
+
 export default class SessionBoot implements ILifecycleBoot {
   readonly app: Application;
 
@@ -46,8 +54,8 @@ export default class SessionBoot implements ILifecycleBoot {
   async didReady() {
     const app = this.app;
     const config = app.config.session as ResolvedSessionConfig;
-    const cookie = config.encrypt ? 'aes-256-gcm' : 'signed';
+    const store = describeStore(config.store);
     app.coreLogger.info('[egg-session-plus] egg-session-plus@%s serving sessions, store: %s, cookie: %s',
-      app.plugins.session?.version ?? 'unknown', describeStore(config.store), cookie);
+      app.plugins.session?.version ?? 'unknown', store, describeCookie(config, store));
   }
 }

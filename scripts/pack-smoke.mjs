@@ -86,7 +86,8 @@ export async function smokeApp(spec, tarball, workDir) {
   }
   const evidence = readBootEvidence(app.dir, app.name);
   const version = tarball.version.replaceAll('.', '\\.');
-  assert.match(evidence.bootLine, new RegExp(`\\[egg-session-plus\\] egg-session-plus@${version} serving sessions, store: ${spec.store ?? 'cookie'}`),
+  const cookieLine = spec.store === 'redis' ? 'session id, uuid shape checked' : 'aes-256-gcm';
+  assert.match(evidence.bootLine, new RegExp(`\\[egg-session-plus\\] egg-session-plus@${version} serving sessions, store: ${spec.store ?? 'cookie'}, cookie: ${cookieLine}`),
     `boot line missing from ${evidence.logFile}`);
   const pkgDir = spec.route === 'overrides' ? '@eggjs/session' : 'egg-session-plus';
   assert.equal(evidence.plugin.path, path.join(app.dir, 'node_modules', pkgDir, 'dist', spec.flavour));

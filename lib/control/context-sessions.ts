@@ -1,6 +1,6 @@
 import type { Application, Context } from 'egg';
 import { AUTH_AT, userOf } from './meta.js';
-import type { SessionControl } from './session-control.js';
+import type { DestroyAllResult, SessionControl } from './session-control.js';
 import { sessionControlOf } from './setup.js';
 import { requestState } from './state.js';
 import type { SessionInfo } from './user-index.js';
@@ -44,7 +44,8 @@ export class ContextSessions {
     const user = this.userId;
     if (!user) return [];
     const current = this.id;
-    const sessions = await this.#control.list(user);
+    const set = (this.#ctx.session as unknown as Record<string, unknown>)[this.#control.userKey];
+    const sessions = await this.#control.list(typeof set === 'number' ? set : user);
     return sessions.map(session => ({ ...session, current: session.id === current }));
   }
 
@@ -58,26 +59,26 @@ export class ContextSessions {
     return this.#control.destroy(user, id);
   }
 
-  /** "Log out everywhere else": destroys and revokes every other session of the user; returns how many store sessions went. */
-  async destroyOthers(): Promise<number> {
+  /** "Log out everywhere else": destroys and revokes every other session of the user; the same result as `app.sessions.destroyAll()`. */
+  async destroyOthers(): Promise<DestroyAllResult> {
     const user = this.#requireUser('destroyOthers');
     const current = this.id;
-    const { destroyed, revokedAt } = await this.#control.destroyAll(user, { except: current ? [ current ] : [] });
+    const result = await this.#control.destroyAll(user, { except: current ? [ current ] : [] });
     if (!current) {
       // a cookie session is checked against its sign-in time: move it past the revocation, or it would go too
       const session = this.#ctx.session as unknown as Record<string, unknown>;
-      session[AUTH_AT] = revokedAt + 1;
+      session[AUTH_AT] = result.revokedAt + 1;
       session._requireSave = true;
       requestState(this.#ctx).sessionUser = user;
     }
-    return destroyed;
+    return result;
   }
 
-  /** "Log out everywhere", this session included. */
-  async destroyAll(): Promise<number> {
+  /** "Log out everywhere", this session included; the same result as `app.sessions.destroyAll()`. */
+  async destroyAll(): Promise<DestroyAllResult> {
     const user = this.#requireUser('destroyAll');
-    const { destroyed } = await this.#control.destroyAll(user);
+    const result = await this.#control.destroyAll(user);
     this.#ctx.session = null;
-    return destroyed;
+    return result;
   }
 }

@@ -84,7 +84,8 @@ export class SessionControl {
   async list(userId: string | number): Promise<SessionInfo[]> {
     const user = asUserId(userId);
     const sessions = await this.#redis(this.#index.list(user));
-    return sessions.map(({ handle, sessionId: _sessionId, ...info }) => ({ id: handle, userId: user, ...info }));
+    // the user as the app names it: a number stays a number (the index keys it by its string form)
+    return sessions.map(({ handle, sessionId: _sessionId, ...info }) => ({ id: handle, userId, ...info }));
   }
 
   /** Destroys one session of the user by its id from `list()`; false when there is no such session. */

@@ -11,7 +11,8 @@ export interface ControlRedisClient {
 export interface SessionInfo {
   /** opaque id of the session for this API: NOT the session cookie value */
   id: string;
-  userId: string;
+  /** the user as the app set it (`ctx.session[userKey]`, or the argument of `app.sessions.list()`) */
+  userId: string | number;
   /** when the session was created (ms since epoch) */
   createdAt: number;
   /** when its current user was attached to it (sign in) */

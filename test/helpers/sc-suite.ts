@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { Redis } from 'ioredis';
 import type { SessionControl } from '../../index.js';
@@ -39,4 +40,11 @@ export function controlSuite(baseDir: string, portEnv = 'SC_REDIS_PORT'): Contro
     await suite.server?.stop();
   });
   return suite;
+}
+
+/** The `{ destroyed, revokedAt }` of destroyOthers()/destroyAll(): the count, once the shape is checked. */
+export function destroyedCount(body: { destroyed: number; revokedAt: number }): number {
+  assert.deepEqual(Object.keys(body).sort(), [ 'destroyed', 'revokedAt' ]);
+  assert.equal(typeof body.revokedAt, 'number');
+  return body.destroyed;
 }

@@ -22,7 +22,7 @@ export default class DevicesController extends Controller {
     const { ctx } = this;
     if (!signedInUser(ctx)) return;
     if (devicesListable(ctx.app)) {
-      const count = await ctx.sessions.destroyOthers();
+      const { destroyed: count } = await ctx.sessions.destroyOthers();
       ctx.flash('info', `Logged out ${count} other device${count === 1 ? '' : 's'}.`);
     }
     ctx.redirect('/devices');
