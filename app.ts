@@ -34,6 +34,10 @@ export default class SessionBoot implements ILifecycleBoot {
     config.onCookieTooLarge ??= defaultCookieSizePolicy(app.config.env);
     // as @eggjs/session: boot, and fail only the request that must seal or sign a session cookie
     if (cookieNeedsKeys(config) && !appKeys(app).length) app.coreLogger.warn(`[egg-session-plus] ${MISSING_KEYS}`);
+    if (!config.encrypt && !config.signed && !(config as { decode?: unknown }).decode) {
+      app.coreLogger.warn('[egg-session-plus] config.session has encrypt: false and signed: false: session cookies are plain base64 JSON ' +
+        'that any client can forge. Remove signed: false (or encrypt: false)');
+    }
     if (!config.httpOnly) {
       // @eggjs/session's exact line, so log alerts written for it keep matching
       app.coreLogger.warn('[@eggjs/session]: please set `config.session.httpOnly` to true. ' +

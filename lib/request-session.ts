@@ -6,6 +6,7 @@ export interface KoaContextSession {
   ctx: Context;
   opts: Record<string, any>;
   store?: { destroy(key: string, options: { ctx: Context }): unknown };
+  prevHash?: number;
   session: object | false | undefined;
   externalKey?: string;
   initFromExternal(): Promise<void>;
@@ -56,7 +57,8 @@ export type RequestSessionClass = new (ctx: Context, options: Record<string, any
 /** Decodes a session cookie with the request at hand (legacy cookies are verified with it). */
 export type CookieReader = (ctx: Context, value: string) => unknown;
 
-export function createRequestSessionClass(Base: KoaContextSessionClass, decodeCookie: CookieReader): RequestSessionClass {
+export function createRequestSessionClass(Base: KoaContextSessionClass, decodeCookie: CookieReader,
+  onReplaced: (ctx: Context) => void): RequestSessionClass {
   return class extends Base implements RequestSession {
     anonymous = false;
     /** a store id this request destroyed (`ctx.session = null`) and then replaced by a new session */
@@ -91,11 +93,17 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, decodeCo
      * gets a new id and the old id is destroyed at commit.
      */
     set(value: Record<string, unknown> | null): void {
-      if (value && this.session === false && this.store && this.externalKey) {
+      const replacingDestroyed = Boolean(value) && this.session === false;
+      if (replacingDestroyed && this.store && this.externalKey) {
         this.#replaced = this.externalKey;
         this.externalKey = undefined;
       }
       super.set(value);
+      if (replacingDestroyed) {
+        // a new session, not the one loaded: saved when it has data, signed in now if it has a user
+        this.prevHash = undefined;
+        onReplaced(this.ctx);
+      }
     }
 
     async commit(options?: { save?: boolean; regenerate?: boolean }): Promise<void> {
@@ -104,7 +112,21 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, decodeCo
         this.#replaced = undefined;
         await this.store!.destroy(replaced, { ctx: this.ctx });
       }
+      if (options?.regenerate && await this.#destroyedMeanwhile()) {
+        // a session destroyed while this request ran (a logout elsewhere) is not carried to a new id
+        this.session = false;
+        await super.commit();
+        return;
+      }
       await super.commit(options);
+    }
+
+    /** For `regenerate()` of a loaded store session: destroys it, and says whether it was gone already. */
+    async #destroyedMeanwhile(): Promise<boolean> {
+      const session = this.session as { isNew?: boolean } | false | undefined;
+      if (!this.store || !this.externalKey || !session || session.isNew) return false;
+      // the built-in stores answer whether the key existed; other stores answer nothing
+      return await this.store.destroy(this.externalKey, { ctx: this.ctx }) === false;
     }
   };
 }

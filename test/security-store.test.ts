@@ -63,6 +63,35 @@ async function logoutRacingSlowRequest(booted: BootedApp, user: string): Promise
   return { oldId, newId };
 }
 
+/**
+ * Signs `user` in, starts a request of that session that is held after loading it and then calls
+ * regenerate(), logs out meanwhile: the regenerated session must not carry the signed-in data to a
+ * new id (the session was destroyed while the request ran).
+ */
+async function logoutRacingRegenerate(booted: BootedApp, user: string): Promise<void> {
+  const oldId = issued(await send(booted.http.url, `/login?user=${user}`), 'login');
+  let arrived!: () => void;
+  let release!: () => void;
+  const arrival = new Promise<void>(resolve => { arrived = resolve; });
+  const released = new Promise<void>(resolve => { release = resolve; });
+  Reflect.set(booted.app, 'securityHold', { arrived, released });
+  const slow = inFlight(send(booted.http.url, '/slow-regenerate', `EGG_SESS=${oldId}`));
+  try {
+    await within(arrival, 5000, 'the slow request did not load its session');
+    assert.equal((await send(booted.http.url, '/logout', `EGG_SESS=${oldId}`)).status, 200);
+  } finally {
+    release();
+    Reflect.deleteProperty(booted.app, 'securityHold');
+  }
+  const late = await slow;
+  assert.ok(!(late instanceof Error) && late.status === 200, `the slow request: ${late instanceof Error ? late.message : late.status}`);
+  if (late.cookie) {
+    const revived = await send(booted.http.url, '/get', `EGG_SESS=${late.cookie}`);
+    assert.equal(revived.body.session.userId, undefined, `the regenerated id carries the logged-out user: ${revived.text.slice(0, 200)}`);
+  }
+  assertFresh(await send(booted.http.url, '/get', `EGG_SESS=${oldId}`), 'the old id');
+}
+
 let tagCount = 0;
 const nextTag = () => `t${++tagCount}`;
 
@@ -196,6 +225,21 @@ describe('security: store ids, stored values and logout (security-store-app)', f
       assertFresh(await send(booted.http.url, '/get', `EGG_SESS=${oldId}`), 'the old id after destroyAll');
     });
 
+    it('regenerate() in a slow request that a logout overtook does not bring the session back under a new id', async () => {
+      await logoutRacingRegenerate(booted, 'rg1');
+      assert.deepEqual(await controlOf(booted).list('rg1'), []);
+    });
+
+    it('ctx.session = null; ctx.session = { userId } signs the same user in again on a new id', async () => {
+      const oldId = issued(await send(booted.http.url, '/login?user=rl1'), 'login');
+      const again = await send(booted.http.url, '/relogin?user=rl1', `EGG_SESS=${oldId}`);
+      const newId = issued(again, '/relogin');
+      assert.notEqual(newId, oldId);
+      assert.equal((await send(booted.http.url, '/get', `EGG_SESS=${newId}`)).body.session.userId, 'rl1');
+      assert.equal((await controlOf(booted).list('rl1')).length, 1);
+      assertFresh(await send(booted.http.url, '/get', `EGG_SESS=${oldId}`), 'the old id');
+    });
+
     it('ctx.session = null; ctx.session = { a: 1 } gets a new id', async () => {
       const oldId = await login(`replace-${uuid().slice(0, 8)}`);
       const answer = await send(booted.http.url, '/logout-replace', `EGG_SESS=${oldId}`);
@@ -243,6 +287,10 @@ describe('security: store ids, stored values and logout (security-store-app)', f
     });
     after(() => booted?.close());
 
+    it('regenerate() in a slow request that a logout overtook does not bring the session back', async () => {
+      await logoutRacingRegenerate(booted, 'rg2');
+    });
+
     it('logout with a flash while a slow request is in flight: new id, old one stays dead', async () => {
       const { oldId } = await logoutRacingSlowRequest(booted, 'nc1');
       assert.equal(await redis.exists(PREFIX + oldId), 0, 'the old key is gone');
@@ -261,6 +309,10 @@ describe('security: store ids, stored values and logout (security-store-app)', f
       events?.stop();
       await booted?.close();
     });
+    it('regenerate() in a slow request that a logout overtook does not bring the session back', async () => {
+      await logoutRacingRegenerate(booted, 'rg3');
+    });
+
     const memory = () => booted.app.sessionStore as unknown as {
       get(key: string): Promise<unknown>; set(key: string, value: unknown, maxAge: number): Promise<void>;
     };

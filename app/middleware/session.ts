@@ -8,6 +8,7 @@ import { createCookieSizeCheck } from '../../lib/cookie-size.js';
 import { createEmptyCookieReport } from '../../lib/empty-cookie.js';
 import { createSessionControlSteps } from '../../lib/control/middleware.js';
 import { dropSessionCookies } from '../../lib/session-cookies.js';
+import { forgetLoadedUser } from '../../lib/control/state.js';
 
 type Next = () => Promise<unknown>;
 
@@ -16,7 +17,7 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
   const { options: koaOptions, readCookie } = createKoaSessionOptions(options, app);
   const ContextSession = prepareKoaSession(koaOptions);
   followAppSessionStore(koaOptions, app, options);
-  installSessionAccessors(app.context, createRequestSessionClass(ContextSession, readCookie), koaOptions);
+  installSessionAccessors(app.context, createRequestSessionClass(ContextSession, readCookie, forgetLoadedUser), koaOptions);
   const key = koaOptions.key as string;
   const checkCookieSize = createCookieSizeCheck(key, options.cookieSizeLimit, options.onCookieTooLarge);
   const reportEmptyCookie = createEmptyCookieReport(app, key);

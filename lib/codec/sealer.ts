@@ -60,11 +60,11 @@ export class Sealer {
   /** The plaintext and the index of the key that opened it; undefined for anything not sealed by a listed key for this name. */
   open(value: string): Opened | undefined {
     if (!Sealer.isSealed(value)) return;
-    const body = Buffer.from(value.slice(VERSION.length), 'base64url');
-    // Node skips characters outside the alphabet: any skipped one makes the text longer than the
-    // canonical text of what it decoded to (comparing decoded lengths would miss one extra character
-    // in a body whose length is a multiple of 4)
-    if (value.length - VERSION.length !== encodedLength(body.length) || body.length < IV_BYTES + TAG_BYTES + 2) return;
+    const text = value.slice(VERSION.length);
+    const body = Buffer.from(text, 'base64url');
+    // Node skips characters outside the alphabet, also reads '+' '/' and ignores unused low bits of the
+    // last character: only the canonical text of what was decoded is one cookie's one spelling
+    if (text.length !== encodedLength(body.length) || body.length < IV_BYTES + TAG_BYTES + 2 || body.toString('base64url') !== text) return;
     const iv = body.subarray(0, IV_BYTES);
     const tag = body.subarray(body.length - TAG_BYTES);
     const ciphertext = body.subarray(IV_BYTES, body.length - TAG_BYTES);

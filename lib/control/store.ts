@@ -40,8 +40,9 @@ export class ControlledStore implements SessionStore {
     await sessionControlOf(this.#app)?.trackSave(ctx, key, value, maxAge, this.store);
   }
 
-  async destroy(key: string, options: StoreDestroyOptions): Promise<void> {
-    await this.store.destroy(key, options);
+  async destroy(key: string, options: StoreDestroyOptions): Promise<unknown> {
+    const existed = await this.store.destroy(key, options);
     if (options?.ctx) await sessionControlOf(this.#app)?.trackDestroy(options.ctx, key);
+    return existed;
   }
 }

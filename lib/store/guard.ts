@@ -47,8 +47,9 @@ export class StoreGuard implements SessionStore {
     await this.#run('set', key, options.ctx, () => this.store.set(key, value, maxAge, options));
   }
 
-  async destroy(key: string, options: StoreDestroyOptions): Promise<void> {
-    await this.#run('destroy', key, options.ctx, () => this.store.destroy(key, options));
+  /** What the store answered (the built-in stores: whether the session existed). */
+  destroy(key: string, options: StoreDestroyOptions): Promise<unknown> {
+    return this.#run('destroy', key, options.ctx, () => this.store.destroy(key, options));
   }
 
   #run(operation: string, key: string, ctx: Context, call: () => unknown): Promise<unknown> {

@@ -51,7 +51,8 @@ export class MemoryStore implements SessionStore {
     }
   }
 
-  async destroy(key: string): Promise<void> {
-    this.#entries.delete(key);
+  /** Returns whether the session existed. */
+  async destroy(key: string): Promise<boolean> {
+    return this.#entries.delete(key);
   }
 }

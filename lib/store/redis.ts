@@ -77,9 +77,11 @@ export class RedisStore implements SessionStore {
     if (ctx && saved) loadedOn(ctx)[this.#loaded] = { key: id, ...saved };
   }
 
-  async destroy(id: string, options?: StoreDestroyOptions): Promise<void> {
-    await this.client.del(this.keyOf(id));
+  /** Returns whether the session existed. */
+  async destroy(id: string, options?: StoreDestroyOptions): Promise<boolean> {
+    const removed = await this.client.del(this.keyOf(id));
     if (options?.ctx && loadedOn(options.ctx)[this.#loaded]?.key === id) loadedOn(options.ctx)[this.#loaded] = undefined;
+    return removed > 0;
   }
 
   /** Whole-object save; returns what is stored now, or undefined when nothing was written. */
