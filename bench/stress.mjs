@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm run stress`: the reliability promises under hostile input, load and a Redis outage, with figures.
 // A. hostile cookies (seeded generator of test/helpers/hostile.ts) against the cookie store (prod env);
+// A2. hostile session ids (same generator) against the Redis store, before B on the same app;
 // B. concurrent clients with their own session counters on the Redis store (the harness's redis-server);
 // C. while B runs, redis-server is killed, kept down, and started again on the same port (AOF, fsync always).
 // Exits non-zero when a promise is broken. Everything runs on 127.0.0.1; every process is stopped by PID.
-// Usage: node bench/stress.mjs [--hostile N] [--clients N] [--duration S] [--outage-at S] [--outage S] [--no-write] [--keep-tmp]
+// Usage: node bench/stress.mjs [--hostile N] [--hostile-ids N] [--clients N] [--duration S] [--outage-at S] [--outage S] [--no-write] [--keep-tmp]
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -15,12 +16,14 @@ import { loadHostileHelpers } from './stress/shared-helpers.mjs';
 import { killAll, startApp, startRedis } from './stress/processes.mjs';
 import { hostilePhase } from './stress/hostile-phase.mjs';
 import { loadPhase, RECOVERY_LIMIT_MS } from './stress/load-phase.mjs';
+import { hostileIdsPhase } from './stress/hostile-ids-phase.mjs';
 import { machine, markdownTable, rows } from './stress/report.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const { values: args } = parseArgs({
   options: {
     hostile: { type: 'string', default: '10000' },
+    'hostile-ids': { type: 'string', default: '2000' },
     clients: { type: 'string', default: '64' },
     duration: { type: 'string', default: '30' },
     'outage-at': { type: 'string', default: '10' },
@@ -54,6 +57,7 @@ async function main() {
   const settings = {
     seed: helpers.hostileSeed(),
     hostile: Number(args.hostile),
+    hostileIds: Number(args['hostile-ids']),
     clients: Number(args.clients),
     duration: Number(args.duration),
     outageAt: Number(args['outage-at']),
@@ -75,6 +79,7 @@ async function main() {
   for (const failure of hostile.failures) log(`  FAILED ${failure.slice(0, 300)}`);
 
   let load;
+  let hostileIds;
   if (spawnSync('redis-server', [ '--version' ], { stdio: 'ignore' }).status !== 0) {
     log('B/C. SKIPPED: no redis-server binary (install it): the Redis promises are not checked');
   } else {
@@ -83,6 +88,11 @@ async function main() {
     try {
       const redisApp = await startApp({ name: 'redis-store', tmpDir, pluginPath: ROOT, redisPort: redis.port });
       try {
+        log(`A2. ${settings.hostileIds} hostile session ids against the Redis store`);
+        hostileIds = await hostileIdsPhase({
+          app: redisApp, redis, helpers, seed: settings.seed, cases: settings.hostileIds, concurrency: 16, deadlineMs: 3 * 60_000, log,
+        });
+        for (const failure of hostileIds.failures) log(`  FAILED ${failure.slice(0, 300)}`);
         load = await loadPhase({
           app: redisApp, redis, clients: settings.clients, durationMs: settings.duration * 1000,
           outageAtMs: settings.outageAt * 1000, outageMs: settings.outage * 1000, maxRequestsPerClient: 100_000, log,
@@ -96,7 +106,7 @@ async function main() {
     for (const problem of load.problems) log(`  PROBLEM ${problem}`);
   }
 
-  const table = rows({ hostile, load, settings });
+  const table = rows({ hostile, hostileIds, load, settings });
   const broken = table.filter(row => row.ok === false).length + (load ? 0 : 1);
   const markdown = markdownTable(table);
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');

@@ -10,6 +10,7 @@ export interface KoaContextSession {
   session: object | false | undefined;
   externalKey?: string;
   initFromExternal(): Promise<void>;
+  create(data?: Record<string, unknown>, externalKey?: string): void;
   get(): object | null;
   set(value: Record<string, unknown> | null): void;
   commit(options?: { save?: boolean; regenerate?: boolean }): Promise<void>;
@@ -50,6 +51,8 @@ export interface RequestSession extends KoaContextSession {
   load(): Promise<void>;
   /** the session cookie this request sent, decoded once (cookie sessions); undefined without one */
   readCookie(): { raw: string; data: unknown } | undefined;
+  /** destroys the loaded store session (`destroy: true`) and goes on with a fresh one */
+  restartFresh(destroy: boolean): Promise<void>;
 }
 
 export type RequestSessionClass = new (ctx: Context, options: Record<string, any>) => RequestSession;
@@ -119,6 +122,12 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, decodeCo
         return;
       }
       await super.commit(options);
+    }
+
+    async restartFresh(destroy: boolean): Promise<void> {
+      if (destroy && this.store && this.externalKey) await this.store.destroy(this.externalKey, { ctx: this.ctx });
+      this.prevHash = undefined;
+      this.create();
     }
 
     /** For `regenerate()` of a loaded store session: destroys it, and says whether it was gone already. */

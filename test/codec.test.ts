@@ -69,6 +69,22 @@ describe('codec: Sealer (AES-256-GCM)', () => {
     }
   });
 
+  it('opens only the canonical spelling: no standard-base64 characters, no stray low bits in the last character', () => {
+    // seal until both '-' or '_' occur and the body length leaves unused bits in the last character
+    let sealed = '';
+    for (let text = 'x'; !sealed; text += 'y') {
+      const candidate = sealer.seal(JSON.stringify({ text }));
+      const body = candidate.slice(3);
+      if (/[-_]/.test(body) && Buffer.from(body, 'base64url').length % 3 !== 0) sealed = candidate;
+    }
+    assert.ok(sealer.open(sealed));
+    assert.equal(sealer.open(sealed.replaceAll('-', '+').replaceAll('_', '/')), undefined, 'standard base64 alphabet');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = sealed.at(-1)!;
+    const sibling = alphabet[alphabet.indexOf(last) ^ 1];
+    assert.equal(sealer.open(sealed.slice(0, -1) + sibling), undefined, 'a flipped unused low bit');
+  });
+
   it('never throws on random input (bounded fuzz)', () => {
     for (let i = 0; i < 2000; i++) {
       const junk = randomBytes(i % 97);

@@ -85,6 +85,18 @@ describe('foundation: boot checks', () => {
     }
   });
 
+  it('warns when encrypt and signed are both false: such cookies are forgeable base64 JSON', async () => {
+    process.env.EGG_APP_CONFIG = JSON.stringify({ session: { encrypt: false, signed: false } });
+    const app = mm.app({ baseDir: 'fd-httponly-off', cache: false });
+    try {
+      await app.ready();
+      app.expectLog('[egg-session-plus] config.session has encrypt: false and signed: false', 'coreLogger');
+    } finally {
+      delete process.env.EGG_APP_CONFIG;
+      await app.close();
+    }
+  });
+
   it('warns when httpOnly is false, and the cookie then lacks HttpOnly', async () => {
     const app = mm.app({ baseDir: 'fd-httponly-off', cache: false });
     await app.ready();

@@ -225,6 +225,22 @@ describe('security: store ids, stored values and logout (security-store-app)', f
       assertFresh(await send(booted.http.url, '/get', `EGG_SESS=${oldId}`), 'the old id after destroyAll');
     });
 
+    it('a store session the index never held (a hand-written store wrote it) is listed once used, and dies with destroyAll', async () => {
+      const planted = uuid();
+      await redis.set(PREFIX + planted, JSON.stringify({ userId: 'hw1', _maxAge: 86_400_000 }), 'PX', 86_410_000);
+      assert.equal((await send(booted.http.url, '/get', `EGG_SESS=${planted}`)).body.session.userId, 'hw1', 'accepted before any revocation');
+      assert.equal((await controlOf(booted).list('hw1')).length, 1, 'a read indexes it');
+      const other = uuid();
+      await redis.set(PREFIX + other, JSON.stringify({ userId: 'hw1', _maxAge: 86_400_000 }), 'PX', 86_410_000);
+      await controlOf(booted).destroyAll('hw1');
+      assert.equal(await redis.exists(PREFIX + planted), 0, 'the indexed one was destroyed');
+      // never seen by the index: refused on its first request, destroyed, cookie cleared
+      const refused = await send(booted.http.url, '/get', `EGG_SESS=${other}`);
+      assertFresh(refused, 'the unindexed session after destroyAll');
+      assert.equal(await redis.exists(PREFIX + other), 0, 'the unindexed one was destroyed on sight');
+      assert.ok(refused.setCookies.some(line => line.startsWith('EGG_SESS=;')), `cookie cleared: ${JSON.stringify(refused.setCookies)}`);
+    });
+
     it('regenerate() in a slow request that a logout overtook does not bring the session back under a new id', async () => {
       await logoutRacingRegenerate(booted, 'rg1');
       assert.deepEqual(await controlOf(booted).list('rg1'), []);

@@ -29,6 +29,8 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
     const checking = control.before(ctx);
     if (checking) await checking;
     await request.load();
+    const vetting = control.loaded(ctx);
+    if (vetting) await vetting;
     try {
       await next();
     } finally {

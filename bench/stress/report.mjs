@@ -18,7 +18,7 @@ const ms = value => (value === undefined || !Number.isFinite(value) ? 'never' : 
 const counts = object => Object.entries(object ?? {}).map(([ key, value ]) => `${key === '0' ? 'no answer' : key}: ${value}`).join(', ') || 'none';
 
 /** Rows `{ check, result, promise, ok }`; ok undefined for figures that promise nothing. */
-export function rows({ hostile, load, settings }) {
+export function rows({ hostile, hostileIds, load, settings }) {
   const out = [];
   const row = (check, result, promise, ok) => out.push({ check, result, promise, ok });
   if (hostile) {
@@ -29,6 +29,16 @@ export function rows({ hostile, load, settings }) {
     row('A. session events per case', `invalid ${hostile.totals.invalid}/${hostile.wanted.invalid}, expired ${hostile.totals.expired}/${hostile.wanted.expired}, missed ${hostile.totals.missed}, error ${hostile.totals.error}; ${hostile.eventMismatches} cases off`,
       'exactly the expected event per case', hostile.eventMismatches === 0 && hostile.totals.error === 0);
     row('A. Object.prototype in the app, app process', `${hostile.protoUntouched ? 'untouched' : 'CHANGED'}, ${hostile.alive ? 'up' : 'DOWN'}`, 'untouched, up', hostile.protoUntouched && hostile.alive);
+  }
+  if (hostileIds) {
+    const freshFailed = hostileIds.failed - hostileIds.eventMismatches;
+    row('A2. hostile session ids sent (Redis store, prod env)', `${hostileIds.cases} of ${hostileIds.requested} in ${(hostileIds.elapsedMs / 1000).toFixed(1)} s, seed ${settings.seed}`,
+      `all ${hostileIds.requested} sent`, hostileIds.cases === hostileIds.requested && !hostileIds.timedOut);
+    row('A2. 2xx with a fresh empty session, nothing written to Redis', `${hostileIds.cases - freshFailed} / ${hostileIds.cases} (statuses ${counts(hostileIds.statuses)}); ${hostileIds.keysWritten} keys written`,
+      'all; 0 keys', freshFailed === 0 && hostileIds.keysWritten <= 0);
+    row('A2. session events per case', `invalid ${hostileIds.totals.invalid}/${hostileIds.wanted.invalid}, expired ${hostileIds.totals.expired}/${hostileIds.wanted.expired}, missed ${hostileIds.totals.missed}/${hostileIds.wanted.missed}; ${hostileIds.eventMismatches} cases off`,
+      'exactly the expected event per case', hostileIds.eventMismatches === 0 && hostileIds.totals.error === 0);
+    row('A2. Object.prototype in the app, app process', `${hostileIds.protoUntouched ? 'untouched' : 'CHANGED'}, ${hostileIds.alive ? 'up' : 'DOWN'}`, 'untouched, up', hostileIds.protoUntouched && hostileIds.alive);
   }
   if (load) {
     row('B. load (Redis store, onStoreError fail)', `${load.clients} clients × ${(load.elapsedMs / 1000).toFixed(1)} s: ${load.requests} requests (${Math.round(load.requests / load.elapsedMs * 1000)}/s), ` +

@@ -40,6 +40,35 @@ export async function checkCookieRevocation(ctx: Context, app: Application, cont
   }
 }
 
+/**
+ * After a store session was loaded, before the handler: a session of a user who had all sessions
+ * revoked after it signed in is destroyed, and the request goes on with a fresh one
+ * (`session:invalid`), as for cookie sessions. Only sessions this process has not seen within
+ * `touchInterval` are checked (see SessionControl#isRevokedStoreSession).
+ */
+export async function checkStoreRevocation(ctx: Context, app: Application, control: SessionControl, settings: RevocationSettings): Promise<void> {
+  const request = requestSessionOf(ctx);
+  const session = request.session;
+  const key = request.externalKey;
+  if (!session || (session as { isNew?: boolean }).isNew || !key) return;
+  let revoked: boolean;
+  try {
+    revoked = await withTimeout(control.isRevokedStoreSession(key, session), settings.timeout, 'session revocation check');
+  } catch (error) {
+    const err = error instanceof Error ? error : new Error(String(error));
+    app.emit('session:error', { key, error: err, ctx, operation: 'revocation check' });
+    if (settings.onStoreError === 'fail') throw new SessionStoreError('revocation check', err);
+    markAnonymous(ctx);
+    await request.restartFresh(false);
+    return;
+  }
+  if (!revoked) return;
+  setImmediate(() => app.emit('session:invalid', { key, value: 'revoked', ctx }));
+  await request.restartFresh(true);
+  // its cookie is cleared after the commit unless the fresh session writes one
+  requestState(ctx).revoked = true;
+}
+
 const COOKIE_EPOCH = new Date(0);
 
 /** After koa-session committed: clear a revoked cookie nobody replaced. */

@@ -160,16 +160,40 @@ export class SessionControl {
     if (user) await this.#background(ctx, key, this.#index.remove(user, sessionHandle(key)));
   }
 
-  /** After a request that used an indexed session without saving it: update "last seen" (throttled). */
-  async touch(ctx: Context): Promise<void> {
+  /**
+   * Before the handler, for a loaded store session with a user that this process has not seen within
+   * `touchInterval`: true when its user had all sessions revoked at or after it signed in (an unknown
+   * sign-in time counts as 0). Sessions are revoked through the index; this catches the ones the index
+   * never held (written by another store before the switch, or while an index write failed).
+   */
+  async isRevokedStoreSession(key: string, session: object): Promise<boolean> {
+    const user = userOf(session, this.#options.userKey);
+    if (!user || this.#seenRecently(key, Date.now())) return false;
+    const revokedAt = await this.revokedAt(user);
+    return revokedAt !== undefined && (numberField(session, AUTH_AT) ?? 0) <= revokedAt;
+  }
+
+  /**
+   * After a request that used an indexed session without saving it: update "last seen" (throttled).
+   * A session the index does not hold is indexed now (or, refused, destroyed), so that "log out
+   * everywhere" finds every live session.
+   */
+  async touch(ctx: Context, store: SessionStore | undefined): Promise<void> {
     const state = peekRequestState(ctx);
     if (!state?.storeKey || !state.indexedUser || state.written || state.destroyed) return;
     const now = Date.now();
-    const last = this.#touched.get(state.storeKey);
-    if (last !== undefined && now - last.at < this.#options.touchInterval) return;
-    this.#remember(state.storeKey, now);
-    await this.#background(ctx, state.storeKey,
+    if (this.#seenRecently(state.storeKey, now)) return;
+    const indexed = await this.#background(ctx, state.storeKey,
       this.#index.touch(state.indexedUser, state.storeKey, now, ctx.ip ?? '', ctx.get('user-agent') ?? ''));
+    if (indexed) this.#remember(state.storeKey, now);
+    else if (indexed === false && store && ctx.session) {
+      await this.trackSave(ctx, state.storeKey, ctx.session as unknown as StoredSession, ctx.sessionOptions.maxAge, store);
+    }
+  }
+
+  #seenRecently(sessionId: string, now: number): boolean {
+    const last = this.#touched.get(sessionId);
+    return last !== undefined && now - last.at < this.#options.touchInterval;
   }
 
   /**

@@ -120,10 +120,10 @@ export class UserSessionIndex {
     return { accepted: Number(result[0]) === 1, evicted: result.slice(1).map(String) };
   }
 
-  /** Records a request on an indexed session that did not save it. */
-  async touch(userId: string, sessionId: string, now: number, ip: string, userAgent: string): Promise<void> {
+  /** Records a request on an indexed session that did not save it; false when the session is not indexed. */
+  async touch(userId: string, sessionId: string, now: number, ip: string, userAgent: string): Promise<boolean> {
     const k = this.keys(userId);
-    await this.#call('touch', k.sessions, k.meta, sessionHandle(sessionId), now, ip, userAgent.slice(0, MAX_USER_AGENT));
+    return Number(await this.#call('touch', k.sessions, k.meta, sessionHandle(sessionId), now, ip, userAgent.slice(0, MAX_USER_AGENT))) === 1;
   }
 
   /**
