@@ -1,7 +1,9 @@
+import type { RedisScript } from '../redis.js';
+
 /**
  * Lua scripts of the per-user session index. Every script touches only the keys of one user,
- * which share a hash tag, so they run unchanged on Redis Cluster. Registered with ioredis
- * `defineCommand` (EVALSHA, EVAL on NOSCRIPT).
+ * which share a hash tag, so they run unchanged on Redis Cluster. Registered through lib/redis.ts
+ * (defineScripts).
  *
  * Numbers that leave Lua go through `int()`: Redis turns Lua numbers into strings that may use
  * exponent notation, which PEXPIRE rejects. Metadata JSON holds numbers as strings because
@@ -160,6 +162,4 @@ export const COMMANDS = {
   remove: { name: 'eggSessionPlusIndexRemove', numberOfKeys: 3, lua: REMOVE },
   revokeAll: { name: 'eggSessionPlusIndexRevokeAll', numberOfKeys: 4, lua: REVOKE_ALL },
   list: { name: 'eggSessionPlusIndexList', numberOfKeys: 3, lua: LIST },
-} as const;
-
-export type CommandName = keyof typeof COMMANDS;
+} satisfies Record<string, RedisScript>;

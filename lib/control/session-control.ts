@@ -2,7 +2,7 @@ import type { Application, Context } from 'egg';
 import { describeStore } from '../builtin-store.js';
 import { withTimeout } from '../store/guard.js';
 import type { SessionStore, StoredSession } from '../types.js';
-import { sessionHandle } from './keys.js';
+import { sessionHandle } from '../redis-keys.js';
 import { AUTH_AT, CREATED, numberField, userOf } from './meta.js';
 import { peekRequestState, requestState } from './state.js';
 import type { SessionInfo, UserSessionIndex } from './user-index.js';

@@ -1,7 +1,7 @@
 import type { Application } from 'egg';
 import { MAX_COOKIE_LIFETIME, type ResolvedSessionConfig } from '../config.js';
 import { describeStore } from '../builtin-store.js';
-import { controlRedisClient } from './redis-client.js';
+import { resolveRedisClient } from '../redis.js';
 import { SessionControl } from './session-control.js';
 import { UserSessionIndex } from './user-index.js';
 
@@ -16,7 +16,8 @@ export function sessionControlEnabled(config: ResolvedSessionConfig): boolean {
 export function installSessionControl(app: Application, config: ResolvedSessionConfig): void {
   let control: SessionControl | undefined;
   if (sessionControlEnabled(config)) {
-    const index = new UserSessionIndex(controlRedisClient(app, config.redis.client), config.redis.prefix);
+    const client = resolveRedisClient(app, config.redis.client, 'session control (per-user sessions, "log out everywhere") needs Redis,');
+    const index = new UserSessionIndex(client, config.redis.prefix);
     control = new SessionControl(app, index, {
       userKey: config.userKey,
       maxSessionsPerUser: config.maxSessionsPerUser,

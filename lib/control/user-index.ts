@@ -1,11 +1,8 @@
-import { COMMANDS, type CommandName } from './scripts.js';
-import { sessionHandle, userKeys, type UserKeys } from './keys.js';
+import { COMMANDS } from './scripts.js';
+import { sessionHandle, userKeys, type UserKeys } from '../redis-keys.js';
+import { defineScripts, type RedisClient, type ScriptCall } from '../redis.js';
 
-/** The part of an ioredis client (standalone or Cluster) the index uses. */
-export interface ControlRedisClient {
-  defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
-  get(key: string): Promise<string | null>;
-}
+type CommandName = keyof typeof COMMANDS;
 
 /** One session of a user, as `app.sessions.list()` returns it. */
 export interface SessionInfo {
@@ -62,9 +59,6 @@ export interface UpsertInput {
 const TOMBSTONE_MS = 60 * 60 * 1000;
 const MAX_USER_AGENT = 256;
 
-type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
-
-const prepared = new WeakSet<object>();
 
 function parseEntry(json: unknown): StoredEntry | undefined {
   if (typeof json !== 'string') return;
@@ -82,16 +76,14 @@ function parseEntry(json: unknown): StoredEntry | undefined {
  * session), a hash of metadata, tombstones of destroyed sessions and the "destroy all" time.
  */
 export class UserSessionIndex {
-  readonly #client: ControlRedisClient;
+  readonly #client: RedisClient;
   readonly #prefix: string;
+  readonly #scripts: Record<CommandName, ScriptCall>;
 
-  constructor(client: ControlRedisClient, prefix: string) {
+  constructor(client: RedisClient, prefix: string) {
     this.#client = client;
     this.#prefix = prefix;
-    if (!prepared.has(client)) {
-      for (const { name, numberOfKeys, lua } of Object.values(COMMANDS)) client.defineCommand(name, { numberOfKeys, lua });
-      prepared.add(client);
-    }
+    this.#scripts = defineScripts(client, COMMANDS);
   }
 
   keys(userId: string): UserKeys {
@@ -99,8 +91,7 @@ export class UserSessionIndex {
   }
 
   #call(command: CommandName, ...args: (string | number)[]): Promise<unknown> {
-    const call = Reflect.get(this.#client, COMMANDS[command].name) as ScriptCall;
-    return call.apply(this.#client, args.map(String));
+    return this.#scripts[command](...args.map(String));
   }
 
   /** Indexes a saved session. Returns false when refused, and the session ids evicted by `maxSessions`. */

@@ -1,6 +1,8 @@
+import type { RedisScript } from '../redis.js';
+
 /**
  * Lua scripts of the Redis store. Each touches one key only, so they run unchanged on Redis
- * Cluster. Registered with ioredis `defineCommand` (EVALSHA, EVAL on NOSCRIPT).
+ * Cluster. Registered through lib/redis.ts (defineScripts).
  */
 
 /** Reads a session in either format: `{ 'string', json, pttl }`, `{ 'hash', [f, v, ...], pttl }` or `{ type }`. */
@@ -61,14 +63,7 @@ redis.call('PEXPIRE', key, ttl)
 return 1
 `;
 
-export const GET_COMMAND = 'eggSessionPlusGet';
-export const SAVE_FIELDS_COMMAND = 'eggSessionPlusSaveFields';
-
-export interface ScriptHost {
-  defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
-}
-
-export function defineSessionCommands(client: ScriptHost): void {
-  client.defineCommand(GET_COMMAND, { numberOfKeys: 1, lua: GET_SESSION });
-  client.defineCommand(SAVE_FIELDS_COMMAND, { numberOfKeys: 1, lua: SAVE_SESSION_FIELDS });
-}
+export const SESSION_SCRIPTS = {
+  getSession: { name: 'eggSessionPlusGet', numberOfKeys: 1, lua: GET_SESSION },
+  saveSessionFields: { name: 'eggSessionPlusSaveFields', numberOfKeys: 1, lua: SAVE_SESSION_FIELDS },
+} satisfies Record<string, RedisScript>;

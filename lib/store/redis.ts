@@ -2,8 +2,9 @@ import { debuglog } from 'node:util';
 import type { Application } from 'egg';
 import type { ResolvedSessionConfig } from '../config.js';
 import type { SessionStore, StoreDestroyOptions, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
-import { resolveRedisClient, type RedisClient } from './redis-client.js';
-import { defineSessionCommands, GET_COMMAND, SAVE_FIELDS_COMMAND } from './redis-scripts.js';
+import { defineScripts, resolveRedisClient, type RedisClient, type ScriptCall } from '../redis.js';
+import { sessionKey } from '../redis-keys.js';
+import { SESSION_SCRIPTS } from './redis-scripts.js';
 import {
   diffFields, encodeFields, loadedFields, readSessionReply, withoutExpire, type LoadedSession,
 } from './redis-format.js';
@@ -19,7 +20,6 @@ export interface RedisStoreOptions {
   merge: boolean;
 }
 
-type Command = (...args: unknown[]) => Promise<unknown>;
 type Saved = Omit<LoadedSession, 'key'>;
 
 /**
@@ -39,24 +39,21 @@ export class RedisStore implements SessionStore {
   // what a request loaded lives on its context under this store's own symbol (a property load,
   // where a WeakMap entry would be an ephemeron per request for the GC to track)
   readonly #loaded = Symbol('egg-session-plus#redisLoaded');
-  readonly #getSession: Command;
-  readonly #saveSessionFields: Command;
+  readonly #scripts: Record<keyof typeof SESSION_SCRIPTS, ScriptCall>;
 
   constructor(client: RedisClient, options: RedisStoreOptions) {
     this.client = client;
     this.options = options;
-    defineSessionCommands(client);
-    this.#getSession = commandOf(client, GET_COMMAND);
-    this.#saveSessionFields = commandOf(client, SAVE_FIELDS_COMMAND);
+    this.#scripts = defineScripts(client, SESSION_SCRIPTS);
   }
 
   /** The Redis key of a session id. */
   keyOf(id: string): string {
-    return this.options.prefix + id;
+    return sessionKey(this.options.prefix, id);
   }
 
   get(id: string, _maxAge?: number | 'session', options?: StoreGetOptions): Promise<StoredSession | undefined> {
-    return this.#getSession(this.keyOf(id)).then(reply => {
+    return this.#scripts.getSession(this.keyOf(id)).then(reply => {
       const read = readSessionReply(reply);
       if (options?.ctx) {
         loadedOn(options.ctx)[this.#loaded] = read ? { key: id, ...read.loaded } : undefined;
@@ -110,7 +107,7 @@ export class RedisStore implements SessionStore {
   async #saveFields(id: string, value: StoredSession, ttl: number, loaded?: LoadedSession): Promise<Saved | undefined> {
     const fields = encodeFields(value);
     const key = this.keyOf(id);
-    const save = this.#saveSessionFields;
+    const save = this.#scripts.saveSessionFields;
     const saved: Saved = { format: 'hash', fields };
     if (!loaded) {
       await save(key, 'replace', ttl, ...countedPairs([ ...fields ]), 0, 0);
@@ -135,12 +132,6 @@ function loadedOn(ctx: object): Record<symbol, LoadedSession | undefined> {
   return ctx as Record<symbol, LoadedSession | undefined>;
 }
 
-/** A command that `defineCommand` added to the client. */
-function commandOf(client: RedisClient, name: string): Command {
-  const command = Reflect.get(client, name) as Command;
-  return command.bind(client);
-}
-
 function diffIsEmpty(before: Map<string, string>, after: Map<string, string>): boolean {
   const { set, del } = diffFields(before, after);
   return !set.length && !del.length;
@@ -153,5 +144,5 @@ function countedPairs(pairs: [string, string][]): (string | number)[] {
 
 export function createRedisStore(app: Application, config: ResolvedSessionConfig): RedisStore {
   const { client: clientName, prefix, sessionTTL, merge } = config.redis;
-  return new RedisStore(resolveRedisClient(app, clientName), { prefix, sessionTTL, merge });
+  return new RedisStore(resolveRedisClient(app, clientName, 'config.session.store is \'redis\''), { prefix, sessionTTL, merge });
 }

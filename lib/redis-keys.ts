@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Redis keys of one user's session index. They all carry the same hash tag `{u:<id>}`, so on
- * Redis Cluster they share a slot and one Lua script can update them together.
+ * Every Redis key this plugin writes, in two namespaces under `prefix` that no key of the other can
+ * name: sessions at `<prefix><id>` (ids never contain `{`: lib/session-id.ts), session-control keys at
+ * `<prefix>{u:<user>}:…`. All keys of one user carry the hash tag `{u:<id>}`, so on Redis Cluster they
+ * share a slot and one Lua script can update them together.
  */
+export function sessionKey(prefix: string, id: string): string {
+  return prefix + id;
+}
+
+/** Redis keys of one user's session index. */
 export interface UserKeys {
   /** sorted set: session handle -> expiry (ms); ZREMRANGEBYSCORE drops expired entries */
   sessions: string;
@@ -11,7 +18,7 @@ export interface UserKeys {
   meta: string;
   /** sorted set: handle -> tombstone expiry; a destroyed session's late write may not re-index it */
   dead: string;
-  /** string: the user's last "destroy all" time (ms); cookie sessions signed in before it are rejected */
+  /** string: the user's last "destroy all" time (ms); sessions signed in before it are rejected */
   revoked: string;
 }
 

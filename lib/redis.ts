@@ -1,0 +1,90 @@
+import type { Application } from 'egg';
+
+/** The part of an ioredis client (standalone or Cluster) the store and session control use. */
+export interface RedisClient {
+  status?: string;
+  defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, px: 'PX', ttl: number, xx?: 'XX'): Promise<unknown>;
+  pexpire(key: string, ttl: number): Promise<number>;
+  del(key: string): Promise<number>;
+}
+
+/** A Lua script registered on a client with ioredis `defineCommand` (EVALSHA, EVAL on NOSCRIPT). */
+export interface RedisScript {
+  name: string;
+  numberOfKeys: number;
+  lua: string;
+}
+
+export type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
+
+/** `app.redis` of @eggjs/redis (egg-redis on egg 3): one client, or the singleton holding `config.redis.clients`. */
+interface RedisSingleton {
+  getSingletonInstance(name: string): unknown;
+  clients?: Map<string, unknown>;
+}
+
+const ENABLE_HINT = 'enable @eggjs/redis (egg-redis on egg 3) in config/plugin.js: `redis: { enable: true, package: \'@eggjs/redis\' }`, ' +
+  'and configure `config.redis.client` (or `config.redis.clients` plus `config.session.redis.client`)';
+
+function isSingleton(value: unknown): value is RedisSingleton {
+  return typeof (value as RedisSingleton | undefined)?.getSingletonInstance === 'function';
+}
+
+function isClient(value: unknown): value is RedisClient {
+  const client = value as RedisClient | undefined;
+  return typeof client?.defineCommand === 'function' && typeof client.pexpire === 'function';
+}
+
+/**
+ * The app's Redis client for sessions: `app.redis`, or the client `clientName` names among
+ * `config.redis.clients`. Never opens a client of its own. Throws a boot error that starts with
+ * `need` (what wants Redis) and says what to configure.
+ */
+export function resolveRedisClient(app: Application, clientName: string | undefined, need: string): RedisClient {
+  const fail = (why: string) => new Error(`[egg-session-plus] ${need} but ${why}`);
+  const redis: unknown = Reflect.get(app, 'redis');
+  if (!redis) {
+    const why = app.config.redis ? '`app.redis` does not exist (is `config.redis.app` false?)' : 'the @eggjs/redis plugin is not enabled';
+    throw fail(`${why}: ${ENABLE_HINT}`);
+  }
+  if (isSingleton(redis)) {
+    const names = [ ...(redis.clients?.keys() ?? []) ];
+    const name = clientName ?? (names.length === 1 ? names[0] : undefined);
+    if (!name) {
+      const why = names.length ? `config.redis.clients has several clients (${names.join(', ')})` : 'config.redis has no client';
+      throw fail(`${why}: set config.session.redis.client to the name of one of config.redis.clients, or configure config.redis.client`);
+    }
+    const client = redis.getSingletonInstance(name);
+    if (!isClient(client)) throw fail(`config.session.redis.client '${name}' is not in config.redis.clients (has: ${names.join(', ') || 'none'})`);
+    return client;
+  }
+  if (clientName) {
+    throw fail(`config.session.redis.client is '${clientName}' but config.redis has a single \`client\`: name clients in ` +
+      '`config.redis.clients`, or remove config.session.redis.client');
+  }
+  if (!isClient(redis)) throw fail(`\`app.redis\` is not an ioredis client: ${ENABLE_HINT}`);
+  return redis;
+}
+
+const defined = new WeakMap<RedisClient, Set<string>>();
+
+/**
+ * The one script registry: defines `scripts` on `client` once (the store and session control share
+ * a client) and returns a bound caller per script name.
+ */
+export function defineScripts<Name extends string>(client: RedisClient, scripts: Record<Name, RedisScript>): Record<Name, ScriptCall> {
+  let names = defined.get(client);
+  if (!names) defined.set(client, names = new Set());
+  const calls = {} as Record<Name, ScriptCall>;
+  for (const [ key, script ] of Object.entries(scripts) as [Name, RedisScript][]) {
+    if (!names.has(script.name)) {
+      client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+      names.add(script.name);
+    }
+    const command = Reflect.get(client, script.name) as ScriptCall;
+    calls[key] = command.bind(client);
+  }
+  return calls;
+}
