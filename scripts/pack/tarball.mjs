@@ -1,7 +1,11 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { copyTree } from './tree-copy.mjs';
 import { run } from './run.mjs';
+
+// `npm pack --ignore-scripts` skips prepack: the egg 3 shims are written here, after the build
+const { SHIM_FILES, writeShims } = createRequire(import.meta.url)('../egg3-shims.cjs');
 
 // what an installed plugin needs; a narrower `files` or a broken build would drop one of these
 const REQUIRED_FILES = [ 'esm', 'commonjs' ].flatMap(flavour => [
@@ -13,12 +17,13 @@ const REQUIRED_FILES = [ 'esm', 'commonjs' ].flatMap(flavour => [
   `dist/${flavour}/app/extend/application.js`,
   `dist/${flavour}/config/config.default.js`,
   `dist/${flavour}/typings/index.d.ts`,
-]).concat('package.json');
+]).concat('package.json', SHIM_FILES);
 
 /** Builds the package in a temp copy of the tree and packs it; returns the tarball and its file list. */
 export async function packTarball(repoRoot, workDir) {
   const tree = copyTree(repoRoot, path.join(workDir, 'tree'));
   await run('npm', [ 'run', 'build' ], { cwd: tree });
+  writeShims(tree);
   const out = await run('npm', [ 'pack', '--ignore-scripts', '--json', '--pack-destination', workDir ], { cwd: tree });
   const [ info ] = JSON.parse(out);
   const files = info.files.map(file => file.path);
