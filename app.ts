@@ -7,6 +7,7 @@ import { createBuiltinStore, describeStore } from './lib/builtin-store.js';
 import { logSessionEvents } from './lib/events.js';
 import { defaultCookieSizePolicy } from './lib/cookie-size.js';
 import { installSessionControl } from './lib/control/setup.js';
+import { checkEggVersion } from './lib/egg-version.js';
 
 /** What the session cookie holds and how it is protected, for the boot line. */
 function describeCookie(config: ResolvedSessionConfig, store: string): string {
@@ -24,6 +25,8 @@ export default class SessionBoot implements ILifecycleBoot {
   }
 
   configWillLoad() {
+    // an unsupported egg major fails here, not request by request
+    checkEggVersion(this.app.loader.eggPaths, message => this.app.coreLogger.warn(message));
     this.app.config.coreMiddleware.push('session');
   }
 
