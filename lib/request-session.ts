@@ -1,5 +1,6 @@
 import { createSession } from 'koa-session';
 import type { Context } from 'egg';
+import type { RequestState } from './control/state.js';
 
 /** The part of koa-session's ContextSession this plugin uses (its class is not exported by name). */
 export interface KoaContextSession {
@@ -47,6 +48,8 @@ const OWNER = Symbol('egg-session-plus#requestSession');
 export interface RequestSession extends KoaContextSession {
   /** the store failed and `onStoreError` is 'anonymous': nothing of the session is written */
   anonymous: boolean;
+  /** what session control knows of this request's session (lib/control/state.ts) */
+  control?: RequestState;
   /** reads a store session before the handler runs */
   load(): Promise<void>;
   /** the session cookie this request sent, decoded once (cookie sessions); undefined without one */

@@ -295,8 +295,9 @@ describe('security: cookie sessions', () => {
     let app: MockApplication;
     let absolute: MockApplication;
     before(async () => {
-      app = await boot({ session: { maxAge: 'session', sessionTTL: 1000 } });
-      absolute = await boot({ session: { maxAge: 'session', sessionTTL: 1000, absoluteMaxAge: 1500 } });
+      // margins of several hundred ms: the machine may be loaded
+      app = await boot({ session: { maxAge: 'session', sessionTTL: 1500 } });
+      absolute = await boot({ session: { maxAge: 'session', sessionTTL: 3000, absoluteMaxAge: 2500 } });
     });
     after(() => Promise.all([ app?.close(), absolute?.close() ]));
 
@@ -307,7 +308,7 @@ describe('security: cookie sessions', () => {
         `a browser-session cookie has no Expires: ${JSON.stringify(first.headers['set-cookie'])}`);
       // control: within the TTL it is the same session
       assert.equal((await get(app, '/get', `EGG_SESS=${cookie}`).expect(200)).body.isNew, false);
-      await sleep(1300);
+      await sleep(1800);
       const expired = events(app).mark();
       const res = await get(app, '/get', `EGG_SESS=${cookie}`).expect(200);
       assert.deepEqual(res.body.session, {}, 'an idle browser-session cookie outlived sessionTTL');
@@ -324,8 +325,8 @@ describe('security: cookie sessions', () => {
         assert.deepEqual(res.body, { count, isNew: false }, `renewal ${count - 1}`);
         cookie = requireCookie(res);
       }
-      assert.ok(Date.now() - started > 1000, 'the renewals outlasted one sessionTTL');
-      await sleep(1300);
+      assert.ok(Date.now() - started > 1500, 'the renewals outlasted one sessionTTL');
+      await sleep(1800);
       const expired = events(app).mark();
       const res = await get(app, '/touch', `EGG_SESS=${cookie}`).expect(200);
       assert.deepEqual(res.body, { count: 1, isNew: true });
@@ -341,8 +342,8 @@ describe('security: cookie sessions', () => {
         assert.deepEqual(res.body, { count, isNew: false });
         cookie = requireCookie(res);
       }
-      // rewritten about 500 ms ago (within sessionTTL), but created more than absoluteMaxAge ago
-      await sleep(Math.max(0, started + 1700 - Date.now()));
+      // rewritten well within sessionTTL, but created more than absoluteMaxAge ago
+      await sleep(Math.max(0, started + 2800 - Date.now()));
       const expired = events(absolute).mark();
       const res = await get(absolute, '/touch', `EGG_SESS=${cookie}`).expect(200);
       assert.deepEqual(res.body, { count: 1, isNew: true });

@@ -1,5 +1,6 @@
 import type { Context } from 'egg';
 import type { SessionMeta, UserId } from './meta.js';
+import { peekRequestSession, requestSessionOf } from '../request-session.js';
 
 /** What the control layer remembers about one request's session. */
 export interface RequestState {
@@ -19,19 +20,13 @@ export interface RequestState {
   revoked?: boolean;
 }
 
-// a property on the request's context rather than a WeakMap entry: a plain property load per
-// lookup, and no ephemeron for the GC to track per request
-const STATE = Symbol('egg-session-plus#requestState');
-
-type WithState = { [STATE]?: RequestState };
-
+// on the request's one session owner (lib/request-session.ts), with everything else it knows
 export function requestState(ctx: Context): RequestState {
-  const holder = ctx as unknown as WithState;
-  return holder[STATE] ??= {};
+  return requestSessionOf(ctx).control ??= {};
 }
 
 export function peekRequestState(ctx: Context): RequestState | undefined {
-  return (ctx as unknown as WithState)[STATE];
+  return peekRequestSession(ctx)?.control;
 }
 
 /** The session was replaced by a new one (`ctx.session = null`, then an object): it was loaded with no user. */
