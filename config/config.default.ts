@@ -18,6 +18,8 @@ export default {
     legacyEncryptedCookies: false,
     // server-checked idle lifetime of browser-session (maxAge 'session') cookie sessions
     sessionTTL: 24 * 3600 * 1000,
+    // regenerate() (the login pattern) also rotates egg's CSRF secret: tokens from before the login stop working
+    rotateCsrfOnRegenerate: true,
     cookieSizeLimit: 4093,
     // onCookieTooLarge: unset means 'error' in local and unittest, 'warn' elsewhere (resolved at boot, so an
     // app's config.default wins: a plugin's config.unittest would override it)
@@ -30,12 +32,16 @@ export default {
     redis: {
       prefix: 'sess:',
       sessionTTL: 24 * 3600 * 1000,
+    // regenerate() (the login pattern) also rotates egg's CSRF secret: tokens from before the login stop working
+    rotateCsrfOnRegenerate: true,
       merge: false,
     },
     memory: {
       maxEntries: 10000,
       // TTL of browser-session (maxAge 'session') entries
       sessionTTL: 24 * 3600 * 1000,
+    // regenerate() (the login pattern) also rotates egg's CSRF secret: tokens from before the login stop working
+    rotateCsrfOnRegenerate: true,
     },
   } satisfies SessionConfig,
 };

@@ -34,6 +34,7 @@ export const SessionConfigSchema = SessionOptions.extend({
   upgradeLegacyCookies: z.boolean().default(true),
   legacyEncryptedCookies: z.boolean().default(false),
   sessionTTL: positiveMs.max(MAX_COOKIE_LIFETIME).default(24 * 3600 * 1000),
+  rotateCsrfOnRegenerate: z.boolean().default(true),
   cookieSizeLimit: positiveMs.default(4093),
   onCookieTooLarge: z.enum(['error', 'warn']).default('warn'),
   storeTimeout: z.number().int().nonnegative().max(MAX_STORE_TIMEOUT).default(500),

@@ -63,8 +63,17 @@ export type RequestSessionClass = new (ctx: Context, options: Record<string, any
 /** Decodes a session cookie with the request at hand (legacy cookies are verified with it). */
 export type CookieReader = (ctx: Context, value: string) => unknown;
 
-export function createRequestSessionClass(Base: KoaContextSessionClass, decodeCookie: CookieReader,
-  onReplaced: (ctx: Context) => void): RequestSessionClass {
+export interface RequestSessionSettings {
+  /** decodes a session cookie with the request at hand */
+  decodeCookie: CookieReader;
+  /** the session was replaced by a new one after `ctx.session = null` */
+  onReplaced(ctx: Context): void;
+  /** `config.session.rotateCsrfOnRegenerate` */
+  rotateCsrf: boolean;
+}
+
+export function createRequestSessionClass(Base: KoaContextSessionClass, settings: RequestSessionSettings): RequestSessionClass {
+  const { decodeCookie, onReplaced, rotateCsrf } = settings;
   return class extends Base implements RequestSession {
     anonymous = false;
     /** a store id this request destroyed (`ctx.session = null`) and then replaced by a new session */
@@ -125,6 +134,8 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, decodeCo
         return;
       }
       await super.commit(options);
+      // a CSRF token learned before a login must not work after it (egg's security plugin keeps the secret)
+      if (options?.regenerate && rotateCsrf) (this.ctx as { rotateCsrfSecret?: () => void }).rotateCsrfSecret?.();
     }
 
     async restartFresh(destroy: boolean): Promise<void> {

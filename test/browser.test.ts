@@ -57,6 +57,22 @@ describe('browser: example app with cookie sessions', function () {
     assert.equal(await views(page), 4);
   });
 
+  it('refuses a CSRF token from before the login after it (regenerate() rotates the secret)', async () => {
+    await page.goto(`${served.url}/login`);
+    const before = await page.inputValue('input[name=_csrf]');
+    await logIn(page, served.url);
+    const post = (token: string) => page.evaluate(async ([ url, csrf ]) => {
+      const res = await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }), redirect: 'manual' });
+      return res.status;
+    }, [ `${served.url}/devices/logout-others`, token ]);
+    assert.equal(await post(before), 403, 'the token from the login page');
+    const after = await page.inputValue('input[name=_csrf]');
+    assert.notEqual(after, before);
+    assert.notEqual(await post(after), 403, 'a token from a page after the login');
+    await page.reload();
+    assert.equal(await views(page), 2, 'still signed in');
+  });
+
   it('keeps the session cookie away from page scripts (HttpOnly)', async () => {
     await logIn(page, served.url);
     const cookie = await cookieIn(context, served.url);

@@ -17,7 +17,10 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
   const { options: koaOptions, readCookie } = createKoaSessionOptions(options, app);
   const ContextSession = prepareKoaSession(koaOptions);
   followAppSessionStore(koaOptions, app, options);
-  installSessionAccessors(app.context, createRequestSessionClass(ContextSession, readCookie, forgetLoadedUser), koaOptions);
+  const RequestSession = createRequestSessionClass(ContextSession, {
+    decodeCookie: readCookie, onReplaced: forgetLoadedUser, rotateCsrf: options.rotateCsrfOnRegenerate,
+  });
+  installSessionAccessors(app.context, RequestSession, koaOptions);
   const key = koaOptions.key as string;
   const checkCookieSize = createCookieSizeCheck(key, options.cookieSizeLimit, options.onCookieTooLarge);
   const reportEmptyCookie = createEmptyCookieReport(app, key);

@@ -22,13 +22,13 @@ export default class AuthController extends Controller {
       ctx.body = loginPage(ctx, { name, notices: [{ type: 'error', text: 'Wrong username or password.' }] });
       return;
     }
-    // a fresh session (new id with a store) so a session planted before login is worthless
+    // a fresh session (new id with a store) so a session planted before login is worthless; it also
+    // rotates the CSRF secret (rotateCsrfOnRegenerate), so a token learned before login stops working
     await ctx.session.regenerate();
     ctx.session.userId = user.id;
     ctx.session.views = 0;
     // unchecked "keep me logged in": a browser-session cookie, gone when the browser closes
     if (remember !== '1') ctx.session.maxAge = 'session';
-    ctx.rotateCsrfSecret();
     ctx.flash('info', `Welcome, ${user.name}!`);
     ctx.redirect('/');
   }
