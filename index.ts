@@ -43,6 +43,7 @@ export { MemoryStore } from './lib/store/memory.js';
 export { default, PLUGIN_PATH, type EggPluginEntry } from './lib/egg-plugin.js';
 export { SessionStoreError } from './lib/store/guard.js';
 export { isAnonymousSession } from './lib/request-session.js';
+export type { SessionLifecycleEvent, LifecycleEventName, DestroyReason } from './lib/lifecycle.js';
 export { SessionCookieTooLargeError } from './lib/cookie-size.js';
 export { Sealer } from './lib/codec/sealer.js';
 export { FLASH_KEY, type FlashMessage } from './lib/flash.js';

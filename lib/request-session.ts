@@ -1,6 +1,8 @@
 import { createSession } from 'koa-session';
 import type { Context } from 'egg';
 import type { RequestState } from './control/state.js';
+import { emitLifecycle, REF, sessionRef, type DestroyReason, type SessionLifecycleEvent } from './lifecycle.js';
+import { userOf } from './control/meta.js';
 
 /** The part of koa-session's ContextSession this plugin uses (its class is not exported by name). */
 export interface KoaContextSession {
@@ -15,6 +17,7 @@ export interface KoaContextSession {
   get(): object | null;
   set(value: Record<string, unknown> | null): void;
   commit(options?: { save?: boolean; regenerate?: boolean }): Promise<void>;
+  save(changed: boolean): Promise<void>;
 }
 
 type KoaContextSessionClass = new (ctx: Context, options: Record<string, any>) => KoaContextSession;
@@ -48,6 +51,12 @@ const OWNER = Symbol('egg-session-plus#requestSession');
 export interface RequestSession extends KoaContextSession {
   /** the store failed and `onStoreError` is 'anonymous': nothing of the session is written */
   anonymous: boolean;
+  /** why `ctx.session = null` happens in this request, for `session:destroyed` (default 'logout') */
+  destroyReason: DestroyReason | undefined;
+  /** references of sessions `session:destroyed` announced in this request (each once) */
+  readonly announcedDestroyed: Set<string>;
+  /** emits what waits for the end of the request (`session:regenerated`, once the new session has its user) */
+  announceChanges(): void;
   /** what session control knows of this request's session (lib/control/state.ts) */
   control?: RequestState;
   /** reads a store session before the handler runs */
@@ -70,15 +79,26 @@ export interface RequestSessionSettings {
   onReplaced(ctx: Context): void;
   /** `config.session.rotateCsrfOnRegenerate` */
   rotateCsrf: boolean;
+  /** `config.session.userKey`: the user named in lifecycle events */
+  userKey: string;
 }
 
 export function createRequestSessionClass(Base: KoaContextSessionClass, settings: RequestSessionSettings): RequestSessionClass {
-  const { decodeCookie, onReplaced, rotateCsrf } = settings;
+  const { decodeCookie, onReplaced, rotateCsrf, userKey } = settings;
   return class extends Base implements RequestSession {
     anonymous = false;
+    destroyReason: DestroyReason | undefined;
+    readonly announcedDestroyed = new Set<string>();
     /** a store id this request destroyed (`ctx.session = null`) and then replaced by a new session */
     #replaced: string | undefined;
     #cookie: { raw: string; data: unknown } | undefined;
+    /** the session `ctx.session = null` destroyed, announced at commit */
+    #gone: { ref?: string; user?: string } | undefined;
+    /** the session was replaced by a new one after `ctx.session = null` */
+    #fresh = false;
+    #createdAnnounced = false;
+    /** a regenerate() whose `session:regenerated` waits for the request's last commit */
+    #regenerated: { previousRef?: string } | undefined;
 
     constructor(ctx: Context, options: Record<string, any>) {
       super(ctx, options);
@@ -108,6 +128,11 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
      * gets a new id and the old id is destroyed at commit.
      */
     set(value: Record<string, unknown> | null): void {
+      if (value === null) {
+        // a cookie session is read lazily: read it, to know what is being destroyed
+        if (this.session === undefined) this.get();
+        if (this.session && !(this.session as { isNew?: boolean }).isNew) this.#gone = this.#describe();
+      }
       const replacingDestroyed = Boolean(value) && this.session === false;
       if (replacingDestroyed && this.store && this.externalKey) {
         this.#replaced = this.externalKey;
@@ -117,8 +142,21 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       if (replacingDestroyed) {
         // a new session, not the one loaded: saved when it has data, signed in now if it has a user
         this.prevHash = undefined;
+        this.#fresh = true;
         onReplaced(this.ctx);
       }
+    }
+
+    /** The reference and user of the current session, for lifecycle events. */
+    #describe(): { ref?: string; user?: string } {
+      return { ref: sessionRef(this.store ? this.externalKey : undefined, this.session), user: userOf(this.session, userKey) };
+    }
+
+    async save(changed: boolean): Promise<void> {
+      await super.save(changed);
+      if (this.#createdAnnounced || !(this.#fresh || (this.session as { isNew?: boolean }).isNew)) return;
+      this.#createdAnnounced = true;
+      emitLifecycle(this.ctx.app, 'created', { ctx: this.ctx, reason: 'new', ...this.#describe() });
     }
 
     async commit(options?: { save?: boolean; regenerate?: boolean }): Promise<void> {
@@ -127,15 +165,40 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         this.#replaced = undefined;
         await this.store!.destroy(replaced, { ctx: this.ctx });
       }
+      // the session replaced after `ctx.session = null` is gone before its successor is saved
+      if (this.#fresh) this.#announceGone();
       if (options?.regenerate && await this.#destroyedMeanwhile()) {
         // a session destroyed while this request ran (a logout elsewhere) is not carried to a new id
         this.session = false;
         await super.commit();
         return;
       }
+      if (options?.regenerate && this.session && !(this.session as { isNew?: boolean }).isNew) {
+        // announced once the request set the new session's user (after `await regenerate()`)
+        this.#regenerated = { previousRef: this.#describe().ref };
+      }
+      // a regenerated cookie session is a new session: a new reference
+      if (options?.regenerate && this.session && !this.store) Reflect.deleteProperty(this.session as object, REF);
       await super.commit(options);
+      this.#announceGone();
+      if (!options?.regenerate) this.announceChanges();
       // a CSRF token learned before a login must not work after it (egg's security plugin keeps the secret)
       if (options?.regenerate && rotateCsrf) (this.ctx as { rotateCsrfSecret?: () => void }).rotateCsrfSecret?.();
+    }
+
+    announceChanges(): void {
+      const regenerated = this.#regenerated;
+      if (!regenerated || !this.session) return;
+      this.#regenerated = undefined;
+      emitLifecycle(this.ctx.app, 'regenerated', { ctx: this.ctx, reason: 'regenerate', previousRef: regenerated.previousRef, ...this.#describe() });
+    }
+
+    /** `session:destroyed` for the session `ctx.session = null` destroyed, once. */
+    #announceGone(): void {
+      const gone = this.#gone;
+      if (!gone) return;
+      this.#gone = undefined;
+      announceDestroyed(this.ctx.app, { ctx: this.ctx, reason: this.destroyReason ?? 'logout', ...gone });
     }
 
     async restartFresh(destroy: boolean): Promise<void> {
@@ -205,4 +268,14 @@ export function isAnonymousSession(ctx: Context): boolean {
 /** Marks the request anonymous (`onStoreError: 'anonymous'`): none of its session cookies are sent. */
 export function markAnonymous(ctx: Context): void {
   requestSessionOf(ctx).anonymous = true;
+}
+
+/** `session:destroyed`, at most once per session and request (a "log out everywhere" also ends this one). */
+export function announceDestroyed(app: Parameters<typeof emitLifecycle>[0], payload: SessionLifecycleEvent): void {
+  const announced = payload.ctx && peekRequestSession(payload.ctx)?.announcedDestroyed;
+  if (announced && payload.ref) {
+    if (announced.has(payload.ref)) return;
+    announced.add(payload.ref);
+  }
+  emitLifecycle(app, 'destroyed', payload);
 }

@@ -18,7 +18,7 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
   const ContextSession = prepareKoaSession(koaOptions);
   followAppSessionStore(koaOptions, app, options);
   const RequestSession = createRequestSessionClass(ContextSession, {
-    decodeCookie: readCookie, onReplaced: forgetLoadedUser, rotateCsrf: options.rotateCsrfOnRegenerate,
+    decodeCookie: readCookie, onReplaced: forgetLoadedUser, rotateCsrf: options.rotateCsrfOnRegenerate, userKey: options.userKey,
   });
   installSessionAccessors(app.context, RequestSession, koaOptions);
   const key = koaOptions.key as string;
@@ -39,6 +39,7 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
     } finally {
       if (koaOptions.autoCommit) await request.commit();
     }
+    request.announceChanges();
     const settling = control.after(ctx);
     if (settling) await settling;
     // the store failed under 'anonymous': the browser keeps the cookie it has, which is still true

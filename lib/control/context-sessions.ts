@@ -3,6 +3,7 @@ import { AUTH_AT, userOf } from './meta.js';
 import type { DestroyAllResult, SessionControl } from './session-control.js';
 import { sessionControlOf } from './setup.js';
 import { requestState } from './state.js';
+import { requestSessionOf } from '../request-session.js';
 import type { SessionInfo } from './user-index.js';
 
 /**
@@ -53,17 +54,18 @@ export class ContextSessions {
   async destroy(id: string): Promise<boolean> {
     const user = this.#requireUser('destroy');
     if (id === this.id) {
+      requestSessionOf(this.#ctx).destroyReason = 'destroy';
       this.#ctx.session = null;
       return true;
     }
-    return this.#control.destroy(user, id);
+    return this.#control.destroy(user, id, this.#ctx);
   }
 
   /** "Log out everywhere else": destroys and revokes every other session of the user; the same result as `app.sessions.destroyAll()`. */
   async destroyOthers(): Promise<DestroyAllResult> {
     const user = this.#requireUser('destroyOthers');
     const current = this.id;
-    const result = await this.#control.destroyAll(user, { except: current ? [ current ] : [] });
+    const result = await this.#control.destroyAll(user, { except: current ? [ current ] : [], ctx: this.#ctx, reason: 'destroyOthers' });
     if (!current) {
       // a cookie session is checked against its sign-in time: move it past the revocation, or it would go too
       const session = this.#ctx.session as unknown as Record<string, unknown>;
@@ -77,7 +79,8 @@ export class ContextSessions {
   /** "Log out everywhere", this session included; the same result as `app.sessions.destroyAll()`. */
   async destroyAll(): Promise<DestroyAllResult> {
     const user = this.#requireUser('destroyAll');
-    const result = await this.#control.destroyAll(user);
+    const result = await this.#control.destroyAll(user, { ctx: this.#ctx, reason: 'destroyAll' });
+    requestSessionOf(this.#ctx).destroyReason = 'destroyAll';
     this.#ctx.session = null;
     return result;
   }

@@ -2,6 +2,7 @@ import type { Context } from 'egg';
 import { applyAbsoluteMaxAge, stampMeta, userOf } from './meta.js';
 import { requestState } from './state.js';
 import { isAnonymousSession } from '../request-session.js';
+import { newCookieRef, REF } from '../lifecycle.js';
 
 type Encode = (data: Record<string, unknown>) => string;
 type Decode = (value: string) => unknown;
@@ -50,6 +51,8 @@ export function installControlHooks(options: Record<string, any>, settings: Cont
     const state = requestState(ctx);
     const user = userOf(session, userKey);
     const meta = stampMeta(session, user, state.sessionUser, Date.now());
+    // a cookie session has no id: a random reference names it in lifecycle events
+    if (!ctx.sessionOptions.store) meta[REF] = session[REF] = typeof session[REF] === 'string' ? session[REF] : newCookieRef();
     state.meta = meta;
     state.sessionUser = user;
     ctx.sessionOptions.encode = (data: Record<string, unknown>) => encode(Object.assign(data, meta));

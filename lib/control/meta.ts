@@ -12,6 +12,8 @@ export const AUTH_AT = '_authAt';
 export interface SessionMeta {
   [CREATED]: number;
   [AUTH_AT]?: number;
+  /** cookie sessions: their reference in lifecycle events (lib/lifecycle.ts) */
+  _ref?: string;
 }
 
 export type UserId = string;

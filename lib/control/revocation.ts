@@ -5,6 +5,7 @@ import type { SessionControl } from './session-control.js';
 import { peekRequestState, requestState } from './state.js';
 import { markAnonymous, requestSessionOf } from '../request-session.js';
 import { setsCookie } from '../session-cookies.js';
+import { emitLifecycle, sessionRef } from '../lifecycle.js';
 
 export interface RevocationSettings {
   userKey: string;
@@ -31,7 +32,10 @@ export async function checkCookieRevocation(ctx: Context, app: Application, cont
   if (!user || isExpired(data)) return;
   try {
     const revokedAt = await withTimeout(control.revokedAt(user), settings.timeout, 'session revocation check');
-    if (revokedAt !== undefined && (numberField(data, AUTH_AT) ?? 0) <= revokedAt) requestState(ctx).revoked = true;
+    if (revokedAt !== undefined && (numberField(data, AUTH_AT) ?? 0) <= revokedAt) {
+      requestState(ctx).revoked = true;
+      emitLifecycle(app, 'revoked', { ctx, user, reason: 'revoked', ref: sessionRef(undefined, data) });
+    }
   } catch (error) {
     const err = error instanceof Error ? error : new Error(String(error));
     app.emit('session:error', { key: ctx.sessionOptions.key, error: err, ctx, operation: 'revocation check' });
@@ -64,6 +68,7 @@ export async function checkStoreRevocation(ctx: Context, app: Application, contr
   }
   if (!revoked) return;
   setImmediate(() => app.emit('session:invalid', { key, value: 'revoked', ctx }));
+  emitLifecycle(app, 'revoked', { ctx, user: userOf(session, settings.userKey), reason: 'revoked', ref: sessionRef(key, session) });
   await request.restartFresh(true);
   // its cookie is cleared after the commit unless the fresh session writes one
   requestState(ctx).revoked = true;

@@ -3,6 +3,8 @@ import { describeStore } from '../builtin-store.js';
 import { withTimeout } from '../store/guard.js';
 import type { SessionStore, StoredSession } from '../types.js';
 import { sessionHandle } from '../redis-keys.js';
+import { emitLifecycle, type DestroyReason } from '../lifecycle.js';
+import { announceDestroyed } from '../request-session.js';
 import { AUTH_AT, CREATED, numberField, userOf } from './meta.js';
 import { peekRequestState, requestState } from './state.js';
 import type { SessionInfo, UserSessionIndex } from './user-index.js';
@@ -24,6 +26,10 @@ export interface SessionControlOptions {
 export interface DestroyAllOptions {
   /** ids (from `list()`) of sessions to keep, e.g. the current one */
   except?: string | string[];
+  /** the request doing it, for the `session:destroyed` events */
+  ctx?: Context;
+  /** the reason `session:destroyed` gives (default 'destroyAll') */
+  reason?: DestroyReason;
 }
 
 export interface DestroyAllResult {
@@ -89,10 +95,12 @@ export class SessionControl {
   }
 
   /** Destroys one session of the user by its id from `list()`; false when there is no such session. */
-  async destroy(userId: string | number, id: string): Promise<boolean> {
-    const sessionId = await this.#redis(this.#index.remove(asUserId(userId), id));
+  async destroy(userId: string | number, id: string, ctx?: Context): Promise<boolean> {
+    const user = asUserId(userId);
+    const sessionId = await this.#redis(this.#index.remove(user, id));
     if (!sessionId) return false;
     await this.#destroyStored([ sessionId ]);
+    announceDestroyed(this.#app, { ctx, user, reason: 'destroy', ref: id });
     return true;
   }
 
@@ -102,8 +110,12 @@ export class SessionControl {
    */
   async destroyAll(userId: string | number, options: DestroyAllOptions = {}): Promise<DestroyAllResult> {
     const keep = options.except === undefined ? [] : [ options.except ].flat();
-    const { revokedAt, sessionIds } = await this.#redis(this.#index.revokeAll(asUserId(userId), keep, this.#options.revocationTTL));
+    const user = asUserId(userId);
+    const { revokedAt, sessionIds } = await this.#redis(this.#index.revokeAll(user, keep, this.#options.revocationTTL));
     await this.#destroyStored(sessionIds);
+    for (const sessionId of sessionIds) {
+      announceDestroyed(this.#app, { ctx: options.ctx, user, reason: options.reason ?? 'destroyAll', ref: sessionHandle(sessionId) });
+    }
     return { destroyed: sessionIds.length, revokedAt };
   }
 
@@ -146,6 +158,9 @@ export class SessionControl {
     }, this.#options.maxSessionsPerUser));
     if (!result) return;
     // refused: the session was destroyed while this request ran, and its late write must not bring it back
+    for (const id of result.evicted) {
+      emitLifecycle(this.#app, 'evicted', { ctx, user, reason: 'maxSessionsPerUser', ref: sessionHandle(id) });
+    }
     const doomed = result.accepted ? result.evicted : [ key, ...result.evicted ];
     await Promise.all(doomed.map(id => this.#background(ctx, id, Promise.resolve(store.destroy(id, { ctx })))));
   }
