@@ -34,6 +34,14 @@ describe('egg 3, package route (`session: { package: \'egg-session-plus\' }`): c
     assert.ok(app.config.coreMiddleware.includes('session'));
   });
 
+  it('its boot-time egg check finds egg 3 through egg 3\'s loader (the call app.js makes, no warning)', () => {
+    const { checkEggVersion } = require(path.join(app.plugins.session.path, 'dist/commonjs/lib/egg-version.js'));
+    const warnings = [];
+    assert.strictEqual(checkEggVersion(app.loader.eggPaths, message => warnings.push(message)), require('egg/package.json').version);
+    assert.match(require('egg/package.json').version, /^3\./);
+    assert.deepStrictEqual(warnings, []);
+  });
+
   it('keeps ctx.session.count across requests in a sealed cookie (count 1 → 2 through the returned cookie)', async () => {
     const first = await get(app, '/count').expect(200, { count: 1, isNew: true });
     const sealed = sessionCookie(first);
