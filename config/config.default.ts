@@ -23,6 +23,8 @@ export default {
     cookieSizeLimit: 4093,
     // onCookieTooLarge: unset means 'error' in local and unittest, 'warn' elsewhere (resolved at boot, so an
     // app's config.default wins: a plugin's config.unittest would override it)
+    // onCookieTooLarge: 'split' sends a large sealed session as at most this many cookies
+    maxCookieChunks: 4,
     storeTimeout: 500,
     onStoreError: 'fail',
     userKey: 'userId',

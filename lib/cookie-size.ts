@@ -1,10 +1,10 @@
 import type { Context } from 'egg';
 import { dropSessionCookies, setCookieLines } from './session-cookies.js';
 
-export type CookieSizePolicy = 'error' | 'warn';
+export type CookieSizePolicy = 'error' | 'warn' | 'split';
 
-/** The policy when `onCookieTooLarge` is not set: loud where a developer sees it, logged in production. */
-export function defaultCookieSizePolicy(env: string): CookieSizePolicy {
+/** The policy when `onCookieTooLarge` is not set (and past the last chunk of 'split'): loud where a developer sees it, logged in production. */
+export function defaultCookieSizePolicy(env: string): 'error' | 'warn' {
   return env === 'local' || env === 'unittest' ? 'error' : 'warn';
 }
 
@@ -33,22 +33,65 @@ function largestLine(lines: string[], prefix: string): number {
   return size;
 }
 
+export interface CookieSizeSettings {
+  limit: number;
+  policy: CookieSizePolicy;
+  /** 'split': at most this many cookies; past them `fallback` applies */
+  maxChunks: number;
+  fallback: 'error' | 'warn';
+}
+
+const COOKIE_EPOCH = new Date(0);
+
+/** The names `<key>.1`, `<key>.2`, … of the chunk cookies this request sent. */
+function sentChunks(ctx: Context, key: string): string[] {
+  const header = String(ctx.get('cookie') ?? '');
+  if (!header.includes(`${key}.`)) return [];
+  const names: string[] = [];
+  for (const pair of header.split(';')) {
+    const name = pair.slice(0, pair.indexOf('=')).trim();
+    if (name.startsWith(`${key}.`) && /^\d+$/.test(name.slice(key.length + 1))) names.push(name);
+  }
+  return names;
+}
+
+/** How many chunks the session cookie `value` of this response says it has (1: not split). */
+function chunkCount(lines: string[], prefix: string): number {
+  const line = lines.find(candidate => candidate.startsWith(prefix));
+  const mark = line && /^s([0-9]+)\./.exec(line.slice(prefix.length));
+  return mark ? Number(mark[1]) : 1;
+}
+
 /**
  * Returns the per-response check for the session cookie `key`. Over `limit`:
  * 'error' removes the session cookie (and its `.sig`) from the response, so the browser keeps its
  * previous cookie, and throws SessionCookieTooLargeError; 'warn' logs and lets the cookie go.
+ * 'split' (the cookie was cut into chunks when it was encoded: lib/request-session.ts) clears the
+ * chunks the request sent that the new cookie does not use, and past `maxChunks` (a cookie still
+ * too large) does what `fallback` says.
  */
-export function createCookieSizeCheck(key: string, limit: number, policy: CookieSizePolicy): (ctx: Context) => void {
+export function createCookieSizeCheck(key: string, settings: CookieSizeSettings): (ctx: Context) => void {
+  const { limit, policy, fallback } = settings;
   const prefix = `${key}=`;
   return function checkCookieSize(ctx) {
     const lines = setCookieLines(ctx);
     const size = largestLine(lines, prefix);
+    if (policy === 'split' && size) clearChunks(ctx, chunkCount(lines, prefix));
     if (size <= limit) return;
-    if (policy === 'warn') {
+    if ((policy === 'split' ? fallback : policy) === 'warn') {
       ctx.coreLogger.warn('[session][too-large] key(%s) size(%d) limit(%d): browsers drop this cookie', key, size, limit);
       return;
     }
     dropSessionCookies(ctx, key);
     throw new SessionCookieTooLargeError(key, size, limit);
   };
+
+  /** Clears the chunks from `from` on that the request sent (a larger earlier session's). */
+  function clearChunks(ctx: Context, from: number): void {
+    for (const name of sentChunks(ctx, key)) {
+      if (Number(name.slice(key.length + 1)) >= from) {
+        ctx.cookies.set(name, '', { ...ctx.sessionOptions, signed: false, encrypt: false, expires: COOKIE_EPOCH, maxAge: false } as any);
+      }
+    }
+  }
 }

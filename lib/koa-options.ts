@@ -82,7 +82,7 @@ function currentStore(app: Application, config: ResolvedSessionConfig): Controll
 // this plugin's own config keys (and `store`, which followAppSessionStore defines): koa-session copies
 // its options for every request and egg's cookies copy them twice per cookie write, so they stay out
 const PLUGIN_KEYS = new Set([
-  'store', 'logValue', 'upgradeLegacyCookies', 'legacyEncryptedCookies', 'sessionTTL', 'rotateCsrfOnRegenerate', 'cookieSizeLimit', 'onCookieTooLarge',
+  'store', 'logValue', 'upgradeLegacyCookies', 'legacyEncryptedCookies', 'sessionTTL', 'rotateCsrfOnRegenerate', 'cookieSizeLimit', 'onCookieTooLarge', 'maxCookieChunks',
   'storeTimeout', 'onStoreError', 'absoluteMaxAge', 'userKey', 'maxSessionsPerUser', 'control', 'redis', 'memory',
 ]);
 

@@ -3,6 +3,8 @@ import type { Context } from 'egg';
 import type { RequestState } from './control/state.js';
 import { emitLifecycle, REF, sessionRef, type DestroyReason, type SessionLifecycleEvent } from './lifecycle.js';
 import { userOf } from './control/meta.js';
+import { chunkName, isChunked, joinChunks, splitValue } from './cookie-chunks.js';
+import { describeCookie } from './cookie-codec.js';
 
 /** The part of koa-session's ContextSession this plugin uses (its class is not exported by name). */
 export interface KoaContextSession {
@@ -81,12 +83,21 @@ export interface RequestSessionSettings {
   rotateCsrf: boolean;
   /** `config.session.userKey`: the user named in lifecycle events */
   userKey: string;
+  /** how many cookies a session may be split over (`onCookieTooLarge: 'split'`); 1: never split */
+  maxCookieChunks: number;
+  /** `config.session.cookieSizeLimit`: the most a Set-Cookie line may take */
+  cookieSizeLimit: number;
 }
 
+// what a Set-Cookie line takes besides name and value, with room to spare: path, max-age, expires
+// (29 characters), samesite, secure, httponly, partitioned, priority; domain and path are added
+const COOKIE_ATTRIBUTES_BYTES = 200;
+
 export function createRequestSessionClass(Base: KoaContextSessionClass, settings: RequestSessionSettings): RequestSessionClass {
-  const { decodeCookie, onReplaced, rotateCsrf, userKey } = settings;
+  const { decodeCookie, onReplaced, rotateCsrf, userKey, maxCookieChunks, cookieSizeLimit } = settings;
   return class extends Base implements RequestSession {
     anonymous = false;
+    control: RequestState | undefined;
     destroyReason: DestroyReason | undefined;
     readonly announcedDestroyed = new Set<string>();
     /** a store id this request destroyed (`ctx.session = null`) and then replaced by a new session */
@@ -102,8 +113,26 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
 
     constructor(ctx: Context, options: Record<string, any>) {
       super(ctx, options);
-      // koa-session decodes the cookie it read; hand it this request's one reading instead
-      if (!this.store) this.opts.decode = (value: string) => this.#decode(value);
+      if (this.store) return;
+      // koa-session decodes the cookie it read and encodes the one it writes: this request's
+      // one reading, and the cookie with its hidden metadata (split over several when it must be)
+      this.opts.decode = (value: string) => this.#decode(value);
+      const encode = this.opts.encode as (data: Record<string, unknown>) => string;
+      this.opts.encode = (data: Record<string, unknown>) => this.#encode(encode(Object.assign(data, this.control?.meta)));
+    }
+
+    /** The first chunk of a value too large for one cookie (the others are set here); the value itself otherwise. */
+    #encode(value: string): string {
+      if (maxCookieChunks < 2) return value;
+      const key = this.opts.key as string;
+      const overhead = COOKIE_ATTRIBUTES_BYTES + String(this.opts.domain ?? '').length + String(this.opts.path ?? '').length;
+      if (key.length + 1 + value.length + overhead <= cookieSizeLimit) return value;
+      const chunks = splitValue(value, key, cookieSizeLimit, overhead, maxCookieChunks);
+      // too large even split: written whole, and the size check applies the error/warn policy
+      if (!chunks) return value;
+      const options = { ...this.opts, signed: false, encrypt: false, overwrite: true };
+      for (let index = 1; index < chunks.length; index++) this.ctx.cookies.set(chunkName(key, index), chunks[index], options);
+      return chunks[0];
     }
 
     readCookie(): { raw: string; data: unknown } | undefined {
@@ -114,8 +143,16 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     }
 
     #decode(raw: string): unknown {
-      if (this.#cookie?.raw !== raw) this.#cookie = { raw, data: decodeCookie(this.ctx, raw) };
+      if (this.#cookie?.raw !== raw) this.#cookie = { raw, data: this.#decodeWhole(raw) };
       return this.#cookie.data;
+    }
+
+    /** A session split over several cookies is joined first, and opened as one. */
+    #decodeWhole(raw: string): unknown {
+      if (!isChunked(raw)) return decodeCookie(this.ctx, raw);
+      const key = this.opts.key as string;
+      const whole = joinChunks(raw, key, maxCookieChunks, name => this.ctx.cookies.get(name, { signed: false }));
+      return whole === undefined ? describeCookie(raw) : decodeCookie(this.ctx, whole);
     }
 
     async load(): Promise<void> {

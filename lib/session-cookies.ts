@@ -16,12 +16,11 @@ export function setsCookie(ctx: Context, key: string): boolean {
   return setCookieLines(ctx).some(line => line.startsWith(prefix));
 }
 
-/** Takes the session cookie `key` (and its `.sig`) out of the response: the browser keeps what it has. */
+/** Takes the session cookie `key` (its `.sig`, and its chunks `.1`, `.2`, …) out of the response: the browser keeps what it has. */
 export function dropSessionCookies(ctx: Context, key: string): void {
-  const prefix = `${key}=`;
-  const sigPrefix = `${key}.sig=`;
+  const own = new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\.sig|\\.[0-9]+)?=`);
   const lines = setCookieLines(ctx);
-  const kept = lines.filter(line => !line.startsWith(prefix) && !line.startsWith(sigPrefix));
+  const kept = lines.filter(line => !own.test(line));
   if (kept.length === lines.length) return;
   if (kept.length) ctx.res.setHeader('set-cookie', kept);
   else ctx.res.removeHeader('set-cookie');

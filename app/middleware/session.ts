@@ -4,7 +4,7 @@ import { createKoaSessionOptions, followAppSessionStore } from '../../lib/koa-op
 import {
   createRequestSessionClass, installSessionAccessors, prepareKoaSession, requestSessionOf,
 } from '../../lib/request-session.js';
-import { createCookieSizeCheck } from '../../lib/cookie-size.js';
+import { createCookieSizeCheck, defaultCookieSizePolicy } from '../../lib/cookie-size.js';
 import { createEmptyCookieReport } from '../../lib/empty-cookie.js';
 import { createSessionControlSteps } from '../../lib/control/middleware.js';
 import { dropSessionCookies } from '../../lib/session-cookies.js';
@@ -19,10 +19,14 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
   followAppSessionStore(koaOptions, app, options);
   const RequestSession = createRequestSessionClass(ContextSession, {
     decodeCookie: readCookie, onReplaced: forgetLoadedUser, rotateCsrf: options.rotateCsrfOnRegenerate, userKey: options.userKey,
+    maxCookieChunks: options.onCookieTooLarge === 'split' ? options.maxCookieChunks : 1, cookieSizeLimit: options.cookieSizeLimit,
   });
   installSessionAccessors(app.context, RequestSession, koaOptions);
   const key = koaOptions.key as string;
-  const checkCookieSize = createCookieSizeCheck(key, options.cookieSizeLimit, options.onCookieTooLarge);
+  const checkCookieSize = createCookieSizeCheck(key, {
+    limit: options.cookieSizeLimit, policy: options.onCookieTooLarge, maxChunks: options.maxCookieChunks,
+    fallback: defaultCookieSizePolicy(app.config.env),
+  });
   const reportEmptyCookie = createEmptyCookieReport(app, key);
   const control = createSessionControlSteps(app, options, key);
 

@@ -5,6 +5,7 @@
  * the cookie /login set, unless `chain`: then each connection sends the cookies of its last response.
  */
 const TWO_KB = 2048;
+const TEN_KB = 10 * 1024;
 
 export const VARIANTS = [
   { name: 'baseline', label: 'baseline: no session plugin', app: 'baseline', route: '/rw' },
@@ -32,6 +33,9 @@ export const VARIANTS = [
   { name: 'ours-redis-ro', label: 'ours Redis store, read-only', app: 'ours', route: '/ro', redis: true, session: { store: 'redis', redis: { prefix: 'bench-ro:' } }, compare: 'up-redis-ro' },
   { name: 'ours-redis-rolling', label: 'ours Redis store, rolling, unchanged', app: 'ours', route: '/ro', redis: true, session: { store: 'redis', rolling: true, redis: { prefix: 'bench-roll:' } }, compare: 'up-redis-rolling' },
   { name: 'ours-redis-nocontrol-rw', label: 'ours Redis store, session control off, read+write', app: 'ours', route: '/rw', redis: true, session: { store: 'redis', control: { enable: false }, redis: { prefix: 'bench-noctl:' } }, compare: 'up-redis-rw' },
+  // a session larger than one cookie: split over cookies (onCookieTooLarge 'split') against the same session in Redis
+  { name: 'ours-redis-10k-rw', label: 'ours Redis store, 10 KB session, read+write', app: 'ours', route: '/rw', redis: true, bytes: TEN_KB, session: { store: 'redis', redis: { prefix: 'bench-10k:' } } },
+  { name: 'ours-split-10k-rw', label: 'ours AES-GCM cookie split over cookies, 10 KB session, read+write', app: 'ours', route: '/rw', bytes: TEN_KB, session: { onCookieTooLarge: 'split' }, compare: 'ours-redis-10k-rw' },
   { name: 'ours-redis-merge-rw', label: 'ours Redis store, merge saves, read+write', app: 'ours', route: '/rw', redis: true, session: { store: 'redis', redis: { prefix: 'bench-merge:', merge: true } }, compare: 'ours-redis-rw' },
 ];
 

@@ -4,7 +4,6 @@ import { requestState } from './state.js';
 import { isAnonymousSession } from '../request-session.js';
 import { newCookieRef, REF } from '../lifecycle.js';
 
-type Encode = (data: Record<string, unknown>) => string;
 type Decode = (value: string) => unknown;
 type Valid = (ctx: Context, data: unknown) => unknown;
 type BeforeSave = (ctx: Context, session: Record<string, unknown>) => void;
@@ -18,16 +17,14 @@ export interface ControlHookSettings {
  * Adds the hidden metadata and the absolute timeout to koa-session's options.
  *
  * Writing: koa-session calls `beforeSave(ctx, session)` right before `save()`, and `save()`
- * then encodes with the per-request options (`ctx.sessionOptions.encode`) for cookies, or
- * calls `store.set(..., { ctx })`. So `beforeSave` stamps the metadata onto the Session (where
- * toJSON hides it), keeps it in the request's state, and points this request's `encode` at a
- * function that adds it to the cookie; the store wrapper (store.ts) adds it to store writes.
+ * then encodes the cookie or calls `store.set(..., { ctx })`. So `beforeSave` stamps the metadata
+ * onto the Session (where toJSON hides it) and keeps it in the request's state; the request's
+ * session owner adds it to the cookie it encodes, the store wrapper (store.ts) to store writes.
  * Reading: the decoded cookie / loaded store value carries it, and the Session constructor
  * copies it back onto `ctx.session`.
  */
 export function installControlHooks(options: Record<string, any>, settings: ControlHookSettings): void {
   const { userKey, absoluteMaxAge } = settings;
-  const encode = options.encode as Encode;
   const decode = options.decode as Decode;
   const valid = options.valid as Valid;
   const beforeSave = options.beforeSave as BeforeSave | undefined;
@@ -53,8 +50,9 @@ export function installControlHooks(options: Record<string, any>, settings: Cont
     const meta = stampMeta(session, user, state.sessionUser, Date.now());
     // a cookie session has no id: a random reference names it in lifecycle events
     if (!ctx.sessionOptions.store) meta[REF] = session[REF] = typeof session[REF] === 'string' ? session[REF] : newCookieRef();
+    // persisted with the write that follows: the request's session owner adds it to the cookie
+    // (lib/request-session.ts), the store wrapper to the stored value (store.ts)
     state.meta = meta;
     state.sessionUser = user;
-    ctx.sessionOptions.encode = (data: Record<string, unknown>) => encode(Object.assign(data, meta));
   };
 }
