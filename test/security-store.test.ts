@@ -24,6 +24,25 @@ function assertFresh(answer: Answer, what: string): void {
   assert.equal(answer.body.isNew, true, `${what}: isNew`);
 }
 
+/**
+ * Holds the next slow route of `booted` once it has loaded its session (the fixture's
+ * app.securityHold): `arrival` resolves then, `release()` lets it finish and removes the hold.
+ */
+function holdSlowRequest(booted: BootedApp): { arrival: Promise<void>; release(): void } {
+  let arrived!: () => void;
+  let unblock!: () => void;
+  const arrival = new Promise<void>(resolve => { arrived = resolve; });
+  const released = new Promise<void>(resolve => { unblock = resolve; });
+  Reflect.set(booted.app, 'securityHold', { arrived, released });
+  return {
+    arrival,
+    release() {
+      unblock();
+      Reflect.deleteProperty(booted.app, 'securityHold');
+    },
+  };
+}
+
 interface Race {
   oldId: string;
   newId: string;
@@ -37,11 +56,7 @@ interface Race {
  */
 async function logoutRacingSlowRequest(booted: BootedApp, user: string): Promise<Race> {
   const oldId = issued(await send(booted.http.url, `/login?user=${user}`), 'login');
-  let arrived!: () => void;
-  let release!: () => void;
-  const arrival = new Promise<void>(resolve => { arrived = resolve; });
-  const released = new Promise<void>(resolve => { release = resolve; });
-  Reflect.set(booted.app, 'securityHold', { arrived, released });
+  const { arrival, release } = holdSlowRequest(booted);
   const slow = inFlight(send(booted.http.url, '/slow', `EGG_SESS=${oldId}`));
   let newId = '';
   try {
@@ -52,7 +67,6 @@ async function logoutRacingSlowRequest(booted: BootedApp, user: string): Promise
     assert.notEqual(newId, oldId, 'the flash after logout lives under a new id');
   } finally {
     release();
-    Reflect.deleteProperty(booted.app, 'securityHold');
     const late = await slow;
     assert.ok(!(late instanceof Error) && late.status === 200, `the slow request: ${late instanceof Error ? late.message : late.status}`);
   }
@@ -70,18 +84,13 @@ async function logoutRacingSlowRequest(booted: BootedApp, user: string): Promise
  */
 async function logoutRacingRegenerate(booted: BootedApp, user: string): Promise<void> {
   const oldId = issued(await send(booted.http.url, `/login?user=${user}`), 'login');
-  let arrived!: () => void;
-  let release!: () => void;
-  const arrival = new Promise<void>(resolve => { arrived = resolve; });
-  const released = new Promise<void>(resolve => { release = resolve; });
-  Reflect.set(booted.app, 'securityHold', { arrived, released });
+  const { arrival, release } = holdSlowRequest(booted);
   const slow = inFlight(send(booted.http.url, '/slow-regenerate', `EGG_SESS=${oldId}`));
   try {
     await within(arrival, 5000, 'the slow request did not load its session');
     assert.equal((await send(booted.http.url, '/logout', `EGG_SESS=${oldId}`)).status, 200);
   } finally {
     release();
-    Reflect.deleteProperty(booted.app, 'securityHold');
   }
   const late = await slow;
   assert.ok(!(late instanceof Error) && late.status === 200, `the slow request: ${late instanceof Error ? late.message : late.status}`);
