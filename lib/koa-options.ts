@@ -121,8 +121,10 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
   };
   installControlHooks(options, { userKey: config.userKey, absoluteMaxAge: config.absoluteMaxAge });
   const legacy = { acceptEncrypted: config.legacyEncryptedCookies, path: config.path as string | undefined, domain: config.domain as string | undefined };
+  // the codec's decode (with the absolute timeout), before the request's owner takes over options.decode
+  const decode = options.decode as (value: string) => unknown;
   const readCookie: CookieReader = (ctx, value) => {
-    const data = options.decode(value);
+    const data = decode(value);
     if (!(data instanceof LegacyCookie)) return data;
     return verifyLegacyCookie(ctx, options.key, data, legacy) ?? data.toJSON();
   };

@@ -15,6 +15,7 @@ export interface KoaContextSession {
   session: object | false | undefined;
   externalKey?: string;
   initFromExternal(): Promise<void>;
+  initFromCookie(): void;
   create(data?: Record<string, unknown>, externalKey?: string): void;
   get(): object | null;
   set(value: Record<string, unknown> | null): void;
@@ -45,6 +46,20 @@ export function prepareKoaSession(options: Record<string, any>): KoaContextSessi
 }
 
 const OWNER = Symbol('egg-session-plus#requestSession');
+
+/** The owner running koa-session's cookie read or write right now (see RequestSession#initFromCookie). */
+let active: { decodeCookie(value: string): unknown; encodeCookie(data: Record<string, unknown>, encode: (data: Record<string, unknown>) => string): string } | undefined;
+
+/**
+ * Makes koa-session's `decode` / `encode` options hand cookie sessions to the request's owner
+ * (its one reading of the cookie; its metadata and chunks); outside a request they are the codec's.
+ */
+export function routeCookieCodecToOwner(options: Record<string, any>): void {
+  const decode = options.decode as (value: string) => unknown;
+  const encode = options.encode as (data: Record<string, unknown>) => string;
+  options.decode = (value: string) => (active ? active.decodeCookie(value) : decode(value));
+  options.encode = (data: Record<string, unknown>) => (active ? active.encodeCookie(data, encode) : encode(data));
+}
 
 /**
  * The one owner of a request's session: koa-session's ContextSession (load, validate, commit,
@@ -111,14 +126,28 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     /** a regenerate() whose `session:regenerated` waits for the request's last commit */
     #regenerated: { previousRef?: string } | undefined;
 
-    constructor(ctx: Context, options: Record<string, any>) {
-      super(ctx, options);
-      if (this.store) return;
-      // koa-session decodes the cookie it read and encodes the one it writes: this request's
-      // one reading, and the cookie with its hidden metadata (split over several when it must be)
-      this.opts.decode = (value: string) => this.#decode(value);
-      const encode = this.opts.encode as (data: Record<string, unknown>) => string;
-      this.opts.encode = (data: Record<string, unknown>) => this.#encode(encode(Object.assign(data, this.control?.meta)));
+    /**
+     * koa-session reads the cookie (`initFromCookie`, synchronous) and writes it (`save`, synchronous
+     * up to the encode of a cookie session) through `opts.decode` / `opts.encode`, which get no request:
+     * while this owner runs those steps it is the `active` owner the options' functions hand the work
+     * to. (A closure per request on the options copy cost about a third of a read-only request.)
+     */
+    initFromCookie(): void {
+      active = this;
+      try {
+        super.initFromCookie();
+      } finally {
+        active = undefined;
+      }
+    }
+
+    decodeCookie(value: string): unknown {
+      return this.#decode(value);
+    }
+
+    /** The cookie value of `data` with its hidden metadata (split over several cookies when it must be). */
+    encodeCookie(data: Record<string, unknown>, encode: (data: Record<string, unknown>) => string): string {
+      return this.#encode(encode(Object.assign(data, this.control?.meta)));
     }
 
     /** The first chunk of a value too large for one cookie (the others are set here); the value itself otherwise. */
@@ -190,7 +219,14 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     }
 
     async save(changed: boolean): Promise<void> {
-      await super.save(changed);
+      active = this;
+      let saving: Promise<void>;
+      try {
+        saving = super.save(changed);
+      } finally {
+        active = undefined;
+      }
+      await saving;
       if (this.#createdAnnounced || !(this.#fresh || (this.session as { isNew?: boolean }).isNew)) return;
       this.#createdAnnounced = true;
       emitLifecycle(this.ctx.app, 'created', { ctx: this.ctx, reason: 'new', ...this.#describe() });
