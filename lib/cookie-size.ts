@@ -50,7 +50,8 @@ function sentChunks(ctx: Context, key: string): string[] {
   const names: string[] = [];
   for (const pair of header.split(';')) {
     const name = pair.slice(0, pair.indexOf('=')).trim();
-    if (name.startsWith(`${key}.`) && /^\d+$/.test(name.slice(key.length + 1))) names.push(name);
+    // at most the chunks any configuration makes (maxCookieChunks <= 20): a request cannot make a response huge
+    if (name.startsWith(`${key}.`) && /^([1-9]|1[0-9])$/.test(name.slice(key.length + 1))) names.push(name);
   }
   return names;
 }

@@ -101,6 +101,11 @@ function withoutPluginKeys(config: ResolvedSessionConfig): Record<string, unknow
  */
 export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Application): { options: Record<string, any>; readCookie: CookieReader } {
   const { codec, signed } = cookieCodec(config, app);
+  if (config.onCookieTooLarge === 'split' && (!config.encrypt || userCodec(config))) {
+    // only a sealed value is authenticated as a whole: a `.sig` covers the first chunk alone
+    throw new TypeError('[egg-session-plus] config.session.onCookieTooLarge \'split\' needs sealed cookies: ' +
+      'it cannot be used with encrypt: false or your own encode/decode');
+  }
   const userValid = config.valid as Valid | undefined;
   const externalKey = config.externalKey as ExternalKey | undefined;
   assertSessionIdsCanBeTrusted({ key: config.key, genid: config.genid, externalKey, signed });

@@ -241,9 +241,10 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       // the session replaced after `ctx.session = null` is gone before its successor is saved
       if (this.#fresh) this.#announceGone();
       if (options?.regenerate && await this.#destroyedMeanwhile()) {
-        // a session destroyed while this request ran (a logout elsewhere) is not carried to a new id
-        this.session = false;
-        await super.commit();
+        // a session destroyed while this request ran (a logout elsewhere) is not carried to a new id:
+        // the request goes on with a fresh one (the login that called regenerate() fills it)
+        await this.restartFresh(false);
+        if (rotateCsrf) (this.ctx as { rotateCsrfSecret?: () => void }).rotateCsrfSecret?.();
         return;
       }
       if (options?.regenerate && this.session && !(this.session as { isNew?: boolean }).isNew) {
@@ -261,16 +262,18 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
 
     announceChanges(): void {
       const regenerated = this.#regenerated;
-      if (!regenerated || !this.session) return;
       this.#regenerated = undefined;
+      // under onStoreError 'anonymous' nothing of it was saved: the old session lives on
+      if (!regenerated || !this.session || this.anonymous) return;
       emitLifecycle(this.ctx.app, 'regenerated', { ctx: this.ctx, reason: 'regenerate', previousRef: regenerated.previousRef, ...this.#describe() });
     }
 
     /** `session:destroyed` for the session `ctx.session = null` destroyed, once. */
     #announceGone(): void {
       const gone = this.#gone;
-      if (!gone) return;
       this.#gone = undefined;
+      // a destroy that failed under onStoreError 'anonymous' left the session alive
+      if (!gone || this.anonymous) return;
       announceDestroyed(this.ctx.app, { ctx: this.ctx, reason: this.destroyReason ?? 'logout', ...gone });
     }
 
@@ -350,5 +353,20 @@ export function announceDestroyed(app: Parameters<typeof emitLifecycle>[0], payl
     if (announced.has(payload.ref)) return;
     announced.add(payload.ref);
   }
+  // `app.sessions.destroyAll()` without a request, then `ctx.session = null` for one of them
+  if (payload.ref && recentlyDestroyed(payload.ref)) return;
   emitLifecycle(app, 'destroyed', payload);
+}
+
+const RECENT_MS = 10_000;
+const RECENT_MAX = 1000;
+const recent = new Map<string, number>();
+
+/** True when `ref` was announced destroyed in the last RECENT_MS (and remembers it now otherwise). */
+function recentlyDestroyed(ref: string, now = Date.now()): boolean {
+  const at = recent.get(ref);
+  if (at !== undefined && now - at < RECENT_MS) return true;
+  recent.set(ref, now);
+  if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value as string);
+  return false;
 }

@@ -42,6 +42,8 @@ describe('security: config that cannot work fails the boot', () => {
     [ 'maxAge: 400 days + 1 ms', { maxAge: MAX_AGE_LIMIT + 1 }, /config\.session\.maxAge/ ],
     [ 'storeTimeout: 1e12 (over 60000)', { storeTimeout: 1e12 }, /config\.session\.storeTimeout/ ],
     [ 'storeTimeout: 60001', { storeTimeout: 60001 }, /config\.session\.storeTimeout/ ],
+    // a .sig would cover the first chunk only: the others could be rewritten at will
+    [ "onCookieTooLarge: 'split' with encrypt: false", { onCookieTooLarge: 'split', encrypt: false }, /config\.session\.onCookieTooLarge 'split' needs sealed cookies/ ],
   ];
   for (const [ name, session, message ] of refused) {
     it(`${name} fails the boot naming the key`, async () => {

@@ -255,6 +255,25 @@ describe('security: store ids, stored values and logout (security-store-app)', f
       assert.deepEqual(await controlOf(booted).list('rg1'), []);
     });
 
+    it('a login (regenerate(), then the user) that a logout of its old session overtook signs in on a fresh session, no 500', async () => {
+      const oldId = issued(await send(booted.http.url, '/login?user=anon-before'), 'first visit');
+      const { arrival, release } = holdSlowRequest(booted);
+      const login = inFlight(send(booted.http.url, '/slow-login?user=rl2', `EGG_SESS=${oldId}`));
+      try {
+        await within(arrival, 5000, 'the login did not load its session');
+        assert.equal((await send(booted.http.url, '/logout', `EGG_SESS=${oldId}`)).status, 200);
+      } finally {
+        release();
+      }
+      const answer = await login;
+      assert.ok(!(answer instanceof Error) && answer.status === 200, `the login: ${answer instanceof Error ? answer.message : `${answer.status} ${answer.text.slice(0, 200)}`}`);
+      assert.deepEqual(answer.body.session, { userId: 'rl2' }, 'nothing of the destroyed session came along');
+      const newId = issued(answer, '/slow-login');
+      assert.notEqual(newId, oldId);
+      assert.equal((await send(booted.http.url, '/get', `EGG_SESS=${newId}`)).body.session.userId, 'rl2');
+      assertFresh(await send(booted.http.url, '/get', `EGG_SESS=${oldId}`), 'the old id');
+    });
+
     it('ctx.session = null; ctx.session = { userId } signs the same user in again on a new id', async () => {
       const oldId = issued(await send(booted.http.url, '/login?user=rl1'), 'login');
       const again = await send(booted.http.url, '/relogin?user=rl1', `EGG_SESS=${oldId}`);
@@ -482,6 +501,24 @@ describe('security: logout and revocation checks while Redis is down (own redis-
     assert.equal(answer.status, 200);
     assert.equal(answer.body.anonymous, true, answer.text.slice(0, 200));
     assert.equal(answer.cookie, undefined);
+  });
+
+  it('a store failure is logged with the session\'s reference, never its id (the id is a credential)', async () => {
+    failStore.app.mockLog('coreLogger');
+    const answer = await send(failStore.http.url, '/get', `EGG_SESS=${ids.fail}`);
+    assert.equal(answer.status, 503);
+    await sleep(20);
+    failStore.app.expectLog(/\[session\]\[error\] key\(ref:[\w-]{22}\) /, 'coreLogger');
+    failStore.app.notExpectLog(ids.fail, 'coreLogger');
+  });
+
+  it('a failed "log out everywhere" (app.sessions.destroyAll) is a SessionStoreError (503), not a plain error (500)', async () => {
+    await assert.rejects(controlOf(failStore).destroyAll('down2'), (error: Error & { status?: number; code?: string }) => {
+      assert.equal(error.name, 'SessionStoreError');
+      assert.equal(error.status, 503);
+      assert.equal(error.code, 'SESSION_STORE_UNAVAILABLE');
+      return true;
+    });
   });
 
   it("onStoreError 'anonymous': a failed logout leaves the cookie alone and the request is anonymous", async () => {

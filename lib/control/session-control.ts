@@ -1,6 +1,6 @@
 import type { Application, Context } from 'egg';
 import { describeStore } from '../builtin-store.js';
-import { withTimeout } from '../store/guard.js';
+import { SessionStoreError, withTimeout } from '../store/guard.js';
 import type { SessionStore, StoredSession } from '../types.js';
 import { sessionHandle } from '../redis-keys.js';
 import { emitLifecycle, type DestroyReason } from '../lifecycle.js';
@@ -234,8 +234,11 @@ export class SessionControl {
     if (this.#touched.size > MAX_TOUCH_RECORDS) this.#touched.delete(this.#touched.keys().next().value as string);
   }
 
+  /** A Redis call of the public API; a failure is a SessionStoreError (503), as for the store. */
   #redis<T>(work: Promise<T>): Promise<T> {
-    return withTimeout(work, this.#options.timeout, 'session control');
+    return withTimeout(work, this.#options.timeout, 'session control', error => {
+      throw new SessionStoreError('session control', error);
+    });
   }
 
   /**
