@@ -1,6 +1,7 @@
 import { createSession } from 'koa-session';
 import type { Context } from 'egg';
 import type { RequestState } from './control/state.js';
+import type { ContextSessions } from './control/context-sessions.js';
 import { emitLifecycle, REF, sessionRef, type DestroyReason, type SessionLifecycleEvent } from './lifecycle.js';
 import { userOf } from './control/meta.js';
 import { chunkName, isChunked, joinChunks, splitValue } from './cookie-chunks.js';
@@ -71,11 +72,13 @@ export interface RequestSession extends KoaContextSession {
   /** why `ctx.session = null` happens in this request, for `session:destroyed` (default 'logout') */
   destroyReason: DestroyReason | undefined;
   /** references of sessions `session:destroyed` announced in this request (each once) */
-  readonly announcedDestroyed: Set<string>;
+  announcedDestroyed: Set<string> | undefined;
   /** emits what waits for the end of the request (`session:regenerated`, once the new session has its user) */
   announceChanges(): void;
   /** what session control knows of this request's session (lib/control/state.ts) */
   control?: RequestState;
+  /** `ctx.sessions` of this request */
+  sessions?: ContextSessions;
   /** reads a store session before the handler runs */
   load(): Promise<void>;
   /** the session cookie this request sent, decoded once (cookie sessions); undefined without one */
@@ -113,8 +116,9 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
   return class extends Base implements RequestSession {
     anonymous = false;
     control: RequestState | undefined;
+    sessions: ContextSessions | undefined;
     destroyReason: DestroyReason | undefined;
-    readonly announcedDestroyed = new Set<string>();
+    announcedDestroyed: Set<string> | undefined;
     /** a store id this request destroyed (`ctx.session = null`) and then replaced by a new session */
     #replaced: string | undefined;
     #cookie: { raw: string; data: unknown } | undefined;
@@ -348,8 +352,9 @@ export function markAnonymous(ctx: Context): void {
 
 /** `session:destroyed`, at most once per session and request (a "log out everywhere" also ends this one). */
 export function announceDestroyed(app: Parameters<typeof emitLifecycle>[0], payload: SessionLifecycleEvent): void {
-  const announced = payload.ctx && peekRequestSession(payload.ctx)?.announcedDestroyed;
-  if (announced && payload.ref) {
+  const owner = payload.ctx && peekRequestSession(payload.ctx);
+  if (owner && payload.ref) {
+    const announced = owner.announcedDestroyed ??= new Set();
     if (announced.has(payload.ref)) return;
     announced.add(payload.ref);
   }

@@ -1,8 +1,7 @@
 import type { Context } from 'egg';
 import { flash, type FlashMessage } from '../../lib/flash.js';
 import { ContextSessions } from '../../lib/control/context-sessions.js';
-
-const SESSIONS = Symbol('egg-session-plus#contextSessions');
+import { requestSessionOf } from '../../lib/request-session.js';
 
 export default class SessionContext {
   /**
@@ -15,11 +14,8 @@ export default class SessionContext {
 
   /** The signed-in user's sessions across devices (needs session control). */
   get sessions(): ContextSessions {
-    let sessions = Reflect.get(this, SESSIONS) as ContextSessions | undefined;
-    if (!sessions) {
-      sessions = new ContextSessions(this as unknown as Context);
-      Reflect.set(this, SESSIONS, sessions);
-    }
-    return sessions;
+    // kept by the request's session owner, with everything else this plugin knows of the request
+    const owner = requestSessionOf(this as unknown as Context);
+    return owner.sessions ??= new ContextSessions(this as unknown as Context);
   }
 }
