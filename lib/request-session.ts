@@ -79,6 +79,8 @@ export interface RequestSession extends KoaContextSession {
   control?: RequestState;
   /** `ctx.sessions` of this request */
   sessions?: ContextSessions;
+  /** what the store loaded or last wrote for this request (the built-in stores' own record) */
+  storeLoaded?: unknown;
   /** reads a store session before the handler runs */
   load(): Promise<void>;
   /** the session cookie this request sent, decoded once (cookie sessions); undefined without one */
@@ -117,6 +119,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     anonymous = false;
     control: RequestState | undefined;
     sessions: ContextSessions | undefined;
+    storeLoaded: unknown;
     destroyReason: DestroyReason | undefined;
     announcedDestroyed: Set<string> | undefined;
     /** a store id this request destroyed (`ctx.session = null`) and then replaced by a new session */

@@ -1,5 +1,6 @@
 import type { SessionStore, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
 import { parseJsonObject } from '../codec/safe-json.js';
+import { peekRequestSession } from '../request-session.js';
 
 interface Entry {
   json: string;
@@ -15,8 +16,6 @@ interface Entry {
 export class MemoryStore implements SessionStore {
   readonly storeName = 'memory';
   readonly #entries = new Map<string, Entry>();
-  // the id a request loaded, on its context (see RedisStore)
-  readonly #loaded = Symbol('egg-session-plus#memoryLoaded');
   readonly #maxEntries: number;
   readonly #sessionTTL: number;
 
@@ -32,7 +31,9 @@ export class MemoryStore implements SessionStore {
   async get(key: string, _maxAge?: number | 'session', options?: StoreGetOptions): Promise<StoredSession | undefined> {
     const entry = this.#entries.get(key);
     if (!entry) return;
-    if (options?.ctx) Reflect.set(options.ctx, this.#loaded, key);
+    // the id a request loaded is kept by its session owner
+    const owner = options?.ctx && peekRequestSession(options.ctx);
+    if (owner) owner.storeLoaded = key;
     this.#entries.delete(key);
     if (entry.expiresAt <= Date.now()) return;
     this.#entries.set(key, entry); // most recently used last
@@ -41,7 +42,7 @@ export class MemoryStore implements SessionStore {
 
   async set(key: string, value: StoredSession, maxAge?: number | 'session', options?: StoreSetOptions): Promise<void> {
     const ttl = typeof maxAge === 'number' ? maxAge : this.#sessionTTL;
-    const loadedHere = options?.ctx !== undefined && Reflect.get(options.ctx, this.#loaded) === key;
+    const loadedHere = options?.ctx !== undefined && peekRequestSession(options.ctx)?.storeLoaded === key;
     if (loadedHere && !this.#entries.has(key)) return;
     this.#entries.delete(key);
     this.#entries.set(key, { json: JSON.stringify(value), expiresAt: Date.now() + ttl });

@@ -1,5 +1,6 @@
 import { debuglog } from 'node:util';
-import type { Application } from 'egg';
+import type { Application, Context } from 'egg';
+import { peekRequestSession } from '../request-session.js';
 import type { ResolvedSessionConfig } from '../config.js';
 import type { SessionStore, StoreDestroyOptions, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
 import { defineScripts, resolveRedisClient, type RedisClient, type ScriptCall } from '../redis.js';
@@ -36,9 +37,6 @@ export class RedisStore implements SessionStore {
   readonly storeName = 'redis';
   readonly client: RedisClient;
   readonly options: RedisStoreOptions;
-  // what a request loaded lives on its context under this store's own symbol (a property load,
-  // where a WeakMap entry would be an ephemeron per request for the GC to track)
-  readonly #loaded = Symbol('egg-session-plus#redisLoaded');
   readonly #scripts: Record<keyof typeof SESSION_SCRIPTS, ScriptCall>;
 
   constructor(client: RedisClient, options: RedisStoreOptions) {
@@ -56,7 +54,7 @@ export class RedisStore implements SessionStore {
     return this.#scripts.getSession(this.keyOf(id)).then(reply => {
       const read = readSessionReply(reply);
       if (options?.ctx) {
-        loadedOn(options.ctx)[this.#loaded] = read ? { key: id, ...read.loaded } : undefined;
+        setLoaded(options.ctx, read ? { key: id, ...read.loaded } : undefined);
       }
       return read?.value;
     });
@@ -65,19 +63,19 @@ export class RedisStore implements SessionStore {
   async set(id: string, value: StoredSession, maxAge?: number | 'session', options?: StoreSetOptions): Promise<void> {
     const ttl = typeof maxAge === 'number' ? maxAge : this.options.sessionTTL;
     const ctx = options?.ctx;
-    const loaded = ctx ? loadedOn(ctx)[this.#loaded] : undefined;
+    const loaded = ctx ? loadedOf(ctx) : undefined;
     const own = loaded?.key === id ? loaded : undefined;
     const saved = this.options.merge
       ? await this.#saveFields(id, value, ttl, own)
       : await this.#saveWhole(id, value, ttl, own);
     // a second save in the same request (save() then the auto commit) compares with this one
-    if (ctx && saved) loadedOn(ctx)[this.#loaded] = { key: id, ...saved };
+    if (ctx && saved) setLoaded(ctx, { key: id, ...saved });
   }
 
   /** Returns whether the session existed. */
   async destroy(id: string, options?: StoreDestroyOptions): Promise<boolean> {
     const removed = await this.client.del(this.keyOf(id));
-    if (options?.ctx && loadedOn(options.ctx)[this.#loaded]?.key === id) loadedOn(options.ctx)[this.#loaded] = undefined;
+    if (options?.ctx && loadedOf(options.ctx)?.key === id) setLoaded(options.ctx, undefined);
     return removed > 0;
   }
 
@@ -128,8 +126,14 @@ export class RedisStore implements SessionStore {
   }
 }
 
-function loadedOn(ctx: object): Record<symbol, LoadedSession | undefined> {
-  return ctx as Record<symbol, LoadedSession | undefined>;
+// what a request loaded is kept by the request's session owner (lib/request-session.ts)
+function loadedOf(ctx: Context): LoadedSession | undefined {
+  return peekRequestSession(ctx)?.storeLoaded as LoadedSession | undefined;
+}
+
+function setLoaded(ctx: Context, loaded: LoadedSession | undefined): void {
+  const owner = peekRequestSession(ctx);
+  if (owner) owner.storeLoaded = loaded;
 }
 
 function diffIsEmpty(before: Map<string, string>, after: Map<string, string>): boolean {
