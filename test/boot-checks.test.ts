@@ -5,7 +5,7 @@ import { setCookie } from './helpers/fd-cookies.js';
 
 interface LabelledStore { label: string; appName?: string; data: Map<string, Record<string, unknown>> }
 
-describe('foundation: app.sessionStore set from app.js', () => {
+describe('app.sessionStore set from app.js', () => {
   const forms = [
     { baseDir: 'fd-boot-function', label: 'function', form: 'plain function form' },
     { baseDir: 'fd-boot-config-will-load', label: 'configWillLoad', form: 'boot class, configWillLoad (class store)' },
@@ -39,7 +39,7 @@ describe('foundation: app.sessionStore set from app.js', () => {
 
 });
 
-describe('foundation: boot checks', () => {
+describe('boot checks', () => {
   async function bootError(baseDir: string): Promise<Error> {
     const app = mm.app({ baseDir, cache: false });
     try {

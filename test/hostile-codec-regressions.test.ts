@@ -4,8 +4,8 @@ import { MAX_JSON_DEPTH, nestsDeeperThan, parseJsonObject } from '../lib/codec/s
 import { createSealedCookieCodec } from '../lib/cookie-codec.js';
 import { nestedJson } from './helpers/hostile.js';
 
-// found by the hostile-cookie generator (test/hardening-cookie.test.ts); kept here as plain unit tests
-describe('hardening: codec fixes found by the hostile-cookie generator', () => {
+// found by the hostile-cookie generator (test/hostile-cookies.test.ts); kept here as plain unit tests
+describe('codec fixes found by the hostile-cookie generator', () => {
   describe('deeply nested JSON', () => {
     it(`is rejected past ${MAX_JSON_DEPTH} levels, objects or arrays`, () => {
       assert.ok(parseJsonObject(nestedJson(MAX_JSON_DEPTH, 'objects')));

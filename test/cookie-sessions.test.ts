@@ -5,7 +5,7 @@ import { assertCleared, cookieHeader, setCookie, setCookieLines, setCookiesNamed
 
 const DAY_S = 24 * 3600;
 
-describe('foundation: cookie sessions', () => {
+describe('cookie sessions', () => {
   let app: MockApplication;
   before(async () => {
     app = mm.app({ baseDir: 'fd-cookie' });
@@ -124,7 +124,7 @@ describe('foundation: cookie sessions', () => {
   });
 });
 
-describe("foundation: config maxAge: 'session'", () => {
+describe("config maxAge: 'session'", () => {
   let app: MockApplication;
   before(async () => {
     app = mm.app({ baseDir: 'fd-session-cookie' });
@@ -146,7 +146,7 @@ describe("foundation: config maxAge: 'session'", () => {
   });
 });
 
-describe('foundation: rolling: true', () => {
+describe('rolling: true', () => {
   let app: MockApplication;
   before(async () => {
     app = mm.app({ baseDir: 'fd-rolling' });
@@ -174,7 +174,7 @@ describe('foundation: rolling: true', () => {
   });
 });
 
-describe('foundation: autoCommit: false', () => {
+describe('autoCommit: false', () => {
   let app: MockApplication;
   before(async () => {
     app = mm.app({ baseDir: 'fd-manual-commit' });

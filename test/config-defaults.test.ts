@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import configDefault from '../config/config.default.js';
 import { SessionConfigSchema, validateSessionConfig } from '../lib/config.js';
 
-describe('foundation: config/config.default.ts', () => {
+describe('config/config.default.ts', () => {
   const session = configDefault.session as Record<string, unknown>;
 
   it('passes validateSessionConfig', () => {

@@ -25,7 +25,7 @@ const { MapStore, AppMapStore } = require('./fixtures/fd-store/lib/map-store.js'
 const DAY = 24 * 3600 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-describe('foundation: external store', () => {
+describe('external store', () => {
   let app: MockApplication;
   let store: MapStore;
   before(async () => {

@@ -15,7 +15,7 @@ const COOKIE = 'EGG_SESS';
 // hd-cookie-app's keys: the first seals, both open
 const APP_KEYS = [ 'hd-cookie-key-new', 'hd-cookie-key-old' ];
 
-describe('hardening: seeded hostile cookies against the cookie store (hd-cookie-app)', function () {
+describe('seeded hostile cookies against the cookie store (hd-cookie-app)', function () {
   this.timeout(60_000);
   const seed = hostileSeed();
   let app: MockApplication;

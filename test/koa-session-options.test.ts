@@ -16,7 +16,7 @@ function useApp(baseDir: string): () => MockApplication {
   return () => app;
 }
 
-describe('foundation: egg cookie options pass through to Set-Cookie', () => {
+describe('egg cookie options pass through to Set-Cookie', () => {
   const app = useApp('fd-cookie-options');
 
   it('sameSite, secure, partitioned, removeUnpartitioned, priority, domain, path reach the header', async () => {
@@ -54,7 +54,7 @@ describe('foundation: egg cookie options pass through to Set-Cookie', () => {
   });
 });
 
-describe("foundation: sameSite: 'none' + partitioned (CHIPS) behind a proxy", () => {
+describe("sameSite: 'none' + partitioned (CHIPS) behind a proxy", () => {
   const app = useApp('fd-chips');
 
   it('x-forwarded-proto: https and Chrome 118+: SameSite=None; Secure; Partitioned', async () => {
@@ -97,7 +97,7 @@ describe("foundation: sameSite: 'none' + partitioned (CHIPS) behind a proxy", ()
   });
 });
 
-describe("foundation: egg's middleware options on the session middleware", () => {
+describe("egg's middleware options on the session middleware", () => {
   describe('ignore', () => {
     const app = useApp('fd-ignore');
 
@@ -126,7 +126,7 @@ describe("foundation: egg's middleware options on the session middleware", () =>
   });
 });
 
-describe('foundation: encode/decode, valid, beforeSave', () => {
+describe('encode/decode, valid, beforeSave', () => {
   const app = useApp('fd-hooks');
   const UA = 'fd-hooks-browser';
 
@@ -177,7 +177,7 @@ describe('foundation: encode/decode, valid, beforeSave', () => {
   });
 });
 
-describe('foundation: ContextStore and genid', () => {
+describe('ContextStore and genid', () => {
   const app = useApp('fd-context-store');
 
   it('builds the store per request from ctx and names sessions with genid (ids signed: a custom genid has no known shape)', async () => {
@@ -208,7 +208,7 @@ describe('foundation: ContextStore and genid', () => {
   });
 });
 
-describe('foundation: externalKey (session id in a header) and prefix', () => {
+describe('externalKey (session id in a header) and prefix', () => {
   const app = useApp('fd-external-key');
 
   it('sends and reads the prefixed id in x-session-id, never in a cookie', async () => {

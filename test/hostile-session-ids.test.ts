@@ -16,7 +16,7 @@ const COOKIE = 'EGG_SESS';
 const PREFIX = 'hd:';
 const DESTROYED = 30;
 
-describe('hardening: seeded hostile session ids against the Redis store (hd-redis-app, own redis-server)', function () {
+describe('seeded hostile session ids against the Redis store (hd-redis-app, own redis-server)', function () {
   this.timeout(60_000);
   const seed = hostileSeed();
   let server: RedisServer | undefined;

@@ -9,7 +9,7 @@ import { assertCleared, setCookie } from './helpers/fd-cookies.js';
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = path.join(root, 'test/fixtures/fd-typed');
 
-describe('foundation: a TypeScript (ESM) app with typed session data', () => {
+describe('a TypeScript (ESM) app with typed session data', () => {
   let app: MockApplication;
   before(async () => {
     app = mm.app({ baseDir: 'fd-typed' });

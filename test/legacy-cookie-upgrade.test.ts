@@ -14,7 +14,7 @@ function cookieHeader(...cookies: SetCookie[]): string {
  * Legacy cookies are produced for real: cs-upstream-app and cs-upstream-encrypt-app boot egg's
  * built-in @eggjs/session (plugin: false keeps this package out), with cs-app's keys.
  */
-describe('cookie security: upgrading @eggjs/session cookies', () => {
+describe('upgrading @eggjs/session cookies', () => {
   let upstream: MockApplication;
   let upstreamEncrypt: MockApplication;
   let app: MockApplication;

@@ -35,7 +35,7 @@ async function exactFit(app: MockApplication, limit: number): Promise<Padding> {
   assert.fail(`no padding gives a ${limit}-byte Set-Cookie`);
 }
 
-describe('cookie security: session cookie size budget', () => {
+describe('session cookie size budget', () => {
   afterEach(mm.restore);
 
   describe("onCookieTooLarge: 'error' (the unittest default), default cookieSizeLimit 4093 (cs-app)", () => {

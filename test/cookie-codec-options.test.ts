@@ -7,7 +7,7 @@ import {
 
 const hex = (json: string) => 'hex:' + Buffer.from(json).toString('hex');
 
-describe('cookie security: options', () => {
+describe('options', () => {
   afterEach(mm.restore);
 
   describe('keys', () => {

@@ -8,7 +8,7 @@ import { findCookie, nextEvent, sessionCookie } from './helpers/cs-cookies.js';
  * cs-old-app runs with keys 'cs-old-key'; cs-app is the same app after the rotation, with
  * keys 'cs-new-key,cs-old-key'.
  */
-describe('cookie security: key rotation', () => {
+describe('key rotation', () => {
   let oldApp: MockApplication;
   let app: MockApplication;
   before(async () => {

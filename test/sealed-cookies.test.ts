@@ -20,7 +20,7 @@ function flipBit(value: string, byteIndex: number): string {
   return 'v2.' + body.toString('base64url');
 }
 
-describe('cookie security: sealed cookie sessions over HTTP (cs-app)', () => {
+describe('sealed cookie sessions over HTTP (cs-app)', () => {
   let app: MockApplication;
   before(async () => {
     app = mm.app({ baseDir: 'cs-app' });

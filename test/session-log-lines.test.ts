@@ -18,7 +18,7 @@ const cases = [
 ];
 
 for (const { baseDir, logValue } of cases) {
-  describe(`foundation: session events through coreLogger, logValue: ${logValue}`, () => {
+  describe(`session events through coreLogger, logValue: ${logValue}`, () => {
     let app: MockApplication;
     let store: PlantableStore;
     before(async () => {
