@@ -14,16 +14,21 @@ export function isChunked(value: string): boolean {
   return MARK.test(value);
 }
 
+/** How many chunks a first chunk says there are (1: not a chunked value). */
+export function chunkCountOf(value: string): number {
+  const mark = MARK.exec(value);
+  return mark ? Number(mark[1]) : 1;
+}
+
 /**
  * The whole value of a chunked cookie whose first chunk is `first`, reading the others with `read`;
  * undefined when a chunk is missing or there are more than `maxChunks`.
  */
 export function joinChunks(first: string, key: string, maxChunks: number, read: (name: string) => string | undefined): string | undefined {
-  const mark = MARK.exec(first);
-  if (!mark) return first;
-  const count = Number(mark[1]);
+  const count = chunkCountOf(first);
+  if (count === 1) return first;
   if (count > maxChunks) return;
-  let value = first.slice(mark[0].length);
+  let value = first.slice(first.indexOf('.') + 1);
   for (let index = 1; index < count; index++) {
     const chunk = read(chunkName(key, index));
     if (!chunk) return;

@@ -1,5 +1,6 @@
 import type { Context } from 'egg';
-import { dropSessionCookies, setCookieLines } from './session-cookies.js';
+import { clearCookie, dropSessionCookies, setCookieLines } from './session-cookies.js';
+import { chunkCountOf } from './cookie-chunks.js';
 
 export type CookieSizePolicy = 'error' | 'warn' | 'split';
 
@@ -41,8 +42,6 @@ export interface CookieSizeSettings {
   fallback: 'error' | 'warn';
 }
 
-const COOKIE_EPOCH = new Date(0);
-
 /** The names `<key>.1`, `<key>.2`, … of the chunk cookies this request sent. */
 function sentChunks(ctx: Context, key: string): string[] {
   const header = String(ctx.get('cookie') ?? '');
@@ -56,11 +55,10 @@ function sentChunks(ctx: Context, key: string): string[] {
   return names;
 }
 
-/** How many chunks the session cookie `value` of this response says it has (1: not split). */
+/** How many chunks the session cookie of this response has (1: not split). */
 function chunkCount(lines: string[], prefix: string): number {
   const line = lines.find(candidate => candidate.startsWith(prefix));
-  const mark = line && /^s([0-9]+)\./.exec(line.slice(prefix.length));
-  return mark ? Number(mark[1]) : 1;
+  return line ? chunkCountOf(line.slice(prefix.length)) : 1;
 }
 
 /**
@@ -90,9 +88,7 @@ export function createCookieSizeCheck(key: string, settings: CookieSizeSettings)
   /** Clears the chunks from `from` on that the request sent (a larger earlier session's). */
   function clearChunks(ctx: Context, from: number): void {
     for (const name of sentChunks(ctx, key)) {
-      if (Number(name.slice(key.length + 1)) >= from) {
-        ctx.cookies.set(name, '', { ...ctx.sessionOptions, signed: false, encrypt: false, expires: COOKIE_EPOCH, maxAge: false } as any);
-      }
+      if (Number(name.slice(key.length + 1)) >= from) clearCookie(ctx, name);
     }
   }
 }

@@ -60,11 +60,6 @@ export function cookieNeedsKeys(config: ResolvedSessionConfig): boolean {
   return config.encrypt || config.signed;
 }
 
-/** Session data koa-session may load: a plain object without `__proto__` or keys of its Session model. */
-function isLoadable(data: unknown): boolean {
-  return isSessionShaped(data) && !(data instanceof LegacyCookie);
-}
-
 const guards = new WeakMap<SessionStore, ControlledStore>();
 
 /** The store koa-session uses for this request: whatever `app.sessionStore` is now, guarded, with session control. */
@@ -119,8 +114,8 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
     encrypt: false,
     externalKey: createSessionIdReader(app, { key: config.key, prefix: config.prefix, genid: config.genid, externalKey }),
     valid(ctx: Context, data: unknown) {
-      // a string is our decode's description of a bad cookie; a LegacyCookie was not verified
-      if (!isLoadable(data)) return false;
+      // a string is our decode's description of a bad cookie; a LegacyCookie (a class instance) was not verified
+      if (!isSessionShaped(data)) return false;
       return userValid ? userValid(ctx, data) : true;
     },
   };

@@ -49,9 +49,9 @@ export function verifyLegacyCookie(ctx: Context, key: string, cookie: LegacyCook
   if (!data) return;
   const now = Date.now();
   if (typeof data._expire === 'number' && data._expire < now) return data;
-  // no cookie outlives the browsers' cap, whatever lifetime the old plugin was configured with
+  // no cookie outlives the browsers' cap, whatever lifetime the old plugin was configured with (the
+  // re-sealed cookie's _expire is koa-session's maxAge from now)
   if (typeof data._maxAge === 'number' && data._maxAge > MAX_COOKIE_LIFETIME) data._maxAge = MAX_COOKIE_LIFETIME;
-  if (typeof data._expire === 'number' && data._expire > now + MAX_COOKIE_LIFETIME) data._expire = now + MAX_COOKIE_LIFETIME;
   data._requireSave = true;
   // the sealed cookie needs no signature: drop the old one
   ctx.cookies.set(`${key}.sig`, null, {

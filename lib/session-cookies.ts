@@ -10,6 +10,13 @@ export function setCookieLines(ctx: Context): string[] {
   return Array.isArray(header) ? header : [ String(header) ];
 }
 
+const COOKIE_EPOCH = new Date(0);
+
+/** Clears cookie `name` in the browser, with the session cookie's options (path, domain, …). */
+export function clearCookie(ctx: Context, name: string): void {
+  ctx.cookies.set(name, '', { ...ctx.sessionOptions, signed: false, encrypt: false, expires: COOKIE_EPOCH, maxAge: false } as any);
+}
+
 /** True when the response sets (or clears) cookie `key`. */
 export function setsCookie(ctx: Context, key: string): boolean {
   const prefix = `${key}=`;

@@ -4,7 +4,7 @@ import { AUTH_AT, numberField, userOf } from './meta.js';
 import type { SessionControl } from './session-control.js';
 import { peekRequestState, requestState } from './state.js';
 import { markAnonymous, requestSessionOf } from '../request-session.js';
-import { setsCookie } from '../session-cookies.js';
+import { clearCookie, setsCookie } from '../session-cookies.js';
 import { emitLifecycle, sessionRef } from '../lifecycle.js';
 
 export interface RevocationSettings {
@@ -74,11 +74,7 @@ export async function checkStoreRevocation(ctx: Context, app: Application, contr
   requestState(ctx).revoked = true;
 }
 
-const COOKIE_EPOCH = new Date(0);
-
 /** After koa-session committed: clear a revoked cookie nobody replaced. */
 export function settleRevokedCookie(ctx: Context, key: string): void {
-  if (peekRequestState(ctx)?.revoked && !setsCookie(ctx, key)) {
-    ctx.cookies.set(key, '', { ...ctx.sessionOptions, expires: COOKIE_EPOCH, maxAge: false } as any);
-  }
+  if (peekRequestState(ctx)?.revoked && !setsCookie(ctx, key)) clearCookie(ctx, key);
 }
