@@ -204,7 +204,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       if (value === null) {
         // a cookie session is read lazily: read it, to know what is being destroyed
         if (this.session === undefined) this.get();
-        if (this.session && !(this.session as { isNew?: boolean }).isNew) this.#gone = this.#describe();
+        if (this.#holdsExisting()) this.#gone = this.#describe();
       }
       const replacingDestroyed = Boolean(value) && this.session === false;
       if (replacingDestroyed && this.store && this.externalKey) {
@@ -218,6 +218,11 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         this.#fresh = true;
         onReplaced(this.ctx);
       }
+    }
+
+    /** True when the current session existed before this request (loaded, not new). */
+    #holdsExisting(): boolean {
+      return Boolean(this.session) && !(this.session as { isNew?: boolean }).isNew;
     }
 
     /** The reference and user of the current session, for lifecycle events. */
@@ -254,7 +259,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         if (rotateCsrf) (this.ctx as { rotateCsrfSecret?: () => void }).rotateCsrfSecret?.();
         return;
       }
-      if (options?.regenerate && this.session && !(this.session as { isNew?: boolean }).isNew) {
+      if (options?.regenerate && this.#holdsExisting()) {
         // announced once the request set the new session's user (after `await regenerate()`)
         this.#regenerated = { previousRef: this.#describe().ref };
       }
@@ -292,8 +297,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
 
     /** For `regenerate()` of a loaded store session: destroys it, and says whether it was gone already. */
     async #destroyedMeanwhile(): Promise<boolean> {
-      const session = this.session as { isNew?: boolean } | false | undefined;
-      if (!this.store || !this.externalKey || !session || session.isNew) return false;
+      if (!this.store || !this.externalKey || !this.#holdsExisting()) return false;
       // the built-in stores answer whether the key existed; other stores answer nothing
       return await this.store.destroy(this.externalKey, { ctx: this.ctx }) === false;
     }
