@@ -29,10 +29,19 @@ export interface Reply {
   setCookies: string[];
 }
 
-/** GET `path` with the session id as cookie `EGG_SESS`; parses a JSON body when there is one. */
-export async function get(baseUrl: string, path: string, sessionId?: string, cookieName = 'EGG_SESS'): Promise<Reply> {
-  const headers: Record<string, string> = sessionId ? { cookie: `${cookieName}=${sessionId}` } : {};
-  const res = await fetch(baseUrl + path, { headers, signal: AbortSignal.timeout(10_000) });
+/** A fetched answer: status, body (JSON when it parses), text, Set-Cookie lines and the raw value cookie `cookieName` got. */
+export interface FetchedReply {
+  status: number;
+  body: any;
+  text: string;
+  setCookies: string[];
+  /** the raw value of cookie `cookieName` in Set-Cookie, '' when cleared, undefined when not set */
+  ownCookie?: string;
+}
+
+/** GET `url` with `headers` (bounded at 10 s); parses a JSON body when there is one. */
+export async function fetchReply(url: string, headers: Record<string, string>, cookieName: string): Promise<FetchedReply> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -42,12 +51,14 @@ export async function get(baseUrl: string, path: string, sessionId?: string, coo
   }
   const setCookies = res.headers.getSetCookie();
   const own = setCookies.find(c => c.startsWith(`${cookieName}=`));
-  return {
-    status: res.status,
-    body,
-    setCookies,
-    sessionCookie: own === undefined ? undefined : decodeURIComponent(own.slice(cookieName.length + 1).split(';')[0]),
-  };
+  return { status: res.status, body, text, setCookies, ownCookie: own === undefined ? undefined : own.slice(cookieName.length + 1).split(';')[0] };
+}
+
+/** GET `path` with the session id as cookie `EGG_SESS`; parses a JSON body when there is one. */
+export async function get(baseUrl: string, path: string, sessionId?: string, cookieName = 'EGG_SESS'): Promise<Reply> {
+  const headers: Record<string, string> = sessionId ? { cookie: `${cookieName}=${sessionId}` } : {};
+  const { status, body, setCookies, ownCookie } = await fetchReply(baseUrl + path, headers, cookieName);
+  return { status, body, setCookies, sessionCookie: ownCookie === undefined ? undefined : decodeURIComponent(ownCookie) };
 }
 
 /** Calls per command since the last CONFIG RESETSTAT, from INFO commandstats. */

@@ -1,5 +1,6 @@
 // the loopback server and app shutdown of the Redis store tests serve these tests too
 export { closeApp, serve, type Served } from './rd-http.js';
+import { fetchReply } from './rd-http.js';
 
 export interface Reply {
   status: number;
@@ -37,15 +38,7 @@ export class Device {
     const cookie = [ ...this.cookies ].map(([ name, value ]) => `${name}=${value}`).join('; ');
     const headers: Record<string, string> = { 'user-agent': this.userAgent };
     if (cookie) headers.cookie = cookie;
-    const res = await fetch(this.baseUrl + path, { headers, signal: AbortSignal.timeout(10_000) });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // a plain text body
-    }
-    const setCookies = res.headers.getSetCookie();
+    const { status, body, setCookies } = await fetchReply(this.baseUrl + path, headers, COOKIE);
     let sessionCookie: string | undefined;
     for (const line of setCookies) {
       const [ pair, ...attributes ] = line.split(';');
@@ -58,7 +51,7 @@ export class Device {
       else this.cookies.set(name, value);
       if (name === COOKIE) sessionCookie = gone ? '' : value;
     }
-    return { status: res.status, body, setCookies, sessionCookie };
+    return { status, body, setCookies, sessionCookie };
   }
 }
 

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { Keygrip } from '@eggjs/cookies';
 import type { Redis } from 'ioredis';
-import { closeApp, serve, type Served } from './rd-http.js';
+import { closeApp, fetchReply, serve, type Served } from './rd-http.js';
 
 /**
  * Shared by the security tests (issue 14): booting one fixture app per configuration, judging
@@ -58,26 +58,9 @@ export interface Answer {
 
 /** GET with a raw Cookie header (any value, not encoded) and extra headers. */
 export async function send(baseUrl: string, path: string, cookie?: string, headers: Record<string, string> = {}, cookieName = 'EGG_SESS'): Promise<Answer> {
-  const res = await fetch(baseUrl + path, {
-    headers: { ...(cookie === undefined ? {} : { cookie }), ...headers },
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  const setCookies = res.headers.getSetCookie();
-  const own = setCookies.find(line => line.startsWith(`${cookieName}=`));
-  return {
-    status: res.status,
-    body,
-    text,
-    setCookies,
-    cookie: own === undefined ? undefined : own.slice(cookieName.length + 1).split(';')[0],
-  };
+  const { status, body, text, setCookies, ownCookie } = await fetchReply(baseUrl + path,
+    { ...(cookie === undefined ? {} : { cookie }), ...headers }, cookieName);
+  return { status, body, text, setCookies, cookie: ownCookie };
 }
 
 /** The session id (or cookie) a response set; fails when it set none. */
