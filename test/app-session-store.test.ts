@@ -18,7 +18,7 @@ interface MapStore {
 type MapStoreClass = new (nameOrApp?: unknown) => MapStore;
 
 const require = createRequire(import.meta.url);
-const { MapStore, AppMapStore } = require('./fixtures/fd-store/lib/map-store.js') as {
+const { MapStore, AppMapStore } = require('./fixtures/base/map-store.js') as {
   MapStore: MapStoreClass; AppMapStore: MapStoreClass;
 };
 

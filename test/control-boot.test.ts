@@ -1,27 +1,21 @@
 import assert from 'node:assert/strict';
-import { mm, type MockApplication } from '@eggjs/mock';
+import type { MockApplication } from '@eggjs/mock';
 import type { ResolvedSessionConfig } from '../index.js';
+import { bootApp, bootError } from './helpers/boot.js';
+import { scApps } from './helpers/sc-apps.js';
 import { closeApp } from './helpers/sc-device.js';
 
 describe('session control: boot and switches', () => {
   it('control.enable without @eggjs/redis fails boot saying how to enable it', async () => {
-    const app = mm.app({ baseDir: 'sc-noredis-app', cache: false });
-    try {
-      await assert.rejects(app.ready(), (error: Error) => {
-        assert.match(error.message, /session control .* needs Redis/);
-        assert.match(error.message, /redis: \{ enable: true, package: '@eggjs\/redis' \}/);
-        return true;
-      });
-    } finally {
-      await app.close().catch(() => undefined);
-    }
+    const error = await bootError('cookie', scApps.noRedis());
+    assert.match(error.message, /session control .* needs Redis/);
+    assert.match(error.message, /redis: \{ enable: true, package: '@eggjs\/redis' \}/);
   });
 
   describe('off (cookie store, default)', () => {
     let app: MockApplication;
     before(async () => {
-      app = mm.app({ baseDir: 'sc-flash-cookie-app' });
-      await app.ready();
+      app = await bootApp('cookie', scApps.flashCookie());
     });
     after(() => closeApp(app));
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mm, type MockApplication } from '@eggjs/mock';
+import type { MockApplication } from '@eggjs/mock';
 import { Cluster } from 'ioredis';
 import type { SessionControl } from '../index.js';
+import { bootApp } from './helpers/boot.js';
 import { requireRedis } from './helpers/redis.js';
+import { scApps } from './helpers/sc-apps.js';
 import { startRedisCluster, type RedisCluster } from './helpers/sc-cluster.js';
 import { closeApp, deferred, Device, serve, type Served } from './helpers/sc-device.js';
 import { destroyedCount } from './helpers/sc-suite.js';
@@ -19,9 +21,7 @@ describe('session control on a 3-master Redis Cluster', function () {
   before(async function () {
     if (!requireRedis(this)) return;
     cluster = await startRedisCluster();
-    process.env.SC_CLUSTER_PORTS = cluster.ports.join(',');
-    app = mm.app({ baseDir: 'sc-cluster-app' });
-    await app.ready();
+    app = await bootApp('redis', scApps.cluster(cluster.ports));
     http = await serve(app.callback());
     inspector = new Cluster(cluster.ports.map(port => ({ host: '127.0.0.1', port })));
     control = (app as unknown as { sessions: SessionControl }).sessions;

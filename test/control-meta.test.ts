@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mm, type MockApplication } from '@eggjs/mock';
+import type { MockApplication } from '@eggjs/mock';
 import { Redis } from 'ioredis';
 import { Sealer, type SessionControl } from '../index.js';
+import { bootApp, type AppConfig, type BaseApp } from './helpers/boot.js';
+import { scApps } from './helpers/sc-apps.js';
 import { requireRedis, startRedisServer } from './helpers/redis.js';
 import { closeApp, Device, serve, type Served } from './helpers/sc-device.js';
 
@@ -18,9 +20,8 @@ interface Setup {
   close(): Promise<void>;
 }
 
-async function boot(baseDir: string, persisted: (app: MockApplication, device: Device) => Promise<Record<string, any> | undefined>): Promise<Setup> {
-  const app = mm.app({ baseDir, cache: false });
-  await app.ready();
+async function boot(base: BaseApp, config: AppConfig, persisted: (app: MockApplication, device: Device) => Promise<Record<string, any> | undefined>): Promise<Setup> {
+  const app = await bootApp(base, config);
   const http = await serve(app.callback());
   return {
     app,
@@ -37,11 +38,10 @@ async function boot(baseDir: string, persisted: (app: MockApplication, device: D
 async function bootRedis(suite: Mocha.Context): Promise<Setup | undefined> {
   if (!requireRedis(suite)) return;
   const server = await startRedisServer();
-  process.env.SC_REDIS_PORT = String(server.port);
   const redis = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
   let setup: Setup;
   try {
-    setup = await boot('sc-redis-abs-app', async (_app, device) => {
+    setup = await boot('redis', scApps.redisAbsolute(server.port), async (_app, device) => {
       const json = await redis.get(`scabs:${device.sessionCookie}`);
       return json ? JSON.parse(json) : undefined;
     });
@@ -68,8 +68,8 @@ const fromStore = async (app: MockApplication, device: Device) =>
   await (app.sessionStore as any).get(device.sessionCookie!) as Record<string, any> | undefined;
 
 const variants: { name: string; start(suite: Mocha.Context): Promise<Setup | undefined>; indexed?: boolean }[] = [
-  { name: 'cookie sessions', start: () => boot('sc-cookie-app', fromCookie('sc-cookie-app-key')) },
-  { name: 'memory store sessions', start: () => boot('sc-memory-app', fromStore) },
+  { name: 'cookie sessions', start: () => boot('cookie', scApps.cookie(), fromCookie('sc-cookie-app-key')) },
+  { name: 'memory store sessions', start: () => boot('cookie', scApps.memory(), fromStore) },
   { name: 'Redis store sessions', start: bootRedis, indexed: true },
 ];
 
@@ -169,7 +169,7 @@ for (const variant of variants) {
 describe('absoluteMaxAge, cookie sessions', () => {
   let setup: Setup;
   before(async () => {
-    setup = await boot('sc-cookie-app', fromCookie('sc-cookie-app-key'));
+    setup = await boot('cookie', scApps.cookie(), fromCookie('sc-cookie-app-key'));
   });
   after(async () => {
     await setup?.close();
@@ -208,7 +208,7 @@ describe('absoluteMaxAge, cookie sessions', () => {
 describe('absoluteMaxAge with renew (cookie sessions)', () => {
   let setup: Setup;
   before(async () => {
-    setup = await boot('sc-renew-app', fromCookie('sc-renew-app-key'));
+    setup = await boot('cookie', scApps.renew(), fromCookie('sc-renew-app-key'));
   });
   after(async () => {
     await setup?.close();

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { createRequire } from 'node:module';
 import type { SessionControl } from '../index.js';
 import { Device, type Served } from './helpers/sc-device.js';
+import { scApps } from './helpers/sc-apps.js';
 import { controlSuite } from './helpers/sc-suite.js';
 import { destroyedCount } from './helpers/sc-suite.js';
 
@@ -15,7 +16,7 @@ const PREFIX = 'scapp:';
 const DAY = 24 * 3600 * 1000;
 
 describe('per-user session index (Redis store)', function () {
-  const suite = controlSuite('sc-redis-app');
+  const suite = controlSuite(scApps.redis);
   let http: Served;
   let redis: Redis;
   let control: SessionControl;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mm, type MockApplication } from '@eggjs/mock';
+import type { MockApplication } from '@eggjs/mock';
 import { Redis } from 'ioredis';
 import type { SessionControl } from '../index.js';
+import { bootApp, type AppConfig } from './helpers/boot.js';
+import { scApps } from './helpers/sc-apps.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 import { closeApp, deferred, Device, serve, type Reply, type Served } from './helpers/sc-device.js';
 import { destroyedCount } from './helpers/sc-suite.js';
@@ -33,10 +35,8 @@ interface Booted {
   control: SessionControl;
 }
 
-async function boot(baseDir: string, port: number): Promise<Booted> {
-  process.env.SC_REDIS_PORT = String(port);
-  const app = mm.app({ baseDir });
-  await app.ready();
+async function boot(config: AppConfig): Promise<Booted> {
+  const app = await bootApp('redis', config);
   const http = await serve(app.callback());
   return { app, http, control: (app as unknown as { sessions: SessionControl }).sessions };
 }
@@ -62,7 +62,7 @@ describe('no resurrection: a late write of an in-flight request does not bring a
     const key = (device: Device) => `scapp:${device.sessionCookie}`;
     before(async function () {
       if (!server) return this.skip();
-      booted = await boot('sc-redis-app', server.port);
+      booted = await boot(scApps.redis(server.port));
     });
     after(async () => {
       await booted?.http.close();
@@ -155,7 +155,7 @@ describe('no resurrection: a late write of an in-flight request does not bring a
     const key = (device: Device) => `naive:${device.sessionCookie}`;
     before(async function () {
       if (!server) return this.skip();
-      booted = await boot('sc-naive-store-app', server.port);
+      booted = await boot(scApps.naiveStore(server.port));
     });
     after(async () => {
       await booted?.http.close();
@@ -192,7 +192,7 @@ describe('no resurrection: a late write of an in-flight request does not bring a
     let booted: Booted;
     before(async function () {
       if (!server) return this.skip();
-      booted = await boot('sc-cookie-redis-app', server.port);
+      booted = await boot(scApps.cookieRedis(server.port));
     });
     after(async () => {
       await booted?.http.close();

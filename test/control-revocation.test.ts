@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { Sealer, type SessionControl } from '../index.js';
 import type { RedisServer } from './helpers/redis.js';
 import { Device, type Served } from './helpers/sc-device.js';
+import { scApps } from './helpers/sc-apps.js';
 import { controlSuite } from './helpers/sc-suite.js';
 import { destroyedCount } from './helpers/sc-suite.js';
 
@@ -17,7 +18,7 @@ async function getCalls(redis: Redis): Promise<number> {
 }
 
 describe('revoking cookie sessions ("log out everywhere" without a session store)', function () {
-  const suite = controlSuite('sc-cookie-redis-app');
+  const suite = controlSuite(scApps.cookieRedis);
   let server: RedisServer;
   let app: MockApplication;
   let http: Served;
@@ -156,7 +157,7 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
 });
 
 describe('revocation check with Redis down and onStoreError: anonymous', function () {
-  const suite = controlSuite('sc-cookie-redis-anon-app');
+  const suite = controlSuite(scApps.cookieRedisAnonymous);
   let server: RedisServer;
   let app: MockApplication;
   let http: Served;

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { SessionControl } from '../index.js';
 import { Device, type Served } from './helpers/sc-device.js';
+import { redisClient } from './helpers/boot.js';
 import { controlSuite } from './helpers/sc-suite.js';
 
 const PREFIX = 'pfthrottle:';
@@ -14,7 +15,13 @@ const TOUCH_INTERVAL = 1500;
  * index alone (one Redis round trip less per request), as reads do.
  */
 describe('session control: index writes on save are throttled like "last seen" touches', function () {
-  const suite = controlSuite('pf-throttle-app', 'PF_REDIS_PORT');
+  const suite = controlSuite(port => ({
+    keys: 'pf-throttle-app-key',
+    fixture: { routes: 'throttle' },
+    session: { store: 'redis', redis: { prefix: 'pfthrottle:' }, control: { touchInterval: 1500 } },
+    // commands queue while Redis is away (ioredis' default offline queue)
+    redis: redisClient(port, { enableOfflineQueue: undefined }),
+  }));
   let http: Served;
   let redis: Redis;
   let control: SessionControl;

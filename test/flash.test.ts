@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { mm, type MockApplication } from '@eggjs/mock';
+import type { MockApplication } from '@eggjs/mock';
 import type { Context } from 'egg';
 import type { FlashMessage } from '../index.js';
+import { bootApp } from './helpers/boot.js';
+import { scApps } from './helpers/sc-apps.js';
 import { closeApp, Device, serve, type Served } from './helpers/sc-device.js';
 
 // compile-time: ctx.flash is typed (checked by `npm run typecheck`)
@@ -14,16 +16,15 @@ export function typedFlash(ctx: Context): void {
   void [ count, many, messages, errors, all ];
 }
 
-for (const { name, baseDir } of [
-  { name: 'cookie sessions', baseDir: 'sc-flash-cookie-app' },
-  { name: 'store sessions (memory)', baseDir: 'sc-flash-memory-app' },
+for (const { name, config } of [
+  { name: 'cookie sessions', config: scApps.flashCookie },
+  { name: 'store sessions (memory)', config: scApps.flashMemory },
 ]) {
   describe(`ctx.flash, ${name}`, () => {
     let app: MockApplication;
     let http: Served;
     before(async () => {
-      app = mm.app({ baseDir });
-      await app.ready();
+      app = await bootApp('cookie', config());
       http = await serve(app.callback());
     });
     after(async () => {

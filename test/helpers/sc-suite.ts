@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mm, type MockApplication } from '@eggjs/mock';
+import type { MockApplication } from '@eggjs/mock';
 import { Redis } from 'ioredis';
 import type { SessionControl } from '../../index.js';
+import { bootApp, type AppConfig } from './boot.js';
 import { requireRedis, startRedisServer, type RedisServer } from './redis.js';
 import { closeApp, serve, type Served } from './sc-device.js';
 
-/** A session-control fixture app on its own redis-server, as the suite's hooks boot it. */
+/** A session-control app on its own redis-server, as the suite's hooks boot it. */
 export interface ControlSuite {
   server: RedisServer;
   app: MockApplication;
@@ -16,19 +17,16 @@ export interface ControlSuite {
 }
 
 /**
- * Adds before/after hooks to the current suite: a private redis-server (its port in
- * `process.env[portEnv]`, which the fixture's config reads), the fixture app `baseDir` served on a
- * loopback port, and a Redis client. Skips the suite loudly without Redis. The returned object is
+ * Adds before/after hooks to the current suite: a private redis-server, redis-app booted with
+ * `config(port)` (the server's port, read when the app boots) served on a loopback port, and a Redis client. Skips the suite loudly without Redis. The returned object is
  * filled in by the `before` hook.
  */
-export function controlSuite(baseDir: string, portEnv = 'SC_REDIS_PORT'): ControlSuite {
+export function controlSuite(config: (port: number) => AppConfig): ControlSuite {
   const suite = {} as ControlSuite;
   before(async function () {
     if (!requireRedis(this)) return;
     suite.server = await startRedisServer();
-    process.env[portEnv] = String(suite.server.port);
-    suite.app = mm.app({ baseDir });
-    await suite.app.ready();
+    suite.app = await bootApp('redis', config(suite.server.port));
     suite.http = await serve(suite.app.callback());
     suite.redis = new Redis({ host: '127.0.0.1', port: suite.server.port, maxRetriesPerRequest: 1 });
     suite.control = (suite.app as unknown as { sessions: SessionControl }).sessions;

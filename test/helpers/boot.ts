@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mm, type MockApplication } from '@eggjs/mock';
+
+/**
+ * Booting the base fixture apps (test/fixtures/cookie-app, test/fixtures/redis-app; their shared code
+ * in test/fixtures/base) with a test's own config.
+ *
+ * The config travels as JSON in EGG_APP_CONFIG, which egg's config loader (@eggjs/core
+ * `loadConfig`) merges into app.config after every config file; what JSON cannot carry
+ * (functions, classes) is picked by name in FIXTURE_VARIANT (test/fixtures/base/variants.js). Both
+ * are set only while the app boots, one boot at a time, and restored afterwards. Every boot gets
+ * its own log and run directories, so log assertions never see lines of an earlier boot.
+ */
+
+/** `cookie`: this plugin only; `redis`: @eggjs/redis enabled too (config.redis from the test). */
+export type BaseApp = 'cookie' | 'redis';
+
+/** test/fixtures/base/routes/<name>.js */
+export type RouteSet =
+  | 'json' | 'sc' | 'rd' | 'rd-outage' | 'rd-workers' | 'memory' | 'throttle' | 'hostile'
+  | 'security-cookie' | 'security-store' | 'cs' | 'cs-basic' | 'browser-size'
+  | 'fd-cookie' | 'fd-session-cookie' | 'fd-rolling' | 'fd-manual-commit' | 'fd-chips' | 'fd-cookie-options'
+  | 'fd-disabled' | 'fd-get' | 'fd-external-key' | 'fd-hooks' | 'fd-httponly-off' | 'fd-ignore'
+  | 'fd-no-keys' | 'fd-store' | 'fd-context-store' | 'fd-boot';
+
+/** test/fixtures/base/stores.js: the store app.js installs as app.sessionStore */
+export type StoreName = 'map' | 'function' | 'recording' | 'app-map-store' | 'naive-redis';
+
+/** test/fixtures/base/variants.js */
+export type Variant = 'hooks' | 'hex-codec' | 'tenant-store' | 'header-key' | 'store-without-methods' | 'decode-table';
+
+/** app config as JSON: merged over the base config (keys, CSRF off, fixture.routes 'json') */
+export interface AppConfig {
+  fixture?: { routes?: RouteSet; store?: StoreName };
+  keys?: string;
+  session?: Record<string, unknown>;
+  redis?: Record<string, unknown>;
+  logger?: Record<string, unknown>;
+  [section: string]: unknown;
+}
+
+export interface BootOptions {
+  variant?: Variant;
+  /** false: egg's built-in @eggjs/session serves sessions instead of this plugin */
+  plugin?: false;
+  /** mm.app's workers option (the plugin warns about a memory store with more than one) */
+  workers?: number;
+}
+
+let scratch: string | undefined;
+
+/** A fresh directory for one boot's logs/ and run/, removed when the test process exits. */
+function ownDirectory(base: BaseApp): string {
+  if (!scratch) {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-test-apps-'));
+    scratch = root;
+    process.once('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+  }
+  return fs.mkdtempSync(path.join(scratch, `${base}-`));
+}
+
+export function baseDir(base: BaseApp): string {
+  return path.join(process.cwd(), 'test/fixtures', `${base}-app`);
+}
+
+function environment(base: BaseApp, config: AppConfig, variant?: Variant): Record<string, string | undefined> {
+  const dir = ownDirectory(base);
+  const own = { ...config, logger: { ...config.logger, dir: path.join(dir, 'logs') }, rundir: path.join(dir, 'run') };
+  return { EGG_APP_CONFIG: JSON.stringify(own), FIXTURE_VARIANT: variant };
+}
+
+/** Runs `boot` with `vars` set in process.env, then puts the previous values back. */
+async function withEnvironment<T>(vars: Record<string, string | undefined>, boot: () => Promise<T>): Promise<T> {
+  const saved = Object.entries(vars).map(([ name ]) => [ name, process.env[name] ] as const);
+  for (const [ name, value ] of Object.entries(vars)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  try {
+    return await boot();
+  } finally {
+    for (const [ name, value ] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+/**
+ * Boots `base` with `config` (uncached: one base app serves many configurations) and resolves
+ * once it is ready; the caller closes it. A failed boot closes the app and rejects with its error.
+ */
+export async function bootApp(base: BaseApp, config: AppConfig = {}, options: BootOptions = {}): Promise<MockApplication> {
+  return withEnvironment(environment(base, config, options.variant), async () => {
+    const app = mm.app({
+      baseDir: baseDir(base),
+      cache: false,
+      clean: false,
+      ...(options.plugin === false ? { plugin: false } : {}),
+      ...(options.workers ? { workers: options.workers } : {}),
+    } as Parameters<typeof mm.app>[0]);
+    try {
+      await app.ready();
+    } catch (error) {
+      await app.close().catch(() => undefined);
+      throw error;
+    }
+    return app;
+  });
+}
+
+/** The error a boot of `base` with `config` fails with; fails the test when it boots. */
+export async function bootError(base: BaseApp, config: AppConfig = {}, options: BootOptions = {}): Promise<Error> {
+  let app: MockApplication;
+  try {
+    app = await bootApp(base, config, options);
+  } catch (error) {
+    return error as Error;
+  }
+  await app.close();
+  throw new Error(`${base}-app booted with ${JSON.stringify(config)}, but it should have failed`);
+}
+
+/** mm.cluster of `base` with `config`: `workers` processes on `port`, resolved once ready. */
+export async function bootCluster(base: BaseApp, config: AppConfig, options: { workers: number; port: number }): Promise<MockApplication> {
+  return withEnvironment(environment(base, config), async () => {
+    const app = mm.cluster({ baseDir: baseDir(base), cache: false, clean: false, ...options } as Parameters<typeof mm.cluster>[0]);
+    await app.ready();
+    return app;
+  });
+}
+
+/** config.redis.client for a loopback redis-server on `port` (fail fast while it is down), plus `extra`. */
+export function redisClient(port: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    client: {
+      host: '127.0.0.1',
+      port,
+      password: '',
+      db: 0,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      ...extra,
+    },
+  };
+}
+
+/** config.redis.client for a Redis Cluster on loopback `ports` (ioredis Cluster through @eggjs/redis) */
+export function redisClusterClient(ports: number[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    client: {
+      cluster: true,
+      nodes: ports.map(port => ({ host: '127.0.0.1', port, password: '', db: 0 })),
+      ...extra,
+    },
+  };
+}
