@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { Cluster } from 'ioredis';
 import { requireRedis } from './helpers/redis.js';
 import { hasRedisCli, startRedisCluster, type RedisClusterServers } from './helpers/rd-cluster.js';
+import { rdApps } from './helpers/rd-apps.js';
 import { get } from './helpers/rd-http.js';
 import {
-  bootApp, describeMergeBehaviour, describeStoreBehaviour, type RedisTarget,
+  describeMergeBehaviour, serveApp, describeStoreBehaviour, type RedisTarget,
 } from './helpers/rd-store-behaviour.js';
 
 describe('redis store on a 3-master Redis Cluster', function () {
@@ -22,7 +23,6 @@ describe('redis store on a 3-master Redis Cluster', function () {
       this.skip();
     }
     cluster = await startRedisCluster(3);
-    process.env.RD_CLUSTER_PORTS = cluster.ports.join(',');
     redis = new Cluster(cluster.ports.map(port => ({ host: '127.0.0.1', port })), { redisOptions: { maxRetriesPerRequest: 1 } });
     await new Promise<void>((resolve, reject) => {
       redis.once('ready', resolve);
@@ -35,17 +35,17 @@ describe('redis store on a 3-master Redis Cluster', function () {
   });
 
   describe('whole-object saves', () => {
-    describeStoreBehaviour({ baseDir: 'rd-cluster-app', prefix: 'rdcluster:', merge: false, target });
+    describeStoreBehaviour({ app: () => rdApps.cluster(cluster.ports, false), prefix: 'rdcluster:', merge: false, target });
   });
 
   describe('merge saves', () => {
-    describeStoreBehaviour({ baseDir: 'rd-cluster-merge-app', prefix: 'rdclustermerge:', merge: true, target });
+    describeStoreBehaviour({ app: () => rdApps.cluster(cluster.ports, true), prefix: 'rdclustermerge:', merge: true, target });
   });
 
   describe('concurrent requests', () => {
     describeMergeBehaviour({
-      wholeBaseDir: 'rd-cluster-app',
-      mergeBaseDir: 'rd-cluster-merge-app',
+      wholeApp: () => rdApps.cluster(cluster.ports, false),
+      mergeApp: () => rdApps.cluster(cluster.ports, true),
       wholePrefix: 'rdcluster:',
       mergePrefix: 'rdclustermerge:',
       target,
@@ -53,7 +53,7 @@ describe('redis store on a 3-master Redis Cluster', function () {
   });
 
   describe('key placement', () => {
-    const state = bootApp('rd-cluster-merge-app');
+    const state = serveApp(() => rdApps.cluster(cluster.ports, true));
 
     it('spreads sessions over the masters: one key per session, each on the master owning its slot', async () => {
       const ids: string[] = [];

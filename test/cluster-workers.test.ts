@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mm } from '@eggjs/mock';
+import { bootCluster, redisClient } from './helpers/boot.js';
 import { freePort, requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 import { getOnNewConnection, type Reply } from './helpers/rd-http.js';
 
@@ -14,11 +15,14 @@ describe('redis store across two egg workers (egg cluster mode)', function () {
   before(async function () {
     if (!requireRedis(this)) return;
     server = await startRedisServer();
-    process.env.RD_WORKERS_REDIS_PORT = String(server.port);
     const port = await freePort();
-    // the forked master and workers inherit NODE_OPTIONS (ts-node loader) and RD_WORKERS_REDIS_PORT
-    app = mm.cluster({ baseDir: 'rd-workers-app', workers: 2, port } as Parameters<typeof mm.cluster>[0]);
-    await app.ready();
+    // the forked master and workers inherit NODE_OPTIONS (ts-node loader) and the config (EGG_APP_CONFIG)
+    app = await bootCluster('redis', {
+      keys: 'rd-workers-key',
+      fixture: { routes: 'rd-workers' },
+      session: { store: 'redis', redis: { prefix: 'rdworkers:' } },
+      redis: redisClient(server.port),
+    }, { workers: 2, port });
     url = `http://127.0.0.1:${port}`;
   });
   after(async () => {

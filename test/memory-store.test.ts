@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { MemoryStore } from '../lib/store/memory.js';
+import { baseDir, bootApp, type AppConfig } from './helpers/boot.js';
 import { get, serve, type Served } from './helpers/rd-http.js';
+
+/** cookie-app with the memory store, bounded small enough to see eviction and expiry */
+const MEMORY_APP: AppConfig = {
+  keys: 'rd-memory-key',
+  fixture: { routes: 'memory' },
+  session: { store: 'memory', memory: { maxEntries: 3, sessionTTL: 300 } },
+};
 
 const MEMORY_WARNING = /\[egg-session-plus\] store "memory" keeps sessions in this process only/;
 
@@ -74,8 +81,7 @@ describe('memory store', () => {
     let app: MockApplication;
     let http: Served;
     before(async () => {
-      app = mm.app({ baseDir: 'rd-memory-app' });
-      await app.ready();
+      app = await bootApp('cookie', MEMORY_APP);
       http = await serve(app.callback());
     });
     after(async () => {
@@ -117,12 +123,10 @@ describe('memory store', () => {
 
     it('warns in the prod env', async () => {
       mm.env('prod');
-      // keep the prod logs (written under $EGG_HOME/logs) inside the fixture
-      const baseDir = path.join(process.cwd(), 'test/fixtures/rd-memory-app');
-      mm(process.env, 'EGG_HOME', baseDir);
-      const app = mm.app({ baseDir, cache: false });
+      // keep $EGG_HOME (egg's prod root) inside the fixture; the logs go to the boot's own directory
+      mm(process.env, 'EGG_HOME', baseDir('cookie'));
+      const app = await bootApp('cookie', MEMORY_APP);
       try {
-        await app.ready();
         assert.equal(app.config.env, 'prod');
         await waitForLogLine(app, MEMORY_WARNING);
       } finally {
@@ -131,9 +135,8 @@ describe('memory store', () => {
     });
 
     it('warns with more than one worker', async () => {
-      const app = mm.app({ baseDir: 'rd-memory-app', cache: false, workers: 2 } as Parameters<typeof mm.app>[0]);
+      const app = await bootApp('cookie', MEMORY_APP, { workers: 2 });
       try {
-        await app.ready();
         app.expectLog(MEMORY_WARNING, 'coreLogger');
       } finally {
         await app.close();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mm, type MockApplication } from '@eggjs/mock';
+import type { MockApplication } from '@eggjs/mock';
+import { bootApp, redisClient, type AppConfig } from './helpers/boot.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 import { closeApp, get, serve, type Served } from './helpers/rd-http.js';
 import { sessionHandle } from '../lib/redis-keys.js';
@@ -29,15 +30,20 @@ describe('outage policy against a real redis-server stopped and restarted by PID
     if (!requireRedis(this)) return;
     // appendonly: the sessions written before the outage are still there after the restart
     server = await startRedisServer([ '--appendonly', 'yes', '--appendfsync', 'always' ]);
-    process.env.RD_OUTAGE_REDIS_PORT = String(server.port);
   });
   after(() => server?.stop());
 
-  function bootApp(baseDir: string) {
+  /** redis-app on the test's redis-server: `session` config, `client` options over the recommended ones */
+  function serveApp(name: string, session: Record<string, unknown>, client?: Record<string, unknown>) {
     const state = {} as { app: MockApplication; http: Served };
     before(async () => {
-      state.app = mm.app({ baseDir });
-      await state.app.ready();
+      const config: AppConfig = {
+        keys: `rd-outage-${name}-key`,
+        fixture: { routes: 'rd-outage' },
+        session: { store: 'redis', storeTimeout: 500, ...session },
+        redis: redisClient(server.port, client),
+      };
+      state.app = await bootApp('redis', config);
       state.http = await serve(state.app.callback());
     });
     after(async () => {
@@ -54,7 +60,7 @@ describe('outage policy against a real redis-server stopped and restarted by PID
   }
 
   describe("onStoreError: 'fail' (ioredis enableOfflineQueue: false, maxRetriesPerRequest: 1)", () => {
-    const state = bootApp('rd-outage-fail-app');
+    const state = serveApp('fail', { onStoreError: 'fail' });
 
     it('answers 503 at once while Redis is down, logs session:error, and works again after the restart', async () => {
       const { app, http } = state;
@@ -85,7 +91,7 @@ describe('outage policy against a real redis-server stopped and restarted by PID
   });
 
   describe("onStoreError: 'anonymous'", () => {
-    const state = bootApp('rd-outage-anon-app');
+    const state = serveApp('anon', { onStoreError: 'anonymous' });
 
     it('serves an empty, unsaved session without touching the session cookie, then the real one after the restart', async () => {
       const { app, http } = state;
@@ -118,7 +124,9 @@ describe('outage policy against a real redis-server stopped and restarted by PID
   });
 
   describe("onStoreError: 'fail' with ioredis defaults (offline queue on)", () => {
-    const state = bootApp('rd-outage-defaults-app');
+    const state = serveApp('defaults', { onStoreError: 'fail' },
+      // ioredis defaults: commands queue while disconnected (offline queue, 20 retries per request)
+      { enableOfflineQueue: undefined, maxRetriesPerRequest: undefined });
 
     it('still answers 503 after storeTimeout (500 ms) instead of hanging, and recovers', async () => {
       const { app, http } = state;

@@ -1,23 +1,21 @@
 import assert from 'node:assert/strict';
-import { mm } from '@eggjs/mock';
+import { bootApp, bootError, redisClient, type AppConfig } from './helpers/boot.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 import { closeApp, get, inspector, serve } from './helpers/rd-http.js';
 
-async function bootError(baseDir: string): Promise<Error> {
-  const app = mm.app({ baseDir, cache: false });
-  try {
-    await app.ready();
-  } catch (error) {
-    return error as Error;
-  } finally {
-    await closeApp(app).catch(() => undefined);
-  }
-  throw new Error(`${baseDir} booted, but it should have failed`);
+/** config.redis.clients: 'cache' (db 0) and 'sessions' (db 1) on the same redis-server */
+function twoClients(port: number): AppConfig['redis'] {
+  return {
+    clients: {
+      cache: { host: '127.0.0.1', port, password: '', db: 0 },
+      sessions: { host: '127.0.0.1', port, password: '', db: 1 },
+    },
+  };
 }
 
 describe('redis store: boot and client selection', () => {
   it("fails boot when store is 'redis' and @eggjs/redis is not enabled, saying how to enable it", async () => {
-    const error = await bootError('rd-noplugin-app');
+    const error = await bootError('cookie', { keys: 'rd-noplugin-key', session: { store: 'redis' } });
     assert.match(error.message, /config\.session\.store is 'redis' but the @eggjs\/redis plugin is not enabled/);
     assert.match(error.message, /config\/plugin\.js: `redis: \{ enable: true, package: '@eggjs\/redis' \}`/);
   });
@@ -27,13 +25,15 @@ describe('redis store: boot and client selection', () => {
     before(async function () {
       if (!requireRedis(this)) return;
       server = await startRedisServer();
-      process.env.RD_CLIENTS_REDIS_PORT = String(server.port);
-    });
+      });
     after(() => server?.stop());
 
     it('uses the client that config.session.redis.client names among config.redis.clients', async () => {
-      const app = mm.app({ baseDir: 'rd-clients-app' });
-      await app.ready();
+      const app = await bootApp('redis', {
+        keys: 'rd-clients-key',
+        session: { store: 'redis', redis: { client: 'sessions' } },
+        redis: twoClients(server.port),
+      });
       const http = await serve(app.callback());
       const db1 = inspector(server.port, 1);
       const db0 = inspector(server.port, 0);
@@ -52,19 +52,26 @@ describe('redis store: boot and client selection', () => {
     });
 
     it('fails boot when several clients exist and none is named', async () => {
-      const error = await bootError('rd-clients-ambiguous-app');
+      const error = await bootError('redis', { keys: 'rd-clients-ambiguous-key', session: { store: 'redis' }, redis: twoClients(server.port) });
       assert.match(error.message, /config\.redis\.clients has several clients \(cache, sessions\)/);
       assert.match(error.message, /set config\.session\.redis\.client/);
     });
 
     it('fails boot when the named client does not exist', async () => {
-      const error = await bootError('rd-clients-unknown-app');
+      const error = await bootError('redis', {
+        keys: 'rd-clients-unknown-key', session: { store: 'redis', redis: { client: 'sesions' } }, redis: twoClients(server.port),
+      });
       assert.match(error.message, /config\.session\.redis\.client 'sesions' is not in config\.redis\.clients \(has: cache, sessions\)/);
     });
 
     it('app.sessionStore set by the app wins over the built-in Redis store', async () => {
-      const app = mm.app({ baseDir: 'rd-override-app' });
-      await app.ready();
+      // app.js sets app.sessionStore (stores.js 'app-map-store'), the upstream way of plugging a store in
+      const app = await bootApp('redis', {
+        keys: 'rd-override-key',
+        fixture: { store: 'app-map-store' },
+        session: { store: 'redis', redis: { prefix: 'rdoverride:' } },
+        redis: redisClient(server.port, { enableOfflineQueue: undefined, maxRetriesPerRequest: undefined }),
+      });
       const http = await serve(app.callback());
       const redis = inspector(server.port);
       try {

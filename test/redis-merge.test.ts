@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 import { inspector } from './helpers/rd-http.js';
+import { rdApps } from './helpers/rd-apps.js';
 import { describeMergeBehaviour, type RedisTarget } from './helpers/rd-store-behaviour.js';
 
 describe('merge saves on standalone Redis: concurrent requests keep each other\'s changes', function () {
@@ -11,7 +12,6 @@ describe('merge saves on standalone Redis: concurrent requests keep each other\'
   before(async function () {
     if (!requireRedis(this)) return;
     server = await startRedisServer();
-    process.env.RD_APP_REDIS_PORT = String(server.port);
     redis = inspector(server.port);
   });
   after(async () => {
@@ -20,8 +20,8 @@ describe('merge saves on standalone Redis: concurrent requests keep each other\'
   });
 
   describeMergeBehaviour({
-    wholeBaseDir: 'rd-app',
-    mergeBaseDir: 'rd-merge-app',
+    wholeApp: () => rdApps.standalone(server.port, false),
+    mergeApp: () => rdApps.standalone(server.port, true),
     wholePrefix: 'rdapp:',
     mergePrefix: 'rdmerge:',
     target: (): RedisTarget => ({ redis, masters: () => [ redis ] }),

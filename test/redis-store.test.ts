@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 import { inspector } from './helpers/rd-http.js';
+import { rdApps } from './helpers/rd-apps.js';
 import { describeStoreBehaviour, type RedisTarget } from './helpers/rd-store-behaviour.js';
 
 describe('redis store on standalone Redis', function () {
@@ -11,7 +12,6 @@ describe('redis store on standalone Redis', function () {
   before(async function () {
     if (!requireRedis(this)) return;
     server = await startRedisServer();
-    process.env.RD_APP_REDIS_PORT = String(server.port);
     redis = inspector(server.port);
   });
   after(async () => {
@@ -20,10 +20,10 @@ describe('redis store on standalone Redis', function () {
   });
 
   describe('whole-object saves (redis.merge: false)', () => {
-    describeStoreBehaviour({ baseDir: 'rd-app', prefix: 'rdapp:', merge: false, target });
+    describeStoreBehaviour({ app: () => rdApps.standalone(server.port, false), prefix: 'rdapp:', merge: false, target });
   });
 
   describe('merge saves (redis.merge: true)', () => {
-    describeStoreBehaviour({ baseDir: 'rd-merge-app', prefix: 'rdmerge:', merge: true, target });
+    describeStoreBehaviour({ app: () => rdApps.standalone(server.port, true), prefix: 'rdmerge:', merge: true, target });
   });
 });

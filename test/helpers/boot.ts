@@ -132,7 +132,10 @@ export async function bootCluster(base: BaseApp, config: AppConfig, options: { w
   });
 }
 
-/** config.redis.client for a loopback redis-server on `port` (fail fast while it is down), plus `extra`. */
+/**
+ * config.redis.client for a loopback redis-server on `port`, failing fast while it is down (no offline
+ * queue, one retry), with `extra` over that; an `extra` key set to undefined keeps ioredis' default.
+ */
 export function redisClient(port: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     client: {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mm, type MockApplication } from '@eggjs/mock';
 import type { Cluster, Redis } from 'ioredis';
+import { bootApp, type AppConfig } from './boot.js';
 import { closeApp, get, serve, type Served } from './rd-http.js';
 
 /** Where a suite's sessions live: an inspection client plus every master (for INFO / RESETSTAT). */
@@ -12,8 +13,8 @@ export interface RedisTarget {
 }
 
 export interface StoreSuiteOptions {
-  /** fixture app (its config reads the Redis port(s) from the environment) */
-  baseDir: string;
+  /** redis-app's config, asked for when the suite boots it (the Redis port(s) are known by then) */
+  app: () => AppConfig;
   prefix: string;
   merge: boolean;
   target: () => RedisTarget;
@@ -56,11 +57,11 @@ function writes(calls: Record<string, number>): number {
   return (calls.set ?? 0) + (calls.hset ?? 0);
 }
 
-export function bootApp(baseDir: string) {
+/** Hooks of the current suite: redis-app booted with `config()` and served on a loopback port. */
+export function serveApp(config: () => AppConfig) {
   const state = {} as { app: MockApplication; http: Served };
   before(async () => {
-    state.app = mm.app({ baseDir });
-    await state.app.ready();
+    state.app = await bootApp('redis', config());
     state.http = await serve(state.app.callback());
   });
   after(async () => {
@@ -77,7 +78,7 @@ export function bootApp(baseDir: string) {
 export function describeStoreBehaviour(options: StoreSuiteOptions): void {
   const { prefix, merge } = options;
   const format = merge ? 'hash' : 'string';
-  const state = bootApp(options.baseDir);
+  const state = serveApp(options.app);
   let target: RedisTarget;
   let redis: Redis | Cluster;
   before(() => {
@@ -260,9 +261,9 @@ export function describeStoreBehaviour(options: StoreSuiteOptions): void {
 }
 
 export interface MergeSuiteOptions {
-  /** fixture apps with redis.merge false and true */
-  wholeBaseDir: string;
-  mergeBaseDir: string;
+  /** redis-app's configs with redis.merge false and true (asked for at boot) */
+  wholeApp: () => AppConfig;
+  mergeApp: () => AppConfig;
   wholePrefix: string;
   mergePrefix: string;
   target: () => RedisTarget;
@@ -309,7 +310,7 @@ export function describeMergeBehaviour(options: MergeSuiteOptions): void {
   }
 
   describe('with redis.merge: false (whole-object saves lose concurrent changes)', () => {
-    const state = bootApp(options.wholeBaseDir);
+    const state = serveApp(options.wholeApp);
 
     it(`${CONCURRENT} concurrent requests setting different fields: fields are lost`, async () => {
       const fields = await concurrentFields(state.http.url, options.wholePrefix);
@@ -325,7 +326,7 @@ export function describeMergeBehaviour(options: MergeSuiteOptions): void {
   });
 
   describe('with redis.merge: true (only changed keys are saved)', () => {
-    const state = bootApp(options.mergeBaseDir);
+    const state = serveApp(options.mergeApp);
     const url = () => state.http.url;
     const prefix = options.mergePrefix;
 
