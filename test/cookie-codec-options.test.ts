@@ -4,6 +4,8 @@ import { request, TestAgent } from '@eggjs/supertest';
 import {
   findCookie, nextEvent, objectPrototypeSnapshot, sessionCookie, setCookies,
 } from './helpers/cs-cookies.js';
+import { bootCookieApp } from './helpers/boot.js';
+import { csApps } from './helpers/cs-apps.js';
 
 const hex = (json: string) => 'hex:' + Buffer.from(json).toString('hex');
 
@@ -12,9 +14,8 @@ describe('options', () => {
 
   describe('keys', () => {
     it('config.keys without a usable key boots with a warning saying how to set it (requests that seal fail: foundation-boot)', async () => {
-      const app = mm.app({ baseDir: 'cs-nokeys-app', cache: false });
+      const app = await bootCookieApp(csApps.noKeys());
       try {
-        await app.ready();
         app.expectLog(/\[egg-session-plus\] config\.keys is empty or holds no usable key.*list older keys after the newest to rotate/, 'coreLogger');
       } finally {
         await app.close();
@@ -22,11 +23,10 @@ describe('options', () => {
     });
   });
 
-  describe('a user-supplied encode/decode (cs-user-codec-app)', () => {
+  describe('a user-supplied encode/decode (csApps.userCodec)', () => {
     let app: MockApplication;
     before(async () => {
-      app = mm.app({ baseDir: 'cs-user-codec-app' });
-      await app.ready();
+      app = await bootCookieApp(csApps.userCodec());
     });
     after(() => app.close());
 
@@ -73,13 +73,12 @@ describe('options', () => {
     });
   });
 
-  describe('encrypt: false (cs-plain-app): @eggjs/session\'s signed base64 cookies', () => {
+  describe('encrypt: false (csApps.plain): @eggjs/session\'s signed base64 cookies', () => {
     let app: MockApplication;
     let upstream: MockApplication;
     before(async () => {
-      app = mm.app({ baseDir: 'cs-plain-app' });
-      upstream = mm.app({ baseDir: 'cs-upstream-app', plugin: false });
-      await Promise.all([ app.ready(), upstream.ready() ]);
+      app = await bootCookieApp(csApps.plain());
+      upstream = await bootCookieApp(csApps.upstream());
     });
     after(() => Promise.all([ app.close(), upstream.close() ]));
 
@@ -118,11 +117,10 @@ describe('options', () => {
     });
   });
 
-  describe('logValue: false (cs-nolog-app)', () => {
+  describe('logValue: false (csApps.noLog)', () => {
     let app: MockApplication;
     before(async () => {
-      app = mm.app({ baseDir: 'cs-nolog-app' });
-      await app.ready();
+      app = await bootCookieApp(csApps.noLog());
     });
     after(() => app.close());
 

@@ -4,6 +4,8 @@ import { request, TestAgent } from '@eggjs/supertest';
 import type { ResolvedSessionConfig } from '../lib/config.js';
 import { Sealer } from '../lib/codec/sealer.js';
 import { findCookie, sessionCookie } from './helpers/cs-cookies.js';
+import { bootCookieApp } from './helpers/boot.js';
+import { csApps } from './helpers/cs-apps.js';
 
 const sessionConfig = (app: MockApplication) => app.config.session as unknown as ResolvedSessionConfig;
 
@@ -38,11 +40,10 @@ async function exactFit(app: MockApplication, limit: number): Promise<Padding> {
 describe('session cookie size budget', () => {
   afterEach(mm.restore);
 
-  describe("onCookieTooLarge: 'error' (the unittest default), default cookieSizeLimit 4093 (cs-app)", () => {
+  describe("onCookieTooLarge: 'error' (the unittest default), default cookieSizeLimit 4093 (csApps.sealed)", () => {
     let app: MockApplication;
     before(async () => {
-      app = mm.app({ baseDir: 'cs-app' });
-      await app.ready();
+      app = await bootCookieApp(csApps.sealed());
     });
     after(() => app.close());
 
@@ -77,11 +78,10 @@ describe('session cookie size budget', () => {
     });
   });
 
-  describe("onCookieTooLarge: 'warn' in the app's config.default wins over the unittest default (cs-size-warn-app, limit 1000)", () => {
+  describe("onCookieTooLarge: 'warn' in the app's config wins over the unittest default (csApps.sizeWarn, limit 1000)", () => {
     let app: MockApplication;
     before(async () => {
-      app = mm.app({ baseDir: 'cs-size-warn-app' });
-      await app.ready();
+      app = await bootCookieApp(csApps.sizeWarn());
     });
     after(() => app.close());
 
@@ -98,11 +98,10 @@ describe('session cookie size budget', () => {
     });
   });
 
-  describe('the policy defaults by env (cs-size-app, limit 1000, no policy set)', () => {
+  describe('the policy defaults by env (csApps.size, limit 1000, no policy set)', () => {
     async function overLimit(env?: string): Promise<{ app: MockApplication; status: number }> {
       if (env) mm.env(env);
-      const app = mm.app({ baseDir: 'cs-size-app', cache: false });
-      await app.ready();
+      const app = await bootCookieApp(csApps.size());
       app.mockLog('coreLogger');
       const res = await request(app.callback()).get('/fill').query({ len: 2000 });
       return { app, status: res.status };
@@ -133,8 +132,7 @@ describe('session cookie size budget', () => {
   });
 
   it('sealing costs 3 + 4/3 × 28 bytes over the JSON: v2. prefix, IV and tag, base64url', async () => {
-    const app = mm.app({ baseDir: 'cs-app' });
-    await app.ready();
+    const app = await bootCookieApp(csApps.sealed());
     try {
       const res = await request(app.callback()).get('/set')
         .query({ userId: '1234567', name: 'Alice Example', role: 'editor', locale: 'en-US', csrf: 'a'.repeat(32) }).expect(200);

@@ -2,19 +2,20 @@ import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
 import { Sealer } from '../lib/codec/sealer.js';
+import { bootCookieApp } from './helpers/boot.js';
+import { csApps } from './helpers/cs-apps.js';
 import { findCookie, nextEvent, sessionCookie } from './helpers/cs-cookies.js';
 
 /**
- * cs-old-app runs with keys 'cs-old-key'; cs-app is the same app after the rotation, with
- * keys 'cs-new-key,cs-old-key'.
+ * The app before the rotation runs with keys 'cs-old-key'; the sealed app is the same app after it,
+ * with keys 'cs-new-key,cs-old-key'.
  */
 describe('key rotation', () => {
   let oldApp: MockApplication;
   let app: MockApplication;
   before(async () => {
-    oldApp = mm.app({ baseDir: 'cs-old-app' });
-    app = mm.app({ baseDir: 'cs-app' });
-    await Promise.all([ oldApp.ready(), app.ready() ]);
+    oldApp = await bootCookieApp(csApps.beforeRotation());
+    app = await bootCookieApp(csApps.sealed());
   });
   after(() => Promise.all([ oldApp.close(), app.close() ]));
   afterEach(mm.restore);

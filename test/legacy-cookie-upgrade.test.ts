@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
 import { Sealer } from '../lib/codec/sealer.js';
+import { bootCookieApp } from './helpers/boot.js';
+import { csApps } from './helpers/cs-apps.js';
 import { findCookie, isDeletion, nextEvent, noEvent, sessionCookie, type SetCookie } from './helpers/cs-cookies.js';
 
 const newKeySealer = new Sealer([ 'cs-new-key' ], 'EGG_SESS');
@@ -11,29 +13,23 @@ function cookieHeader(...cookies: SetCookie[]): string {
 }
 
 /**
- * Legacy cookies are produced for real: cs-upstream-app and cs-upstream-encrypt-app boot egg's
- * built-in @eggjs/session (plugin: false keeps this package out), with cs-app's keys.
+ * Legacy cookies are produced for real: csApps.upstream and csApps.upstreamEncrypt boot egg's
+ * built-in @eggjs/session (plugin: false keeps this package out), with the sealed app's keys.
  */
 describe('upgrading @eggjs/session cookies', () => {
   let upstream: MockApplication;
   let upstreamEncrypt: MockApplication;
   let app: MockApplication;
   let noUpgrade: MockApplication;
-  /** cs-app with `legacyEncryptedCookies: true` */
+  /** the sealed app with `legacyEncryptedCookies: true` */
   let optIn: MockApplication;
   before(async () => {
-    upstream = mm.app({ baseDir: 'cs-upstream-app', plugin: false });
-    upstreamEncrypt = mm.app({ baseDir: 'cs-upstream-encrypt-app', plugin: false });
-    app = mm.app({ baseDir: 'cs-app' });
-    noUpgrade = mm.app({ baseDir: 'cs-noupgrade-app' });
-    await Promise.all([ upstream.ready(), upstreamEncrypt.ready(), app.ready(), noUpgrade.ready() ]);
-    process.env.EGG_APP_CONFIG = JSON.stringify({ session: { legacyEncryptedCookies: true } });
-    try {
-      optIn = mm.app({ baseDir: 'cs-app', cache: false });
-      await optIn.ready();
-    } finally {
-      delete process.env.EGG_APP_CONFIG;
-    }
+    upstream = await bootCookieApp(csApps.upstream());
+    upstreamEncrypt = await bootCookieApp(csApps.upstreamEncrypt());
+    app = await bootCookieApp(csApps.sealed());
+    noUpgrade = await bootCookieApp(csApps.noUpgrade());
+    const sealed = csApps.sealed();
+    optIn = await bootCookieApp({ config: { ...sealed.config, session: { legacyEncryptedCookies: true } } });
   });
   after(() => Promise.all([ upstream.close(), upstreamEncrypt.close(), app.close(), noUpgrade.close(), optIn.close() ]));
   afterEach(mm.restore);
@@ -68,8 +64,7 @@ describe('upgrading @eggjs/session cookies', () => {
     });
 
     it('signed with an older app key (rotated during the migration) are upgraded too', async () => {
-      const oldUpstream = mm.app({ baseDir: 'cs-upstream-old-app', plugin: false });
-      await oldUpstream.ready();
+      const oldUpstream = await bootCookieApp(csApps.upstreamBeforeRotation());
       try {
         const res = await request(oldUpstream.callback()).get('/set').query({ name: 'old-key-user' }).expect(200);
         const upgraded = await request(app.callback()).get('/get')

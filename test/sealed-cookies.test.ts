@@ -6,10 +6,12 @@ import { Sealer } from '../lib/codec/sealer.js';
 import {
   findCookie, nextEvent, noEvent, objectPrototypeSnapshot, sealedBody, sessionCookie, setCookies,
 } from './helpers/cs-cookies.js';
+import { bootCookieApp } from './helpers/boot.js';
+import { csApps } from './helpers/cs-apps.js';
 
 const SECRETS = { name: 'cs-secret-name-7f3a', role: 'cs-admin-role-91', email: 'alice.cs@example.test' };
 
-/** A `v2.` cookie holding `plaintext`, sealed with cs-app's current key: only the JSON is hostile. */
+/** A `v2.` cookie holding `plaintext`, sealed with the sealed app's current key: only the JSON is hostile. */
 function sealedWithAppKey(plaintext: string): string {
   return new Sealer([ 'cs-new-key' ], 'EGG_SESS').seal(plaintext);
 }
@@ -20,11 +22,10 @@ function flipBit(value: string, byteIndex: number): string {
   return 'v2.' + body.toString('base64url');
 }
 
-describe('sealed cookie sessions over HTTP (cs-app)', () => {
+describe('sealed cookie sessions over HTTP (csApps.sealed)', () => {
   let app: MockApplication;
   before(async () => {
-    app = mm.app({ baseDir: 'cs-app' });
-    await app.ready();
+    app = await bootCookieApp(csApps.sealed());
   });
   after(() => app.close());
   afterEach(mm.restore);

@@ -160,3 +160,8 @@ export function redisClusterClient(ports: number[], extra: Record<string, unknow
     },
   };
 }
+
+/** bootApp('cookie', ...) of a named setup: `{ config, options }` (e.g. helpers/cs-apps.ts). */
+export function bootCookieApp(setup: { config: AppConfig; options?: BootOptions }): Promise<MockApplication> {
+  return bootApp('cookie', setup.config, setup.options);
+}
