@@ -12,6 +12,7 @@ import { withServerExpiry } from './cookie-expiry.js';
 import { StoreGuard } from './store/guard.js';
 import { ControlledStore } from './control/store.js';
 import { installControlHooks } from './control/koa-hooks.js';
+import { applyAbsoluteMaxAge } from './control/meta.js';
 import type { SessionStore } from './types.js';
 import type { CookieReader } from './request-session.js';
 
@@ -26,16 +27,18 @@ function userCodec(config: ResolvedSessionConfig): CookieCodec | undefined {
   const { encode, decode } = userEncodeDecode(config);
   if (!encode && !decode) return;
   const fallback = createSignedCookieCodec();
+  const safeDecode = (value: string): ReturnType<CookieCodec['decode']> => {
+    // a throwing decode would answer 500: treat it as a bad cookie instead
+    try {
+      return (decode ?? fallback.decode)(value) as ReturnType<CookieCodec['decode']>;
+    } catch {
+      return describeCookie(value);
+    }
+  };
   return {
-    encode: encode ?? fallback.encode,
-    decode(value) {
-      // a throwing decode would make koa-session answer 500: treat it as a bad cookie instead
-      try {
-        return (decode ?? fallback.decode)(value) as ReturnType<CookieCodec['decode']>;
-      } catch {
-        return describeCookie(value);
-      }
-    },
+    encode: encode ? data => encode(data) : fallback.encode,
+    decode: safeDecode,
+    read: value => ({ data: safeDecode(value) }),
   };
 }
 
@@ -104,11 +107,10 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
   const userValid = config.valid as Valid | undefined;
   const externalKey = config.externalKey as ExternalKey | undefined;
   assertSessionIdsCanBeTrusted({ key: config.key, genid: config.genid, externalKey, signed });
-  const encode = codec.encode;
-  const { sessionTTL } = config;
+  const { sessionTTL, absoluteMaxAge } = config;
   const options: Record<string, any> = {
     ...withoutPluginKeys(config),
-    encode: (data: Record<string, unknown>) => encode(withServerExpiry(data, sessionTTL)),
+    encode: (data: Record<string, unknown>, appText?: string) => codec.encode(withServerExpiry(data, sessionTTL), appText),
     decode: codec.decode,
     signed,
     encrypt: false,
@@ -119,14 +121,15 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
       return userValid ? userValid(ctx, data) : true;
     },
   };
-  installControlHooks(options, { userKey: config.userKey, absoluteMaxAge: config.absoluteMaxAge });
+  installControlHooks(options, { userKey: config.userKey });
   const legacy = { acceptEncrypted: config.legacyEncryptedCookies, path: config.path as string | undefined, domain: config.domain as string | undefined };
-  // the codec's decode (with the absolute timeout), before the request's owner takes over options.decode
-  const decode = options.decode as (value: string) => unknown;
+  /** The one reading of a session cookie: opened, legacy cookies verified with the request, the absolute timeout applied. */
   const readCookie: CookieReader = (ctx, value) => {
-    const data = decode(value);
-    if (!(data instanceof LegacyCookie)) return data;
-    return verifyLegacyCookie(ctx, options.key, data, legacy) ?? data.toJSON();
+    const decoded = codec.read(value);
+    const { data } = decoded;
+    if (data instanceof LegacyCookie) return { data: verifyLegacyCookie(ctx, options.key, data, legacy) ?? data.toJSON() };
+    applyAbsoluteMaxAge(data, absoluteMaxAge);
+    return decoded;
   };
   return { options, readCookie };
 }

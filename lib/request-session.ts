@@ -11,18 +11,25 @@ import { describeCookie } from './cookie-codec.js';
 export interface KoaContextSession {
   ctx: Context;
   opts: Record<string, any>;
-  store?: { destroy(key: string, options: { ctx: Context }): unknown };
-  prevHash?: number;
+  store?: {
+    get(key: string, maxAge: unknown, options: { ctx: Context; rolling?: boolean }): Promise<unknown>;
+    destroy(key: string, options: { ctx: Context }): unknown;
+  };
   session: object | false | undefined;
   externalKey?: string;
   initFromExternal(): Promise<void>;
   initFromCookie(): void;
-  create(data?: Record<string, unknown>, externalKey?: string): void;
+  valid(data: unknown, externalKey?: string): boolean;
+  create(data?: unknown, externalKey?: string): void;
+  _shouldSaveSession(): string;
   get(): object | null;
   set(value: Record<string, unknown> | null): void;
   commit(options?: { save?: boolean; regenerate?: boolean }): Promise<void>;
   save(changed: boolean): Promise<void>;
 }
+
+/** koa-session's Session: the app's data, and `toJSON()` of it without the hidden `_` keys. */
+type SessionModel = { toJSON(): Record<string, unknown> };
 
 type KoaContextSessionClass = new (ctx: Context, options: Record<string, any>) => KoaContextSession;
 
@@ -48,17 +55,17 @@ export function prepareKoaSession(options: Record<string, any>): KoaContextSessi
 
 const OWNER = Symbol('egg-session-plus#requestSession');
 
-/** The owner running koa-session's cookie read or write right now (see RequestSession#initFromCookie). */
-let active: { decodeCookie(value: string): unknown; encodeCookie(data: Record<string, unknown>, encode: (data: Record<string, unknown>) => string): string } | undefined;
+type Encode = (data: Record<string, unknown>, appText?: string) => string;
+
+/** The owner running koa-session's cookie write right now (see RequestSession#save). */
+let active: { encodeCookie(data: Record<string, unknown>, encode: Encode): string } | undefined;
 
 /**
- * Makes koa-session's `decode` / `encode` options hand cookie sessions to the request's owner
- * (its one reading of the cookie; its metadata and chunks); outside a request they are the codec's.
+ * Makes koa-session's `encode` option hand cookie sessions to the request's owner (its metadata,
+ * its checked text and chunks); outside a request it is the codec's.
  */
-export function routeCookieCodecToOwner(options: Record<string, any>): void {
-  const decode = options.decode as (value: string) => unknown;
-  const encode = options.encode as (data: Record<string, unknown>) => string;
-  options.decode = (value: string) => (active ? active.decodeCookie(value) : decode(value));
+export function routeCookieEncodeToOwner(options: Record<string, any>): void {
+  const encode = options.encode as Encode;
   options.encode = (data: Record<string, unknown>) => (active ? active.encodeCookie(data, encode) : encode(data));
 }
 
@@ -84,15 +91,18 @@ export interface RequestSession extends KoaContextSession {
   /** reads a store session before the handler runs */
   load(): Promise<void>;
   /** the session cookie this request sent, decoded once (cookie sessions); undefined without one */
-  readCookie(): { raw: string; data: unknown } | undefined;
+  readCookie(): { raw: string; data: unknown; appText?: string } | undefined;
   /** destroys the loaded store session (`destroy: true`) and goes on with a fresh one */
   restartFresh(destroy: boolean): Promise<void>;
 }
 
 export type RequestSessionClass = new (ctx: Context, options: Record<string, any>) => RequestSession;
 
-/** Decodes a session cookie with the request at hand (legacy cookies are verified with it). */
-export type CookieReader = (ctx: Context, value: string) => unknown;
+/**
+ * Decodes a session cookie with the request at hand (legacy cookies are verified with it); `appText`
+ * is `JSON.stringify` of the app data it holds, when its format gives it without a stringify.
+ */
+export type CookieReader = (ctx: Context, value: string) => { data: unknown; appText?: string };
 
 export interface RequestSessionSettings {
   /** decodes a session cookie with the request at hand */
@@ -107,6 +117,8 @@ export interface RequestSessionSettings {
   maxCookieChunks: number;
   /** `config.session.cookieSizeLimit`: the most a Set-Cookie line may take */
   cookieSizeLimit: number;
+  /** no `beforeSave` of the app's may change the session between the change check and the write */
+  writesCheckedText: boolean;
 }
 
 // what a Set-Cookie line takes besides name and value, with room to spare: path, max-age, expires
@@ -114,7 +126,7 @@ export interface RequestSessionSettings {
 const COOKIE_ATTRIBUTES_BYTES = 200;
 
 export function createRequestSessionClass(Base: KoaContextSessionClass, settings: RequestSessionSettings): RequestSessionClass {
-  const { decodeCookie, onReplaced, rotateCsrf, userKey, maxCookieChunks, cookieSizeLimit } = settings;
+  const { decodeCookie, onReplaced, rotateCsrf, userKey, maxCookieChunks, cookieSizeLimit, writesCheckedText } = settings;
   return class extends Base implements RequestSession {
     anonymous = false;
     control: RequestState | undefined;
@@ -124,7 +136,11 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     announcedDestroyed: Set<string> | undefined;
     /** a store id this request destroyed (`ctx.session = null`) and then replaced by a new session */
     #replaced: string | undefined;
-    #cookie: { raw: string; data: unknown } | undefined;
+    #cookie: { raw: string; data: unknown; appText?: string } | undefined;
+    /** `JSON.stringify` of the app data as loaded (undefined: a new session, saved when it has data) */
+    #loadedText: string | undefined;
+    /** the same of the session now, from the change check of this commit: what a cookie write seals */
+    #checkedText: string | undefined;
     /** the session `ctx.session = null` destroyed, announced at commit */
     #gone: { ref?: string; user?: string } | undefined;
     /** the session was replaced by a new one after `ctx.session = null` */
@@ -133,28 +149,53 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     /** a regenerate() whose `session:regenerated` waits for the request's last commit */
     #regenerated: { previousRef?: string } | undefined;
 
-    /**
-     * koa-session reads the cookie (`initFromCookie`, synchronous) and writes it (`save`, synchronous
-     * up to the encode of a cookie session) through `opts.decode` / `opts.encode`, which get no request:
-     * while this owner runs those steps it is the `active` owner the options' functions hand the work
-     * to. (A closure per request on the options copy cost about a third of a read-only request.)
-     */
+    /** koa-session's cookie read, on the request's one reading of the cookie; remembers the loaded text. */
     initFromCookie(): void {
-      active = this;
-      try {
-        super.initFromCookie();
-      } finally {
-        active = undefined;
+      const cookie = this.readCookie();
+      if (!cookie || !this.valid(cookie.data)) {
+        this.create();
+        return;
       }
+      this.create(cookie.data);
+      this.#loadedText = cookie.appText ?? JSON.stringify((this.session as SessionModel).toJSON());
     }
 
-    decodeCookie(value: string): unknown {
-      return this.#decode(value);
+    /** koa-session's store read (`opts.externalKey` is always ours: lib/session-id.ts); remembers the loaded text. */
+    async initFromExternal(): Promise<void> {
+      const { ctx, opts } = this;
+      const externalKey = opts.externalKey.get(ctx) as string | undefined;
+      const data = externalKey && await this.store!.get(externalKey, opts.maxAge, { ctx, rolling: opts.rolling });
+      if (!externalKey || !this.valid(data, externalKey)) {
+        this.create();
+        return;
+      }
+      this.create(data, externalKey);
+      this.#loadedText = JSON.stringify((this.session as SessionModel).toJSON());
+    }
+
+    /**
+     * koa-session's decision at commit, on one stringify of the app data compared with the loaded
+     * text (instead of a crc32 of a stringify on read and another on commit); the text is what a
+     * cookie write then seals.
+     */
+    _shouldSaveSession(): string {
+      const session = this.session as SessionModel;
+      const text = JSON.stringify(session.toJSON());
+      this.#checkedText = text;
+      if (this.#loadedText === undefined) return text === '{}' ? '' : 'changed';
+      if (text !== this.#loadedText) return 'changed';
+      if (this.opts.rolling) return 'rolling';
+      // renewed when less than half its lifetime is left (koa-session's `renew`)
+      const { _expire: expire, maxAge } = session as { _expire?: number; maxAge?: unknown };
+      if (this.opts.renew && expire && typeof maxAge === 'number' && expire - Date.now() < maxAge / 2) return 'renew';
+      return '';
     }
 
     /** The cookie value of `data` with its hidden metadata (split over several cookies when it must be). */
-    encodeCookie(data: Record<string, unknown>, encode: (data: Record<string, unknown>) => string): string {
-      return this.#encode(encode(Object.assign(data, this.control?.meta)));
+    encodeCookie(data: Record<string, unknown>, encode: Encode): string {
+      const appText = writesCheckedText ? this.#checkedText : undefined;
+      this.#checkedText = undefined;
+      return this.#encode(encode(Object.assign(data, this.control?.meta), appText));
     }
 
     /** The first chunk of a value too large for one cookie (the others are set here); the value itself otherwise. */
@@ -171,24 +212,19 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       return chunks[0];
     }
 
-    readCookie(): { raw: string; data: unknown } | undefined {
+    readCookie(): { raw: string; data: unknown; appText?: string } | undefined {
       const raw = this.ctx.cookies.get(this.opts.key, this.opts) as string | undefined;
       if (!raw) return;
-      this.#decode(raw);
+      if (this.#cookie?.raw !== raw) this.#cookie = { raw, ...this.#decodeWhole(raw) };
       return this.#cookie;
     }
 
-    #decode(raw: string): unknown {
-      if (this.#cookie?.raw !== raw) this.#cookie = { raw, data: this.#decodeWhole(raw) };
-      return this.#cookie.data;
-    }
-
     /** A session split over several cookies is joined first, and opened as one. */
-    #decodeWhole(raw: string): unknown {
+    #decodeWhole(raw: string): { data: unknown; appText?: string } {
       if (!isChunked(raw)) return decodeCookie(this.ctx, raw);
       const key = this.opts.key as string;
       const whole = joinChunks(raw, key, maxCookieChunks, name => this.ctx.cookies.get(name, { signed: false }));
-      return whole === undefined ? describeCookie(raw) : decodeCookie(this.ctx, whole);
+      return whole === undefined ? { data: describeCookie(raw) } : decodeCookie(this.ctx, whole);
     }
 
     async load(): Promise<void> {
@@ -214,7 +250,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       super.set(value);
       if (replacingDestroyed) {
         // a new session, not the one loaded: saved when it has data, signed in now if it has a user
-        this.prevHash = undefined;
+        this.#loadedText = undefined;
         this.#fresh = true;
         onReplaced(this.ctx);
       }
@@ -230,6 +266,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       return { ref: sessionRef(this.store ? this.externalKey : undefined, this.session), user: userOf(this.session, userKey) };
     }
 
+    /** koa-session's write; a cookie session's encode (synchronous, in `super.save`) is handed to this owner. */
     async save(changed: boolean): Promise<void> {
       active = this;
       let saving: Promise<void>;
@@ -291,7 +328,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
 
     async restartFresh(destroy: boolean): Promise<void> {
       if (destroy && this.store && this.externalKey) await this.store.destroy(this.externalKey, { ctx: this.ctx });
-      this.prevHash = undefined;
+      this.#loadedText = undefined;
       this.create();
     }
 

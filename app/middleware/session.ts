@@ -2,7 +2,7 @@ import type { Application, Context } from 'egg';
 import type { ResolvedSessionConfig } from '../../lib/config.js';
 import { createKoaSessionOptions, followAppSessionStore } from '../../lib/koa-options.js';
 import {
-  createRequestSessionClass, installSessionAccessors, prepareKoaSession, requestSessionOf, routeCookieCodecToOwner,
+  createRequestSessionClass, installSessionAccessors, prepareKoaSession, requestSessionOf, routeCookieEncodeToOwner,
 } from '../../lib/request-session.js';
 import { createCookieSizeCheck, defaultCookieSizePolicy } from '../../lib/cookie-size.js';
 import { createEmptyCookieReport } from '../../lib/empty-cookie.js';
@@ -15,12 +15,13 @@ type Next = () => Promise<unknown>;
 /** egg's middleware signature around koa-session: `options` is `app.config.session`. */
 export default function sessionMiddleware(options: ResolvedSessionConfig, app: Application) {
   const { options: koaOptions, readCookie } = createKoaSessionOptions(options, app);
-  routeCookieCodecToOwner(koaOptions);
+  routeCookieEncodeToOwner(koaOptions);
   const ContextSession = prepareKoaSession(koaOptions);
   followAppSessionStore(koaOptions, app, options);
   const RequestSession = createRequestSessionClass(ContextSession, {
     decodeCookie: readCookie, onReplaced: forgetLoadedUser, rotateCsrf: options.rotateCsrfOnRegenerate, userKey: options.userKey,
     maxCookieChunks: options.onCookieTooLarge === 'split' ? options.maxCookieChunks : 1, cookieSizeLimit: options.cookieSizeLimit,
+    writesCheckedText: typeof (options as { beforeSave?: unknown }).beforeSave !== 'function',
   });
   installSessionAccessors(app.context, RequestSession, koaOptions);
   const key = koaOptions.key as string;

@@ -1,20 +1,18 @@
 import type { Context } from 'egg';
-import { applyAbsoluteMaxAge, stampMeta, userOf } from './meta.js';
+import { stampMeta, userOf } from './meta.js';
 import { requestState } from './state.js';
 import { isAnonymousSession } from '../request-session.js';
 import { newCookieRef, REF } from '../lifecycle.js';
 
-type Decode = (value: string) => unknown;
 type Valid = (ctx: Context, data: unknown) => unknown;
 type BeforeSave = (ctx: Context, session: Record<string, unknown>) => void;
 
 export interface ControlHookSettings {
   userKey: string;
-  absoluteMaxAge?: number;
 }
 
 /**
- * Adds the hidden metadata and the absolute timeout to koa-session's options.
+ * Adds the hidden metadata to koa-session's options (the absolute timeout is applied where a session is read).
  *
  * Writing: koa-session calls `beforeSave(ctx, session)` right before `save()`, and `save()`
  * then encodes the cookie or calls `store.set(..., { ctx })`. So `beforeSave` stamps the metadata
@@ -24,16 +22,9 @@ export interface ControlHookSettings {
  * copies it back onto `ctx.session`.
  */
 export function installControlHooks(options: Record<string, any>, settings: ControlHookSettings): void {
-  const { userKey, absoluteMaxAge } = settings;
-  const decode = options.decode as Decode;
+  const { userKey } = settings;
   const valid = options.valid as Valid;
   const beforeSave = options.beforeSave as BeforeSave | undefined;
-
-  options.decode = (value: string) => {
-    const data = decode(value);
-    applyAbsoluteMaxAge(data, absoluteMaxAge);
-    return data;
-  };
 
   options.valid = (ctx: Context, data: unknown) => {
     if (!valid(ctx, data)) return false;
