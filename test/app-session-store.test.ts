@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
 import { assertCleared, cookieHeader, setCookie, setCookieLines } from './helpers/fd-cookies.js';
+import { bootApp } from './helpers/boot.js';
 
 interface StoreCall { op: string; key: string; maxAge?: number | string; changed?: boolean; rolling?: boolean; hasCtx: boolean }
 interface MapStore {
@@ -29,8 +30,8 @@ describe('external store', () => {
   let app: MockApplication;
   let store: MapStore;
   before(async () => {
-    app = mm.app({ baseDir: 'fd-store' });
-    await app.ready();
+    // app.js installs the recording MapStore; renew: re-save a session in its last half day
+    app = await bootApp('cookie', { keys: 'fd-store-key', fixture: { routes: 'fd-store', store: 'recording' }, session: { renew: true } });
   });
   beforeEach(() => {
     // a clean store per test, set the way app.js does

@@ -1,23 +1,29 @@
 import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
+import { baseDir as baseAppDir, bootApp, bootError, type AppConfig } from './helpers/boot.js';
 import { setCookie } from './helpers/fd-cookies.js';
 
 interface LabelledStore { label: string; appName?: string; data: Map<string, Record<string, unknown>> }
 
 describe('app.sessionStore set from app.js', () => {
+  // cookie-app's app.js is the plain function form (stores.js 'function'); the boot classes are apps of their own
   const forms = [
-    { baseDir: 'fd-boot-function', label: 'function', form: 'plain function form' },
-    { baseDir: 'fd-boot-config-will-load', label: 'configWillLoad', form: 'boot class, configWillLoad (class store)' },
-    { baseDir: 'fd-boot-will-ready', label: 'willReady', form: 'boot class, willReady (ESM app)' },
+    { baseDir: baseAppDir('cookie'), appName: 'cookie-app', label: 'function', form: 'plain function form' },
+    { baseDir: 'fd-boot-config-will-load', appName: 'fd-boot-config-will-load', label: 'configWillLoad', form: 'boot class, configWillLoad (class store)' },
+    { baseDir: 'fd-boot-will-ready', appName: 'fd-boot-will-ready', label: 'willReady', form: 'boot class, willReady (ESM app)' },
   ];
 
-  for (const { baseDir, label, form } of forms) {
+  for (const { baseDir, appName, label, form } of forms) {
     describe(form, () => {
       let app: MockApplication;
       before(async () => {
-        app = mm.app({ baseDir });
-        await app.ready();
+        if (label === 'function') {
+          app = await bootApp('cookie', { keys: 'fd-boot-function-key', fixture: { routes: 'fd-boot', store: 'function' } });
+        } else {
+          app = mm.app({ baseDir, cache: false });
+          await app.ready();
+        }
       });
       after(() => app.close());
 
@@ -25,7 +31,7 @@ describe('app.sessionStore set from app.js', () => {
         const store = app.sessionStore as unknown as LabelledStore;
         assert.equal(store.label, label);
         // the class form is constructed with the app
-        if (label === 'configWillLoad') assert.equal(store.appName, baseDir);
+        if (label === 'configWillLoad') assert.equal(store.appName, appName);
         const agent = new TestAgent(app.callback());
         const set = await agent.get('/set?name=egg').expect(200);
         const key = setCookie(set).value;
@@ -40,39 +46,31 @@ describe('app.sessionStore set from app.js', () => {
 });
 
 describe('boot checks', () => {
-  async function bootError(baseDir: string): Promise<Error> {
-    const app = mm.app({ baseDir, cache: false });
-    try {
-      await app.ready();
-    } catch (err) {
-      return err as Error;
-    } finally {
-      await app.close();
-    }
-    assert.fail(`${baseDir} booted`);
-  }
+  const HTTPONLY_OFF: AppConfig = { keys: 'fd-httponly-off-key', fixture: { routes: 'fd-httponly-off' }, session: { httpOnly: false } };
+  const bootWithSession = (session: Record<string, unknown>): Promise<Error> =>
+    bootError('cookie', { keys: 'fd-boot-checks-key', session });
 
   it("a bad config.session.maxAge ('soon') fails the boot naming the key", async () => {
-    const err = await bootError('fd-bad-maxage');
+    const err = await bootWithSession({ maxAge: 'soon' });
     assert.equal(err.message, '[egg-session-plus] invalid session config: ' +
       'config.session.maxAge: must be a positive integer (milliseconds) up to 400 days (34560000000, the browsers\' cap) or \'session\' (got "soon")');
   });
 
   it('store: 42 and rolling: "yes" fail the boot naming both keys', async () => {
-    const err = await bootError('fd-bad-store');
+    const err = await bootWithSession({ store: 42, rolling: 'yes' });
     assert.match(err.message, /config\.session\.store: must be 'cookie', 'memory', 'redis' or an object with get\/set\/destroy \(got 42\)/);
     assert.match(err.message, /config\.session\.rolling: Expected boolean, received string \(got "yes"\)/);
   });
 
   it('a config.session.store object without set/destroy fails the boot naming the key', async () => {
-    const err = await bootError('fd-bad-store-methods');
+    const err = await bootError('cookie', { keys: 'fd-bad-store-methods-key' }, { variant: 'store-without-methods' });
     assert.match(err.message, /config\.session\.store: must be 'cookie', 'memory', 'redis' or an object with get\/set\/destroy/);
   });
 
   it('an empty config.keys boots with a warning, as @eggjs/session does; only a request that writes the session fails, naming config.keys', async () => {
-    const app = mm.app({ baseDir: 'fd-no-keys', cache: false });
+    // no config.keys: nothing to seal session cookies with
+    const app = await bootApp('cookie', { keys: '', fixture: { routes: 'fd-no-keys' } });
     try {
-      await app.ready();
       app.expectLog(/WARN .*\[egg-session-plus\] config\.keys is empty or holds no usable key/, 'coreLogger');
       // requests that never touch the session keep working, with or without a session cookie
       await request(app.callback()).get('/plain').expect(200, 'no session used');
@@ -86,20 +84,16 @@ describe('boot checks', () => {
   });
 
   it('warns when encrypt and signed are both false: such cookies are forgeable base64 JSON', async () => {
-    process.env.EGG_APP_CONFIG = JSON.stringify({ session: { encrypt: false, signed: false } });
-    const app = mm.app({ baseDir: 'fd-httponly-off', cache: false });
+    const app = await bootApp('cookie', { ...HTTPONLY_OFF, session: { httpOnly: false, encrypt: false, signed: false } });
     try {
-      await app.ready();
       app.expectLog('[egg-session-plus] config.session has encrypt: false and signed: false', 'coreLogger');
     } finally {
-      delete process.env.EGG_APP_CONFIG;
       await app.close();
     }
   });
 
   it('warns when httpOnly is false, and the cookie then lacks HttpOnly', async () => {
-    const app = mm.app({ baseDir: 'fd-httponly-off', cache: false });
-    await app.ready();
+    const app = await bootApp('cookie', HTTPONLY_OFF);
     try {
       app.expectLog('[@eggjs/session]: please set `config.session.httpOnly` to true. It is very dangerous if session can read by client JavaScript.', 'coreLogger');
       const res = await new TestAgent(app.callback()).get('/set').expect(200);

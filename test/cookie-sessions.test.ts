@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
 import { assertCleared, cookieHeader, setCookie, setCookieLines, setCookiesNamed } from './helpers/fd-cookies.js';
+import { bootApp } from './helpers/boot.js';
 
 const DAY_S = 24 * 3600;
 
 describe('cookie sessions', () => {
   let app: MockApplication;
   before(async () => {
-    app = mm.app({ baseDir: 'fd-cookie' });
-    await app.ready();
+    app = await bootApp('cookie', { keys: 'fd-cookie-key', fixture: { routes: 'fd-cookie' } });
   });
   after(() => app.close());
   afterEach(mm.restore);
@@ -127,8 +127,8 @@ describe('cookie sessions', () => {
 describe("config maxAge: 'session'", () => {
   let app: MockApplication;
   before(async () => {
-    app = mm.app({ baseDir: 'fd-session-cookie' });
-    await app.ready();
+    // a browser-session cookie: no Expires / Max-Age
+    app = await bootApp('cookie', { keys: 'fd-session-cookie-key', fixture: { routes: 'fd-session-cookie' }, session: { maxAge: 'session' } });
   });
   after(() => app.close());
 
@@ -149,8 +149,7 @@ describe("config maxAge: 'session'", () => {
 describe('rolling: true', () => {
   let app: MockApplication;
   before(async () => {
-    app = mm.app({ baseDir: 'fd-rolling' });
-    await app.ready();
+    app = await bootApp('cookie', { keys: 'fd-rolling-key', fixture: { routes: 'fd-rolling' }, session: { rolling: true } });
   });
   after(() => app.close());
 
@@ -177,8 +176,7 @@ describe('rolling: true', () => {
 describe('autoCommit: false', () => {
   let app: MockApplication;
   before(async () => {
-    app = mm.app({ baseDir: 'fd-manual-commit' });
-    await app.ready();
+    app = await bootApp('cookie', { keys: 'fd-manual-commit-key', fixture: { routes: 'fd-manual-commit' }, session: { autoCommit: false } });
   });
   after(() => app.close());
 

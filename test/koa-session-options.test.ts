@@ -4,12 +4,13 @@ import { request, TestAgent } from '@eggjs/supertest';
 import {
   CHROME_100, CHROME_120, assertCleared, cookieHeader, nextTicks, setCookie, setCookieLines, setCookiesNamed,
 } from './helpers/fd-cookies.js';
+import { bootApp, type AppConfig, type BootOptions, type RouteSet } from './helpers/boot.js';
 
-function useApp(baseDir: string): () => MockApplication {
+/** cookie-app with `config` (keys and routes named after the feature) for the current suite */
+function useApp(name: RouteSet, config: AppConfig = {}, options?: BootOptions): () => MockApplication {
   let app: MockApplication;
   before(async () => {
-    app = mm.app({ baseDir });
-    await app.ready();
+    app = await bootApp('cookie', { keys: `${name}-key`, fixture: { routes: name }, ...config }, options);
   });
   after(() => app.close());
   afterEach(mm.restore);
@@ -17,7 +18,14 @@ function useApp(baseDir: string): () => MockApplication {
 }
 
 describe('egg cookie options pass through to Set-Cookie', () => {
-  const app = useApp('fd-cookie-options');
+  const app = useApp('fd-cookie-options', {
+    // behind a TLS-terminating proxy: trust x-forwarded-proto
+    proxy: true,
+    // egg cookie options koa-session does not know: they must reach Set-Cookie untouched
+    session: {
+      sameSite: 'none', secure: true, partitioned: true, removeUnpartitioned: true, priority: 'high', domain: 'example.test', path: '/app',
+    },
+  });
 
   it('sameSite, secure, partitioned, removeUnpartitioned, priority, domain, path reach the header', async () => {
     const res = await request(app().callback()).get('/app/set?name=egg')
@@ -55,7 +63,11 @@ describe('egg cookie options pass through to Set-Cookie', () => {
 });
 
 describe("sameSite: 'none' + partitioned (CHIPS) behind a proxy", () => {
-  const app = useApp('fd-chips');
+  const app = useApp('fd-chips', {
+    proxy: true,
+    // a cross-site (third-party) session cookie, partitioned per top-level site (CHIPS)
+    session: { sameSite: 'none', partitioned: true },
+  });
 
   it('x-forwarded-proto: https and Chrome 118+: SameSite=None; Secure; Partitioned', async () => {
     const agent = new TestAgent(app().callback());
@@ -99,7 +111,7 @@ describe("sameSite: 'none' + partitioned (CHIPS) behind a proxy", () => {
 
 describe("egg's middleware options on the session middleware", () => {
   describe('ignore', () => {
-    const app = useApp('fd-ignore');
+    const app = useApp('fd-ignore', { session: { ignore: '/public' } });
 
     it('no session cookie is read or written on ignored paths', async () => {
       const ignored = await request(app().callback()).get('/public/set?name=egg').expect(200);
@@ -117,7 +129,7 @@ describe("egg's middleware options on the session middleware", () => {
   });
 
   describe('enable: false', () => {
-    const app = useApp('fd-disabled');
+    const app = useApp('fd-disabled', { session: { enable: false } });
 
     it('never commits a session', async () => {
       const res = await request(app().callback()).get('/set?name=egg').expect(200);
@@ -127,7 +139,7 @@ describe("egg's middleware options on the session middleware", () => {
 });
 
 describe('encode/decode, valid, beforeSave', () => {
-  const app = useApp('fd-hooks');
+  const app = useApp('fd-hooks', {}, { variant: 'hooks' });
   const UA = 'fd-hooks-browser';
 
   it("the app's encode/decode win over the sealed format; beforeSave runs on every save", async () => {
@@ -178,7 +190,7 @@ describe('encode/decode, valid, beforeSave', () => {
 });
 
 describe('ContextStore and genid', () => {
-  const app = useApp('fd-context-store');
+  const app = useApp('fd-context-store', {}, { variant: 'tenant-store' });
 
   it('builds the store per request from ctx and names sessions with genid (ids signed: a custom genid has no known shape)', async () => {
     const a = await request(app().callback()).get('/set?name=alice').set('x-tenant', 'acme').expect(200);
@@ -209,7 +221,7 @@ describe('ContextStore and genid', () => {
 });
 
 describe('externalKey (session id in a header) and prefix', () => {
-  const app = useApp('fd-external-key');
+  const app = useApp('fd-external-key', { fixture: { routes: 'fd-external-key', store: 'map' }, session: { prefix: 'api:' } }, { variant: 'header-key' });
 
   it('sends and reads the prefixed id in x-session-id, never in a cookie', async () => {
     const set = await request(app().callback()).get('/set?name=api').expect(200);

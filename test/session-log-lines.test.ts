@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
 import { nextTicks, setCookieLines } from './helpers/fd-cookies.js';
+import { bootApp, type AppConfig } from './helpers/boot.js';
 
 type PlantableStore = { data: Map<string, unknown> };
 
@@ -12,18 +13,18 @@ async function getWith(app: MockApplication, cookie: string) {
   return res;
 }
 
+// app.js installs a store the tests can plant entries in; logValue defaults to true
 const cases = [
-  { baseDir: 'fd-events', logValue: true },
-  { baseDir: 'fd-events-quiet', logValue: false },
+  { config: { keys: 'fd-events-key', fixture: { routes: 'fd-get', store: 'map' } } satisfies AppConfig, logValue: true },
+  { config: { keys: 'fd-events-quiet-key', fixture: { routes: 'fd-get', store: 'map' }, session: { logValue: false } } satisfies AppConfig, logValue: false },
 ];
 
-for (const { baseDir, logValue } of cases) {
+for (const { config, logValue } of cases) {
   describe(`session events through coreLogger, logValue: ${logValue}`, () => {
     let app: MockApplication;
     let store: PlantableStore;
     before(async () => {
-      app = mm.app({ baseDir });
-      await app.ready();
+      app = await bootApp('cookie', config);
       store = app.sessionStore as unknown as PlantableStore;
     });
     beforeEach(() => app.mockLog('coreLogger'));
