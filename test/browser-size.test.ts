@@ -3,6 +3,7 @@ import { mm, type MockApplication } from '@eggjs/mock';
 import type { BrowserContext, Page } from 'playwright-core';
 import { serve, type Served } from './helpers/rd-http.js';
 import { allStarted, cookieIn, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
+import { bootApp } from './helpers/boot.js';
 
 /**
  * A session grown past what a browser keeps in one cookie (name + value over 4096 bytes), with the
@@ -20,15 +21,14 @@ interface RunningFixture {
   served: Served;
 }
 
-async function bootFixture(baseDir: string): Promise<RunningFixture> {
-  const app = mm.app({ baseDir, cache: false });
-  try {
-    await app.ready();
-    return { app, served: await serve(app.callback()) };
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
+/** cookie-app with the default cookieSizeLimit (4093 bytes, what browsers keep) and `onCookieTooLarge` */
+async function bootFixture(onCookieTooLarge: 'warn' | 'error'): Promise<RunningFixture> {
+  const app = await bootApp('cookie', {
+    keys: `br-size-${onCookieTooLarge}-app-key`,
+    fixture: { routes: 'browser-size' },
+    session: { onCookieTooLarge },
+  });
+  return { app, served: await serve(app.callback()) };
 }
 
 describe('browser: a session cookie over the size limit', function () {
@@ -44,8 +44,8 @@ describe('browser: a session cookie over the size limit', function () {
     mm.consoleLevel('NONE'); // the 'error' test asserts the error in the log; it would print a stack
     profile = freshProfile();
     await allStarted([
-      bootFixture('br-size-warn-app').then(fixture => { warn = fixture; }),
-      bootFixture('br-size-error-app').then(fixture => { error = fixture; }),
+      bootFixture('warn').then(fixture => { warn = fixture; }),
+      bootFixture('error').then(fixture => { error = fixture; }),
       launchChromium(profile).then(launched => { chromium = launched; }),
     ]);
     context = await chromium.browser.newContext();

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { mm, type MockApplication } from '@eggjs/mock';
+import type { MockApplication } from '@eggjs/mock';
 import { serve, type Served } from './helpers/rd-http.js';
 import { allStarted, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
+import { bootApp } from './helpers/boot.js';
+import { securityCookieApp } from './helpers/security.js';
 
 /**
  * onCookieTooLarge 'split' in a real Chromium: a 10 KB session (over 13 KB sealed) lives in four
@@ -17,15 +19,10 @@ describe("browser: a 10 KB session split over cookies (onCookieTooLarge 'split')
   before(async function () {
     if (!requireBrowser(this)) return;
     profile = freshProfile();
-    process.env.SEC_COOKIE_SESSION = JSON.stringify({ onCookieTooLarge: 'split' });
     await allStarted([
       (async () => {
-        app = mm.app({ baseDir: 'security-cookie-app', cache: false });
-        try {
-          await app.ready();
-        } finally {
-          delete process.env.SEC_COOKIE_SESSION;
-        }
+        const { config, options } = securityCookieApp({ onCookieTooLarge: 'split' });
+        app = await bootApp('cookie', config, options);
         served = await serve(app.callback());
       })(),
       launchChromium(profile).then(launched => { chromium = launched; }),

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
+import { bootApp } from './helpers/boot.js';
+import { securityCookieApp } from './helpers/security.js';
 
 const LIMIT = 4093;
 
@@ -21,14 +23,8 @@ function lines(res: { headers: Record<string, unknown> }): Line[] {
 const header = (chunks: Line[]) => chunks.map(({ name, value }) => `${name}=${value}`).join('; ');
 
 async function boot(session: Record<string, unknown>): Promise<MockApplication> {
-  process.env.SEC_COOKIE_SESSION = JSON.stringify(session);
-  const app = mm.app({ baseDir: 'security-cookie-app', cache: false });
-  try {
-    await app.ready();
-  } finally {
-    delete process.env.SEC_COOKIE_SESSION;
-  }
-  return app;
+  const { config, options } = securityCookieApp(session);
+  return bootApp('cookie', config, options);
 }
 
 function nextInvalid(app: MockApplication): Promise<unknown> {

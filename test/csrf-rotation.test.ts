@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
+import { bootApp } from './helpers/boot.js';
+import { securityCookieApp } from './helpers/security.js';
 
 /** A `Cookie` header holding the cookies `setCookie` set over those of `jar` (cleared ones dropped). */
 function withCookies(jar: Map<string, string>, setCookie: unknown): Map<string, string> {
@@ -19,16 +21,8 @@ function withCookies(jar: Map<string, string>, setCookie: unknown): Map<string, 
 const header = (jar: Map<string, string>) => [ ...jar ].map(([ name, value ]) => `${name}=${value}`).join('; ');
 
 async function boot(session: Record<string, unknown>): Promise<MockApplication> {
-  process.env.SEC_COOKIE_SESSION = JSON.stringify(session);
-  process.env.SEC_COOKIE_CSRF = '1';
-  const app = mm.app({ baseDir: 'security-cookie-app', cache: false });
-  try {
-    await app.ready();
-  } finally {
-    delete process.env.SEC_COOKIE_SESSION;
-    delete process.env.SEC_COOKIE_CSRF;
-  }
-  return app;
+  const { config, options } = securityCookieApp(session, { csrf: true });
+  return bootApp('cookie', config, options);
 }
 
 /** Gets a CSRF token, signs in with it, then posts with the token from before the sign-in and with a fresh one. */

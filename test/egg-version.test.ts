@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mm, type MockApplication } from '@eggjs/mock';
+import type { MockApplication } from '@eggjs/mock';
 import { checkEggVersion, findEggVersion } from '../lib/egg-version.js';
+import { bootApp } from './helpers/boot.js';
 
 /** Writes `files` (path → package.json content) under a new temp dir; returns the dir. */
 function layout(files: Record<string, object>): string {
@@ -58,9 +59,8 @@ describe('egg version check at boot (lib/egg-version.ts)', () => {
   });
 
   it('egg 4 booted by @eggjs/mock: the loader\'s eggPaths lead to egg 4, the check passes without a warning', async () => {
-    const app: MockApplication = mm.app({ baseDir: 'ev-app', cache: false });
+    const app: MockApplication = await bootApp('cookie', { keys: 'ev-app-key' });
     try {
-      await app.ready();
       // the same call app.ts makes in configWillLoad
       const { version, warnings } = check(app.loader.eggPaths);
       assert.match(version ?? '', /^4\./);

@@ -4,7 +4,6 @@ import type { SessionControl, SessionLifecycleEvent } from '../index.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 import { bootWith, issued, send, type BootedApp } from './helpers/security.js';
 
-const FIXTURE = 'security-store-app';
 const EVENTS = [ 'created', 'regenerated', 'destroyed', 'revoked', 'evicted' ] as const;
 
 interface Seen extends Omit<SessionLifecycleEvent, 'ctx'> {
@@ -47,7 +46,7 @@ describe('lifecycle events: session:created|regenerated|destroyed|revoked|evicte
         const session = store === 'redis'
           ? { store: 'redis', maxSessionsPerUser: 2, redis: { prefix: 'lc:' } }
           : { control: { enable: true }, redis: { prefix: 'lcc:' } };
-        booted = await bootWith(FIXTURE, session, server.port);
+        booted = await bootWith(session, server.port);
         events = record(booted);
       });
       after(() => booted?.close());
@@ -155,7 +154,7 @@ describe('lifecycle events: session:created|regenerated|destroyed|revoked|evicte
 
   it('nothing is emitted, and no payload built, when nobody listens', async function () {
     if (!server) return this.skip();
-    const booted = await bootWith(FIXTURE, { store: 'redis', redis: { prefix: 'lcq:' } }, server.port);
+    const booted = await bootWith({ store: 'redis', redis: { prefix: 'lcq:' } }, server.port);
     try {
       const emitted: string[] = [];
       const emit = booted.app.emit.bind(booted.app);

@@ -1,26 +1,19 @@
 import assert from 'node:assert/strict';
-import { mm, type MockApplication } from '@eggjs/mock';
+import type { MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
+import { bootApp } from './helpers/boot.js';
+import { securityCookieApp } from './helpers/security.js';
 
-/**
- * Config that would boot but cannot work fails the boot, naming the key. The fixture
- * security-cookie-app merges the JSON in SEC_COOKIE_SESSION into config.session.
- */
-const BASE_DIR = 'security-cookie-app';
+/** Config that would boot but cannot work fails the boot, naming the key (securityCookieApp). */
 const MAX_AGE_LIMIT = 400 * 24 * 3600 * 1000;
 
 /** Boots the fixture with `session` merged into config.session; resolves with the app or the boot error. */
 async function boot(session: Record<string, unknown>): Promise<{ app?: MockApplication; error?: Error }> {
-  process.env.SEC_COOKIE_SESSION = JSON.stringify(session);
-  const app = mm.app({ baseDir: BASE_DIR, cache: false });
+  const { config, options } = securityCookieApp(session);
   try {
-    await app.ready();
-    return { app };
+    return { app: await bootApp('cookie', config, options) };
   } catch (error) {
-    await app.close();
     return { error: error as Error };
-  } finally {
-    delete process.env.SEC_COOKIE_SESSION;
   }
 }
 

@@ -2,19 +2,20 @@ import assert from 'node:assert/strict';
 import { createCipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
+import { bootApp } from './helpers/boot.js';
+import { securityCookieApp } from './helpers/security.js';
 
 /**
  * Cookie sessions (no store) against hostile cookies, over HTTP. Every app below is the one
- * fixture security-cookie-app, configured per boot by environment variables its config reads.
+ * securityCookieApp (cookie-app), configured per boot.
  */
-const BASE_DIR = 'security-cookie-app';
-/** the fixture's config.keys: the first key signs and seals */
+/** securityCookieApp's config.keys: the first key signs and seals */
 const APP_KEY = 'sec-cookie-key-1';
 
 interface BootOptions {
   /** merged into config.session */
   session?: Record<string, unknown>;
-  /** the fixture's table-driven user decode */
+  /** the table-driven user decode (variant 'decode-table') */
   decodeTable?: boolean;
 }
 
@@ -22,20 +23,10 @@ const logs = new WeakMap<MockApplication, EventLog>();
 /** The session events of an app booted by boot() */
 const events = (app: MockApplication) => logs.get(app)!;
 
-/** Boots the fixture with `options`; boots run one at a time because the config is read from the environment. */
+/** Boots securityCookieApp with `options`. */
 async function boot(options: BootOptions = {}): Promise<MockApplication> {
-  process.env.SEC_COOKIE_SESSION = JSON.stringify(options.session ?? {});
-  if (options.decodeTable) process.env.SEC_COOKIE_DECODE = 'table';
-  const app = mm.app({ baseDir: BASE_DIR, cache: false });
-  try {
-    await app.ready();
-  } catch (err) {
-    await app.close();
-    throw err;
-  } finally {
-    delete process.env.SEC_COOKIE_SESSION;
-    delete process.env.SEC_COOKIE_DECODE;
-  }
+  const { config, options: bootOptions } = securityCookieApp(options.session, { decodeTable: options.decodeTable });
+  const app = await bootApp('cookie', config, bootOptions);
   logs.set(app, new EventLog(app));
   return app;
 }

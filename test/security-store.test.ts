@@ -9,7 +9,6 @@ import {
   inFlight, signedLegacyCookie, TAG_HEADER, uuid, UUID_V4, within, type Answer, type BootedApp,
 } from './helpers/security.js';
 
-const FIXTURE = 'security-store-app';
 const KEYS = [ 'security-store-key-1', 'security-store-key-0' ];
 const DAY = 24 * 3600 * 1000;
 
@@ -104,7 +103,7 @@ async function logoutRacingRegenerate(booted: BootedApp, user: string): Promise<
 let tagCount = 0;
 const nextTag = () => `t${++tagCount}`;
 
-describe('security: store ids, stored values and logout (security-store-app)', function () {
+describe('security: store ids, stored values and logout (securityStoreApp)', function () {
   this.timeout(30_000);
   let server: RedisServer | undefined;
   let redis: Redis;
@@ -124,7 +123,7 @@ describe('security: store ids, stored values and logout (security-store-app)', f
     let events: EventLog;
     before(async function () {
       if (!server) return this.skip();
-      booted = await bootWith(FIXTURE, { store: 'redis', redis: { prefix: PREFIX } }, server.port);
+      booted = await bootWith({ store: 'redis', redis: { prefix: PREFIX } }, server.port);
       events = new EventLog(booted.app);
     });
     after(async () => {
@@ -299,7 +298,7 @@ describe('security: store ids, stored values and logout (security-store-app)', f
     let events: EventLog;
     before(async function () {
       if (!server) return this.skip();
-      booted = await bootWith(FIXTURE, { store: 'redis', redis: { prefix: '' } }, server.port);
+      booted = await bootWith({ store: 'redis', redis: { prefix: '' } }, server.port);
       events = new EventLog(booted.app);
     });
     after(async () => {
@@ -327,7 +326,7 @@ describe('security: store ids, stored values and logout (security-store-app)', f
     let booted: BootedApp;
     before(async function () {
       if (!server) return this.skip();
-      booted = await bootWith(FIXTURE, { store: 'redis', redis: { prefix: PREFIX }, control: { enable: false } }, server.port);
+      booted = await bootWith({ store: 'redis', redis: { prefix: PREFIX }, control: { enable: false } }, server.port);
     });
     after(() => booted?.close());
 
@@ -346,7 +345,7 @@ describe('security: store ids, stored values and logout (security-store-app)', f
     let events: EventLog;
     before(async function () {
       if (!server) return this.skip();
-      booted = await bootWith(FIXTURE, { store: 'memory', storeTimeout: 100 }, server.port);
+      booted = await bootWith({ store: 'memory', storeTimeout: 100 }, server.port);
       events = new EventLog(booted.app);
     });
     after(async () => {
@@ -420,8 +419,8 @@ describe('security: store ids, stored values and logout (security-store-app)', f
     let events: EventLog;
     before(async function () {
       if (!server) return this.skip();
-      booted = await bootWith(FIXTURE, { control: { enable: true }, redis: { prefix: PREFIX } }, server.port);
-      optedIn = await bootWith(FIXTURE, { control: { enable: true }, redis: { prefix: PREFIX }, legacyEncryptedCookies: true }, server.port);
+      booted = await bootWith({ control: { enable: true }, redis: { prefix: PREFIX } }, server.port);
+      optedIn = await bootWith({ control: { enable: true }, redis: { prefix: PREFIX }, legacyEncryptedCookies: true }, server.port);
       events = new EventLog(booted.app);
     });
     after(async () => {
@@ -480,9 +479,9 @@ describe('security: logout and revocation checks while Redis is down (own redis-
     if (!requireRedis(this)) return;
     // persisted on shutdown, so the sessions are still there once the server is back
     server = await startRedisServer([ '--save', '3600 1' ]);
-    anonymousStore = await bootWith(FIXTURE, { store: 'redis', redis: { prefix: 'ssa:' }, onStoreError: 'anonymous', storeTimeout: 300 }, server.port);
-    failStore = await bootWith(FIXTURE, { store: 'redis', redis: { prefix: 'ssf:' }, onStoreError: 'fail', storeTimeout: 300 }, server.port);
-    anonymousCookie = await bootWith(FIXTURE, { control: { enable: true }, redis: { prefix: 'ssk:' }, onStoreError: 'anonymous', storeTimeout: 300 }, server.port);
+    anonymousStore = await bootWith({ store: 'redis', redis: { prefix: 'ssa:' }, onStoreError: 'anonymous', storeTimeout: 300 }, server.port);
+    failStore = await bootWith({ store: 'redis', redis: { prefix: 'ssf:' }, onStoreError: 'fail', storeTimeout: 300 }, server.port);
+    anonymousCookie = await bootWith({ control: { enable: true }, redis: { prefix: 'ssk:' }, onStoreError: 'anonymous', storeTimeout: 300 }, server.port);
     ids.anonymous = issued(await send(anonymousStore.http.url, '/login?user=down1'), 'login');
     ids.fail = issued(await send(failStore.http.url, '/login?user=down2'), 'login');
     ids.cookie = issued(await send(anonymousCookie.http.url, '/login?user=down3'), 'login');

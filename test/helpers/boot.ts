@@ -71,8 +71,19 @@ function environment(base: BaseApp, config: AppConfig, variant?: Variant): Recor
   return { EGG_APP_CONFIG: JSON.stringify(own), FIXTURE_VARIANT: variant };
 }
 
-/** Runs `boot` with `vars` set in process.env, then puts the previous values back. */
-async function withEnvironment<T>(vars: Record<string, string | undefined>, boot: () => Promise<T>): Promise<T> {
+let booting: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `boot` with `vars` set in process.env, then puts the previous values back. Boots queue up
+ * behind each other: two apps started together (Promise.all) would otherwise read each other's config.
+ */
+function withEnvironment<T>(vars: Record<string, string | undefined>, boot: () => Promise<T>): Promise<T> {
+  const run = booting.then(() => bootWith(vars, boot));
+  booting = run.catch(() => undefined);
+  return run;
+}
+
+async function bootWith<T>(vars: Record<string, string | undefined>, boot: () => Promise<T>): Promise<T> {
   const saved = Object.entries(vars).map(([ name ]) => [ name, process.env[name] ] as const);
   for (const [ name, value ] of Object.entries(vars)) {
     if (value === undefined) delete process.env[name];

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mm, type MockApplication } from '@eggjs/mock';
+import type { MockApplication } from '@eggjs/mock';
 import { Keygrip } from '@eggjs/cookies';
 import type { Redis } from 'ioredis';
+import { bootApp, redisClient, type AppConfig, type BootOptions } from './boot.js';
 import { closeApp, fetchReply, serve, type Served } from './rd-http.js';
 
 /**
@@ -22,20 +23,42 @@ export interface BootedApp {
 }
 
 /**
- * Boots `baseDir` with `session` as its `config.session` (the fixture's config reads the SS_*
- * environment variables when egg calls it), uncached so one fixture boots in many configurations.
- * Boots one at a time: the environment is read while the app loads.
+ * The security tests' cookie app (routes test/fixtures/base/routes/security-cookie.js) with `session`
+ * as its config.session; `csrf` turns egg's CSRF protection on, `decodeTable` picks the user `decode`
+ * that maps the cookie value to a canned object (variant 'decode-table').
  */
-export async function bootWith(baseDir: string, session: Record<string, unknown>, redisPort?: number): Promise<BootedApp> {
-  process.env.SS_SESSION = JSON.stringify(session);
-  process.env.SS_REDIS_PORT = String(redisPort ?? 0);
-  const app = mm.app({ baseDir, cache: false });
-  try {
-    await app.ready();
-  } finally {
-    delete process.env.SS_SESSION;
-    delete process.env.SS_REDIS_PORT;
-  }
+export function securityCookieApp(session: Record<string, unknown> = {}, { csrf = false, decodeTable = false } = {}): { config: AppConfig; options: BootOptions } {
+  return {
+    config: {
+      keys: 'sec-cookie-key-1,sec-cookie-key-0',
+      fixture: { routes: 'security-cookie' },
+      security: { csrf: { enable: csrf } },
+      // rejected cookies are logged as [session][invalid] warnings: keep them in the log files
+      logger: { consoleLevel: 'NONE' },
+      session,
+    },
+    options: decodeTable ? { variant: 'decode-table' } : {},
+  };
+}
+
+/**
+ * The security tests' store app: redis-app (routes test/fixtures/base/routes/security-store.js)
+ * with `session` as its config.session and its Redis client on `redisPort`.
+ */
+export function securityStoreApp(session: Record<string, unknown>, redisPort?: number): AppConfig {
+  return {
+    keys: 'security-store-key-1,security-store-key-0',
+    fixture: { routes: 'security-store' },
+    // rejected ids are logged as [session][invalid] warnings: keep them in the log files only
+    logger: { consoleLevel: 'NONE' },
+    session,
+    redis: redisClient(redisPort ?? 0, { connectTimeout: 500 }),
+  };
+}
+
+/** Boots securityStoreApp(session, redisPort) and serves it on a loopback port. */
+export async function bootWith(session: Record<string, unknown>, redisPort?: number): Promise<BootedApp> {
+  const app = await bootApp('redis', securityStoreApp(session, redisPort));
   const http = await serve(app.callback());
   return {
     app,
