@@ -11,10 +11,9 @@ import { assertSessionIdsCanBeTrusted, createSessionIdReader, type ExternalKey }
 import { withServerExpiry } from './cookie-expiry.js';
 import { StoreGuard } from './store/guard.js';
 import { ControlledStore } from './control/store.js';
-import { installControlHooks } from './control/koa-hooks.js';
-import { applyAbsoluteMaxAge } from './control/meta.js';
+import { applyAbsoluteMaxAge, userOf } from './control/meta.js';
 import type { SessionStore } from './types.js';
-import type { CookieReader } from './request-session.js';
+import { requestSessionOf, type CookieReader } from './request-session.js';
 
 type Decode = (value: string) => unknown;
 type Valid = (ctx: Context, data: any) => unknown;
@@ -107,7 +106,7 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
   const userValid = config.valid as Valid | undefined;
   const externalKey = config.externalKey as ExternalKey | undefined;
   assertSessionIdsCanBeTrusted({ key: config.key, genid: config.genid, externalKey, signed });
-  const { sessionTTL, absoluteMaxAge } = config;
+  const { sessionTTL, absoluteMaxAge, userKey } = config;
   const options: Record<string, any> = {
     ...withoutPluginKeys(config),
     encode: (data: Record<string, unknown>, appText?: string) => codec.encode(withServerExpiry(data, sessionTTL), appText),
@@ -117,11 +116,15 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
     externalKey: createSessionIdReader(app, { key: config.key, prefix: config.prefix, genid: config.genid, externalKey }),
     valid(ctx: Context, data: unknown) {
       // a string is our decode's description of a bad cookie; a LegacyCookie (a class instance) was not verified
-      if (!isSessionShaped(data)) return false;
-      return userValid ? userValid(ctx, data) : true;
+      if (!isSessionShaped(data) || (userValid && !userValid(ctx, data))) return false;
+      // a revoked session (lib/control/revocation.ts), or the store failed under 'anonymous'
+      const request = requestSessionOf(ctx);
+      const state = request.control ??= {};
+      if (state.revoked || request.anonymous) return false;
+      state.sessionUser = state.indexedUser = userOf(data, userKey);
+      return true;
     },
   };
-  installControlHooks(options, { userKey: config.userKey });
   const legacy = { acceptEncrypted: config.legacyEncryptedCookies, path: config.path as string | undefined, domain: config.domain as string | undefined };
   /** The one reading of a session cookie: opened, legacy cookies verified with the request, the absolute timeout applied. */
   const readCookie: CookieReader = (ctx, value) => {

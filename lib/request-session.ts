@@ -2,8 +2,8 @@ import { createSession } from 'koa-session';
 import type { Context } from 'egg';
 import type { RequestState } from './control/state.js';
 import type { ContextSessions } from './control/context-sessions.js';
-import { emitLifecycle, REF, sessionRef, type DestroyReason, type SessionLifecycleEvent } from './lifecycle.js';
-import { userOf } from './control/meta.js';
+import { emitLifecycle, newCookieRef, REF, sessionRef, type DestroyReason, type SessionLifecycleEvent } from './lifecycle.js';
+import { stampMeta, userOf } from './control/meta.js';
 import { chunkName, isChunked, joinChunks, splitValue } from './cookie-chunks.js';
 import { describeCookie } from './cookie-codec.js';
 
@@ -256,6 +256,18 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       }
     }
 
+    /** The creation and sign-in times to persist with this write (lib/control/meta.ts); a cookie session's reference. */
+    #stampMeta(): void {
+      const session = this.session as Record<string, unknown>;
+      const control = this.control ??= {};
+      const user = userOf(session, userKey);
+      const meta = stampMeta(session, user, control.sessionUser, Date.now());
+      // a cookie session has no id: a random reference names it in lifecycle events
+      if (!this.store) meta[REF] = session[REF] = typeof session[REF] === 'string' ? session[REF] : newCookieRef();
+      control.meta = meta;
+      control.sessionUser = user;
+    }
+
     /** True when the current session existed before this request (loaded, not new). */
     #holdsExisting(): boolean {
       return Boolean(this.session) && !(this.session as { isNew?: boolean }).isNew;
@@ -266,8 +278,12 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       return { ref: sessionRef(this.store ? this.externalKey : undefined, this.session), user: userOf(this.session, userKey) };
     }
 
-    /** koa-session's write; a cookie session's encode (synchronous, in `super.save`) is handed to this owner. */
+    /**
+     * koa-session's write (right after `beforeSave`): stamps the hidden metadata, which the cookie
+     * encode (synchronous, in `super.save`, handed to this owner) or the store wrapper persists.
+     */
     async save(changed: boolean): Promise<void> {
+      this.#stampMeta();
       active = this;
       let saving: Promise<void>;
       try {
@@ -282,6 +298,8 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     }
 
     async commit(options?: { save?: boolean; regenerate?: boolean }): Promise<void> {
+      // a forced save (save(), regenerate) skips the change check: it must not seal an earlier commit's text
+      this.#checkedText = undefined;
       const replaced = this.#replaced;
       if (replaced && this.session !== undefined) {
         this.#replaced = undefined;

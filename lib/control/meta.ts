@@ -3,7 +3,7 @@
  * `_`-prefixed keys: koa-session's Session copies every loaded key onto the session object, but
  * Session#toJSON skips `_` keys, so the app's data (`ctx.session.toJSON()`) never shows them
  * and koa-session's change detection ignores them. They are put back into what is persisted at
- * save time (see koa-hooks.ts and store.ts).
+ * save time (see RequestSession#save in lib/request-session.ts, and store.ts).
  */
 export const CREATED = '_created';
 /** when the current user was attached to the session: what a revocation compares against */

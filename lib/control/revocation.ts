@@ -21,7 +21,7 @@ function isExpired(data: unknown): boolean {
 /**
  * Before the handler runs, for a cookie session only: when the cookie carries a user, one Redis
  * read tells whether that user had all sessions destroyed after this one signed in. The verdict
- * is left in the request state, and koa-session's `valid` (koa-hooks.ts) then rejects the
+ * is left in the request state, and koa-session's `valid` (lib/koa-options.ts) then rejects the
  * session as invalid. The cookie is read here as koa-session will read it (the request's one
  * reading, legacy cookies verified), so every accepted format passes the same check; a session
  * whose sign-in time is unknown counts as signed in before any revocation.
