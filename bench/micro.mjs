@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { redisAvailable, startRedisServer } from './lib/redis-server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -33,7 +34,14 @@ const PAIRS = args.against ? [
   [ { name: 'ours-cookie-2k-rw', app: 'ours', route: '/rw', bytes: 2048 }, { name: 'up-cookie-2k-rw', app: 'upstream', route: '/rw', bytes: 2048 } ],
   [ { name: 'ours-cookie-rw', app: 'ours', route: '/rw' }, { name: 'baseline', app: 'baseline', route: '/rw' } ],
   [ { name: 'ours-cookie-ro', app: 'ours', route: '/ro' }, { name: 'baseline', app: 'baseline', route: '/ro' } ],
+  // the Redis variants run against the bench's own redis-server (skipped without one); CPU is this process's only
+  [ { name: 'ours-redis-rw', app: 'ours', route: '/rw', redis: true, session: { store: 'redis', redis: { prefix: 'micro-rw:' } } },
+    { name: 'up-redis-rw', app: 'upstream', route: '/rw', redis: true, env: { BENCH_STORE: 'readme-redis' } } ],
+  [ { name: 'ours-redis-ro', app: 'ours', route: '/ro', redis: true, session: { store: 'redis', redis: { prefix: 'micro-ro:' } } },
+    { name: 'up-redis-ro', app: 'upstream', route: '/ro', redis: true, env: { BENCH_STORE: 'readme-redis' } } ],
 ];
+
+let redisPort;
 
 function startWorker(variant, tmp) {
   const child = fork(path.join(ROOT, 'bench', 'micro-worker.mjs'), {
@@ -44,6 +52,8 @@ function startWorker(variant, tmp) {
       BENCH_TMP_DIR: path.join(tmp, variant.name),
       BENCH_PLUGIN_PATH: variant.pluginPath ?? ROOT,
       BENCH_SESSION: JSON.stringify(variant.session ?? {}),
+      ...variant.env,
+      ...(variant.redis ? { BENCH_REDIS_PORT: String(redisPort) } : {}),
     },
     stdio: [ 'ignore', 'ignore', 'inherit', 'ipc' ],
   });
@@ -79,9 +89,19 @@ async function main() {
   console.log(`micro bench: ${pairs} A B B A pairs of ${count} requests each, CPU µs per request (user + system), Node ${process.version}`);
   console.log('| variant | µs/request (median) | compared with | µs/request (median) | throughput ratio, median pair (min–max) |');
   console.log('| --- | --- | --- | --- | --- |');
+  const chosen = PAIRS.filter(([ a ]) => !only || only.has(a.name));
+  let redis;
+  if (chosen.some(([ a, b ]) => a.redis || b.redis)) {
+    if (redisAvailable()) {
+      redis = await startRedisServer();
+      redisPort = redis.port;
+    } else {
+      console.error('redis-server is not installed: the Redis pairs are skipped');
+    }
+  }
   try {
-    for (const [ a, b ] of PAIRS) {
-      if (only && !only.has(a.name)) continue;
+    for (const [ a, b ] of chosen) {
+      if ((a.redis || b.redis) && !redis) continue;
       const [ left, right ] = await Promise.all([ prepared(a, tmp, count), prepared(b, tmp, count) ]);
       const aTimes = [];
       const bTimes = [];
@@ -98,6 +118,7 @@ async function main() {
         `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) |`);
     }
   } finally {
+    await redis?.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
 }
