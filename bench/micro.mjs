@@ -28,6 +28,10 @@ const { values: args } = parseArgs({
 const PAIRS = args.against ? [
   [ { name: 'this-cookie-rw', app: 'ours', route: '/rw' }, { name: 'other-cookie-rw', app: 'ours', route: '/rw', pluginPath: path.resolve(args.against) } ],
   [ { name: 'this-cookie-ro', app: 'ours', route: '/ro' }, { name: 'other-cookie-ro', app: 'ours', route: '/ro', pluginPath: path.resolve(args.against) } ],
+  [ { name: 'this-redis-rw', app: 'ours', route: '/rw', redis: true, session: { store: 'redis', redis: { prefix: 'micro-this-rw:' } } },
+    { name: 'other-redis-rw', app: 'ours', route: '/rw', redis: true, session: { store: 'redis', redis: { prefix: 'micro-other-rw:' } }, pluginPath: path.resolve(args.against) } ],
+  [ { name: 'this-redis-ro', app: 'ours', route: '/ro', redis: true, session: { store: 'redis', redis: { prefix: 'micro-this-ro:' } } },
+    { name: 'other-redis-ro', app: 'ours', route: '/ro', redis: true, session: { store: 'redis', redis: { prefix: 'micro-other-ro:' } }, pluginPath: path.resolve(args.against) } ],
 ] : [
   [ { name: 'ours-cookie-rw', app: 'ours', route: '/rw' }, { name: 'up-cookie-rw', app: 'upstream', route: '/rw' } ],
   [ { name: 'ours-cookie-ro', app: 'ours', route: '/ro' }, { name: 'up-cookie-ro', app: 'upstream', route: '/ro' } ],
