@@ -64,9 +64,8 @@ export function cookieNeedsKeys(config: ResolvedSessionConfig): boolean {
 
 const guards = new WeakMap<SessionStore, ControlledStore>();
 
-/** The store koa-session uses for this request: whatever `app.sessionStore` is now, guarded, with session control. */
-function currentStore(app: Application, config: ResolvedSessionConfig): ControlledStore | undefined {
-  const store = app.config.session.store;
+/** What koa-session uses for a store the app set: guarded (timeout, outage policy), with session control. */
+function guardedStore(store: unknown, app: Application, config: ResolvedSessionConfig): ControlledStore | undefined {
   if (!isSessionStore(store)) return;
   let guard = guards.get(store);
   if (!guard) {
@@ -137,11 +136,18 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
   return { options, readCookie };
 }
 
-/** Makes `options.store` follow `app.sessionStore`, which apps may replace at any time. */
+/**
+ * Makes `app.config.session.store` (what `app.sessionStore` sets, and boot's built-in store) a
+ * property with one setter: each store an app sets is guarded once there and handed to koa-session's
+ * options, so a request reads a plain `options.store`. Apps may replace the store at any time.
+ */
 export function followAppSessionStore(options: Record<string, any>, app: Application, config: ResolvedSessionConfig): void {
-  Object.defineProperty(options, 'store', {
-    enumerable: true,
-    configurable: true,
-    get: () => currentStore(app, config),
-  });
+  const sessionConfig = app.config.session as { store?: unknown };
+  let store = sessionConfig.store;
+  const setStore = (value: unknown) => {
+    store = value;
+    options.store = guardedStore(value, app, config);
+  };
+  Object.defineProperty(sessionConfig, 'store', { enumerable: true, configurable: true, get: () => store, set: setStore });
+  setStore(store);
 }
