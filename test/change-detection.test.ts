@@ -78,6 +78,25 @@ describe('change detection: one stringify per commit, none per read', () => {
       assert.deepEqual((await request(app.callback()).get('/get').set('cookie', rewritten).expect(200)).body, { user: 'u1', note: `${tricky}!` });
     });
 
+    it('a forced save after a commit that found nothing changed seals the session as it is now', async () => {
+      const login = await request(app.callback()).get('/set').query({ user: 'u4', step: 'one' }).expect(200);
+      const changed = await request(app.callback()).get('/commit-then-change').query({ step: 'two' }).set('cookie', sessionCookie(login)!).expect(200);
+      const cookie = sessionCookie(changed)!;
+      assert.match(opened(cookie), /"_maxAge":60000,/);
+      assert.deepEqual((await request(app.callback()).get('/get').set('cookie', cookie).expect(200)).body, { user: 'u4', step: 'two' });
+    });
+
+    it("what the app's beforeSave changes after the change check is sealed too", async () => {
+      const counting = await bootApp('cookie', { keys: KEYS, fixture: { routes: 'json' } }, { variant: 'counting-before-save' });
+      try {
+        const first = await request(counting.callback()).get('/set').query({ user: 'u5' }).expect(200);
+        const second = await request(counting.callback()).get('/set').query({ user: 'u6' }).set('cookie', sessionCookie(first)!).expect(200);
+        assert.deepEqual((await request(counting.callback()).get('/get').set('cookie', sessionCookie(second)!).expect(200)).body, { user: 'u6', saves: 2 });
+      } finally {
+        await counting.close();
+      }
+    });
+
     it('a cookie sealed data-first (before this layout) reads and compares the same', async () => {
       const text = JSON.stringify({ user: 'u2', _expire: Date.now() + 60_000, _maxAge: 86_400_000, _created: Date.now() });
       const cookie = `EGG_SESS=${new Sealer([ KEYS ], 'EGG_SESS').seal(text)}`;

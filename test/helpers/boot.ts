@@ -29,7 +29,7 @@ export type RouteSet =
 export type StoreName = 'map' | 'function' | 'recording' | 'app-map-store' | 'naive-redis';
 
 /** test/fixtures/base/variants.js */
-export type Variant = 'hooks' | 'hex-codec' | 'tenant-store' | 'header-key' | 'store-without-methods' | 'decode-table';
+export type Variant = 'hooks' | 'counting-before-save' | 'hex-codec' | 'tenant-store' | 'header-key' | 'store-without-methods' | 'decode-table';
 
 /** app config as JSON: merged over the base config (keys, CSRF off, fixture.routes 'json') */
 export interface AppConfig {
