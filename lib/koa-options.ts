@@ -11,7 +11,7 @@ import { assertSessionIdsCanBeTrusted, createSessionIdReader, type ExternalKey }
 import { withServerExpiry } from './cookie-expiry.js';
 import { StoreGuard } from './store/guard.js';
 import { ControlledStore } from './control/store.js';
-import { applyAbsoluteMaxAge, userOf } from './control/meta.js';
+import { applyAbsoluteMaxAge, userOf } from './session-meta.js';
 import type { SessionStore } from './types.js';
 import { requestSessionOf, type CookieReader } from './request-session.js';
 

@@ -1,9 +1,7 @@
 import { createSession } from 'koa-session';
 import type { Context } from 'egg';
-import type { RequestState } from './control/state.js';
-import type { ContextSessions } from './control/context-sessions.js';
 import { emitLifecycle, newCookieRef, REF, sessionRef, type DestroyReason, type SessionLifecycleEvent } from './lifecycle.js';
-import { stampMeta, userOf } from './control/meta.js';
+import { stampMeta, userOf, type SessionMeta, type UserId } from './session-meta.js';
 import { chunkName, isChunked, joinChunks, splitValue } from './cookie-chunks.js';
 import { describeCookie } from './cookie-codec.js';
 
@@ -69,6 +67,24 @@ export function routeCookieEncodeToOwner(options: Record<string, any>): void {
   options.encode = (data: Record<string, unknown>) => (active ? active.encodeCookie(data, encode) : encode(data));
 }
 
+/** What session control (lib/control/) knows of one request's session. */
+export interface RequestState {
+  /** the owner of the session as persisted (set at load, updated at each save) */
+  sessionUser?: UserId;
+  /** hidden metadata stamped by RequestSession#save, persisted with the write that follows */
+  meta?: SessionMeta;
+  /** the store key this request loaded or last wrote */
+  storeKey?: string;
+  /** the user `storeKey` is indexed under, as far as this request knows */
+  indexedUser?: UserId;
+  /** the store session was written (or refreshed) during this request */
+  written?: boolean;
+  /** the store session `storeKey` was destroyed during this request */
+  destroyed?: boolean;
+  /** the cookie session's user had all sessions destroyed after it signed in */
+  revoked?: boolean;
+}
+
 /**
  * The one owner of a request's session: koa-session's ContextSession (load, validate, commit,
  * remove), plus what this plugin knows about the request.
@@ -82,10 +98,10 @@ export interface RequestSession extends KoaContextSession {
   announcedDestroyed: Set<string> | undefined;
   /** emits what waits for the end of the request (`session:regenerated`, once the new session has its user) */
   announceChanges(): void;
-  /** what session control knows of this request's session (lib/control/state.ts) */
+  /** what session control knows of this request's session */
   control?: RequestState;
-  /** `ctx.sessions` of this request */
-  sessions?: ContextSessions;
+  /** `ctx.sessions` of this request (app/extend/context.ts) */
+  sessions?: object;
   /** what the store loaded or last wrote for this request (the built-in stores' own record) */
   storeLoaded?: unknown;
   /** reads a store session before the handler runs */
@@ -130,7 +146,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
   return class extends Base implements RequestSession {
     anonymous = false;
     control: RequestState | undefined;
-    sessions: ContextSessions | undefined;
+    sessions: object | undefined;
     storeLoaded: unknown;
     destroyReason: DestroyReason | undefined;
     announcedDestroyed: Set<string> | undefined;
@@ -256,7 +272,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       }
     }
 
-    /** The creation and sign-in times to persist with this write (lib/control/meta.ts); a cookie session's reference. */
+    /** The creation and sign-in times to persist with this write (lib/session-meta.ts); a cookie session's reference. */
     #stampMeta(): void {
       const session = this.session as Record<string, unknown>;
       const control = this.control ??= {};

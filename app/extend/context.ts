@@ -16,6 +16,6 @@ export default class SessionContext {
   get sessions(): ContextSessions {
     // kept by the request's session owner, with everything else this plugin knows of the request
     const owner = requestSessionOf(this as unknown as Context);
-    return owner.sessions ??= new ContextSessions(this as unknown as Context);
+    return (owner.sessions ??= new ContextSessions(this as unknown as Context)) as ContextSessions;
   }
 }

@@ -1,5 +1,5 @@
 import type { Application, Context } from 'egg';
-import { AUTH_AT, userOf } from './meta.js';
+import { AUTH_AT, userOf } from '../session-meta.js';
 import type { DestroyAllResult, SessionControl } from './session-control.js';
 import { sessionControlOf } from './setup.js';
 import { requestState } from './state.js';

@@ -1,6 +1,6 @@
 import type { Application, Context } from 'egg';
 import { SessionStoreError, withTimeout, type StoreErrorPolicy } from '../store/guard.js';
-import { AUTH_AT, numberField, userOf } from './meta.js';
+import { AUTH_AT, numberField, userOf } from '../session-meta.js';
 import type { SessionControl } from './session-control.js';
 import { peekRequestState, requestState } from './state.js';
 import { markAnonymous, requestSessionOf } from '../request-session.js';

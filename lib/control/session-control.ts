@@ -5,7 +5,7 @@ import type { SessionStore, StoredSession } from '../types.js';
 import { sessionHandle } from '../redis-keys.js';
 import { emitLifecycle, type DestroyReason } from '../lifecycle.js';
 import { announceDestroyed } from '../request-session.js';
-import { AUTH_AT, CREATED, numberField, userOf } from './meta.js';
+import { AUTH_AT, CREATED, numberField, userOf } from '../session-meta.js';
 import { peekRequestState, requestState } from './state.js';
 import type { SessionInfo, UserSessionIndex } from './user-index.js';
 

@@ -1,7 +1,7 @@
 import type { Application } from 'egg';
 import { isAnonymousSession } from '../request-session.js';
 import type { SessionStore, StoreDestroyOptions, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
-import { applyAbsoluteMaxAge } from './meta.js';
+import { applyAbsoluteMaxAge } from '../session-meta.js';
 import { requestState } from './state.js';
 import { sessionControlOf } from './setup.js';
 
