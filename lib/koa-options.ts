@@ -116,10 +116,9 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
     valid(ctx: Context, data: unknown) {
       // a string is our decode's description of a bad cookie; a LegacyCookie (a class instance) was not verified
       if (!isSessionShaped(data) || (userValid && !userValid(ctx, data))) return false;
-      // a revoked session (lib/control/revocation.ts), or the store failed under 'anonymous'
-      const request = requestSessionOf(ctx);
-      const state = request.control ??= {};
-      if (state.revoked || request.anonymous) return false;
+      // a cookie session revoked by a "log out everywhere" (lib/control/revocation.ts)
+      const state = requestSessionOf(ctx).control ??= {};
+      if (state.revoked) return false;
       state.sessionUser = state.indexedUser = userOf(data, userKey);
       return true;
     },

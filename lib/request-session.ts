@@ -168,7 +168,8 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     /** koa-session's cookie read, on the request's one reading of the cookie; remembers the loaded text. */
     initFromCookie(): void {
       const cookie = this.readCookie();
-      if (!cookie || !this.valid(cookie.data)) {
+      // a failed revocation check under 'anonymous' (the cookie was fine: no session:invalid)
+      if (!cookie || this.anonymous || !this.valid(cookie.data)) {
         this.create();
         return;
       }
@@ -181,7 +182,8 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       const { ctx, opts } = this;
       const externalKey = opts.externalKey.get(ctx) as string | undefined;
       const data = externalKey && await this.store!.get(externalKey, opts.maxAge, { ctx, rolling: opts.rolling });
-      if (!externalKey || !this.valid(data, externalKey)) {
+      // a store that failed under 'anonymous' reported session:error: the session is not missing
+      if (!externalKey || this.anonymous || !this.valid(data, externalKey)) {
         this.create();
         return;
       }
@@ -190,9 +192,9 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     }
 
     /**
-     * koa-session's decision at commit, on one stringify of the app data compared with the loaded
-     * text (instead of a crc32 of a stringify on read and another on commit); the text is what a
-     * cookie write then seals.
+     * koa-session's decision at commit, on one stringify of the app data compared with the text
+     * loaded or last saved (instead of a crc32 of a stringify on read and another on commit); the
+     * text is what a cookie write then seals.
      */
     _shouldSaveSession(): string {
       const session = this.session as SessionModel;
@@ -209,9 +211,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
 
     /** The cookie value of `data` with its hidden metadata (split over several cookies when it must be). */
     encodeCookie(data: Record<string, unknown>, encode: Encode): string {
-      const appText = writesCheckedText ? this.#checkedText : undefined;
-      this.#checkedText = undefined;
-      return this.#encode(encode(Object.assign(data, this.control?.meta), appText));
+      return this.#encode(encode(Object.assign(data, this.control?.meta), this.#checkedText));
     }
 
     /** The first chunk of a value too large for one cookie (the others are set here); the value itself otherwise. */
@@ -284,9 +284,13 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       control.sessionUser = user;
     }
 
-    /** True when the current session existed before this request (loaded, not new). */
+    /**
+     * True when the current session exists beyond this request: it was loaded (also when the app
+     * assigned it new data) or saved already. Not koa-session's `isNew`, which is false for any
+     * session assigned with data.
+     */
     #holdsExisting(): boolean {
-      return Boolean(this.session) && !(this.session as { isNew?: boolean }).isNew;
+      return Boolean(this.session) && this.#loadedText !== undefined;
     }
 
     /** The reference and user of the current session, for lifecycle events. */
@@ -300,6 +304,14 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
      */
     async save(changed: boolean): Promise<void> {
       this.#stampMeta();
+      const existed = this.#holdsExisting();
+      // what this write persists (and a cookie seals): the change check's text, unless a save was
+      // forced past the check or the app's beforeSave may have changed the session since
+      const text = writesCheckedText && this.#checkedText !== undefined
+        ? this.#checkedText
+        : JSON.stringify((this.session as SessionModel).toJSON());
+      this.#checkedText = text;
+      const browserSession = this.opts.maxAge === 'session';
       active = this;
       let saving: Promise<void>;
       try {
@@ -307,8 +319,16 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       } finally {
         active = undefined;
       }
-      await saving;
-      if (this.#createdAnnounced || !(this.#fresh || (this.session as { isNew?: boolean }).isNew)) return;
+      try {
+        await saving;
+      } finally {
+        // koa-session drops `maxAge: 'session'` from the options while it saves: a second save in
+        // this request would make the browser-session cookie a one-day one
+        if (browserSession) this.opts.maxAge = 'session';
+      }
+      // a later commit of this request compares with what is saved now
+      this.#loadedText = text;
+      if (this.#createdAnnounced || existed) return;
       this.#createdAnnounced = true;
       emitLifecycle(this.ctx.app, 'created', { ctx: this.ctx, reason: 'new', ...this.#describe() });
     }

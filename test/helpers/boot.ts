@@ -23,10 +23,10 @@ export type RouteSet =
   | 'security-cookie' | 'security-store' | 'cs' | 'cs-basic' | 'browser-size'
   | 'fd-cookie' | 'fd-session-cookie' | 'fd-rolling' | 'fd-manual-commit' | 'fd-chips' | 'fd-cookie-options'
   | 'fd-disabled' | 'fd-get' | 'fd-external-key' | 'fd-hooks' | 'fd-httponly-off' | 'fd-ignore'
-  | 'fd-no-keys' | 'fd-store' | 'fd-context-store' | 'fd-boot';
+  | 'fd-no-keys' | 'fd-store' | 'fd-context-store' | 'fd-boot' | 'commit-sequences';
 
 /** test/fixtures/base/stores.js: the store app.js installs as app.sessionStore */
-export type StoreName = 'map' | 'function' | 'recording' | 'app-map-store' | 'naive-redis';
+export type StoreName = 'map' | 'function' | 'recording' | 'app-map-store' | 'naive-redis' | 'failing';
 
 /** test/fixtures/base/variants.js */
 export type Variant = 'hooks' | 'counting-before-save' | 'hex-codec' | 'tenant-store' | 'header-key' | 'store-without-methods' | 'decode-table';

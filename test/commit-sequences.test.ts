@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import type { MockApplication } from '@eggjs/mock';
+import { request } from '@eggjs/supertest';
+import type { Redis } from 'ioredis';
+import { Sealer } from '../lib/codec/sealer.js';
+import { bootApp, redisClient, type AppConfig } from './helpers/boot.js';
+import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import { inspector } from './helpers/rd-http.js';
+
+const KEYS = 'commit-sequences-key';
+
+type Reply = { status: number; headers: Record<string, unknown>; body: Record<string, unknown> };
+
+function sessionCookieLine(res: Reply): string | undefined {
+  return ([ res.headers['set-cookie'] ?? [] ].flat() as string[]).find(line => line.startsWith('EGG_SESS='));
+}
+
+function cookieOf(res: Reply, previous?: string): string | undefined {
+  const line = sessionCookieLine(res);
+  return line ? line.split(';')[0] : previous;
+}
+
+/** One browser: sends the session cookie it was last given. */
+function browser(app: MockApplication) {
+  let cookie: string | undefined;
+  return {
+    get cookie() {
+      return cookie;
+    },
+    async get(path: string, query: Record<string, string> = {}): Promise<Reply> {
+      const req = request(app.callback()).get(path).query(query);
+      if (cookie) req.set('cookie', cookie);
+      const res = await req.expect(200) as unknown as Reply;
+      cookie = cookieOf(res, cookie);
+      return res;
+    },
+  };
+}
+
+/**
+ * The same sequences on every store: a session that lives beyond one request is saved as it is when
+ * the request ends, whatever the app committed before; a browser-session login stays one.
+ */
+function describeSequences(label: string, boot: (config: AppConfig) => Promise<MockApplication>, stored: (app: MockApplication, cookie: string) => Promise<Record<string, unknown> | undefined>) {
+  describe(label, () => {
+    let app: MockApplication;
+    let browserApp: MockApplication;
+    before(async () => {
+      app = await boot({});
+      browserApp = await boot({ session: { maxAge: 'session' } });
+    });
+    after(async () => {
+      await app?.close();
+      await browserApp?.close();
+    });
+
+    it('a browser-session login (regenerate, then maxAge \'session\') stays a browser-session cookie on every later write', async () => {
+      const client = browser(app);
+      const login = await client.get('/login-browser-session', { user: 'b1' });
+      assert.doesNotMatch(sessionCookieLine(login)!, /max-age|expires/i);
+      assert.equal((await stored(app, client.cookie!))?._session, true);
+      const later = await client.get('/set', { visit: '1' });
+      assert.doesNotMatch(sessionCookieLine(later)!, /max-age|expires/i, 'still ends with the browser');
+      assert.equal((await stored(app, client.cookie!))?._session, true);
+    });
+
+    it('with maxAge \'session\' configured, a request that commits twice writes a browser-session cookie both times', async () => {
+      const client = browser(browserApp);
+      await client.get('/set', { userId: 'b2' });
+      const twice = await client.get('/save-then-change');
+      assert.doesNotMatch(sessionCookieLine(twice)!, /max-age|expires/i);
+      const stored2 = await stored(browserApp, client.cookie!);
+      assert.equal(stored2?._session, true);
+      assert.equal(stored2?._maxAge, undefined);
+      const later = await client.get('/set', { visit: '2' });
+      assert.doesNotMatch(sessionCookieLine(later)!, /max-age|expires/i);
+      assert.deepEqual((await client.get('/get')).body, { userId: 'b2', step: 'changed after save', visit: '2' });
+    });
+
+    it('a session assigned whole and then regenerated keeps its data', async () => {
+      const client = browser(app);
+      const login = await client.get('/assign-then-regenerate', { user: 'u9' });
+      assert.deepEqual(login.body, { cart: [ 'book' ], userId: 'u9' });
+      assert.deepEqual((await client.get('/get')).body, { cart: [ 'book' ], userId: 'u9' });
+    });
+
+    it('a change undone after a manual commit is saved undone', async () => {
+      const client = browser(app);
+      await client.get('/set', { step: 'original' });
+      await client.get('/commit-then-revert');
+      assert.deepEqual((await client.get('/get')).body, { step: 'original' });
+    });
+  });
+}
+
+describe('commit sequences: what a request saves is the session as it ends', function () {
+  this.timeout(60_000);
+  const routes = { keys: KEYS, fixture: { routes: 'commit-sequences' as const } };
+
+  describeSequences('cookie sessions', config => bootApp('cookie', { ...routes, ...config }), async (_app, cookie) => {
+    const opened = new Sealer([ KEYS ], 'EGG_SESS').open(cookie.slice('EGG_SESS='.length));
+    return opened && JSON.parse(opened.text);
+  });
+
+  describeSequences('memory store', config => bootApp('cookie', { ...routes, ...config, session: { store: 'memory', ...config.session } }), async (app, cookie) => {
+    const store = app.sessionStore as unknown as { get(id: string): Promise<Record<string, unknown> | undefined> };
+    return store.get(cookie.slice('EGG_SESS='.length));
+  });
+
+  describe('on Redis', () => {
+    let server: RedisServer;
+    let redis: Redis;
+    before(async function () {
+      if (!requireRedis(this)) return;
+      server = await startRedisServer();
+      redis = inspector(server.port);
+    });
+    after(async () => {
+      redis?.disconnect();
+      await server?.stop();
+    });
+
+    describeSequences('Redis store', config => bootApp('redis', {
+      ...routes, ...config, redis: redisClient(server.port), session: { store: 'redis', redis: { prefix: 'seq:' }, ...config.session },
+    }), async (_app, cookie) => {
+      const json = await redis.get(`seq:${cookie.slice('EGG_SESS='.length)}`);
+      return json ? JSON.parse(json) : undefined;
+    });
+  });
+
+  describe('a store outage under onStoreError \'anonymous\'', () => {
+    it('is a session:error, not a missing session: no session:missed for the id the request sent', async () => {
+      const app = await bootApp('cookie', { ...routes, fixture: { routes: 'commit-sequences', store: 'failing' }, session: { onStoreError: 'anonymous' } });
+      try {
+        const seen: string[] = [];
+        for (const event of [ 'missed', 'invalid', 'expired', 'error' ]) app.on(`session:${event}`, () => seen.push(event));
+        const id = 'd7a9a4b2-3c1e-4f5a-9b6c-2e8f0a1b3c4d';
+        const res = await request(app.callback()).get('/get').set('cookie', `EGG_SESS=${id}`).expect(200);
+        assert.deepEqual(res.body, {});
+        await new Promise(resolve => setImmediate(resolve));
+        assert.deepEqual(seen, [ 'error' ]);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+});
