@@ -4,6 +4,7 @@ import { emitLifecycle, newCookieRef, REF, sessionRef, type DestroyReason, type 
 import { stampMeta, userOf, type SessionMeta, type UserId } from './session-meta.js';
 import { chunkName, isChunked, joinChunks, splitValue } from './cookie-chunks.js';
 import { describeCookie } from './cookie-codec.js';
+import { clearCookie } from './session-cookies.js';
 
 /** The part of koa-session's ContextSession this plugin uses (its class is not exported by name). */
 export interface KoaContextSession {
@@ -104,6 +105,8 @@ export interface RequestSession extends KoaContextSession {
   sessions?: object;
   /** what the store loaded or last wrote for this request (the built-in stores' own record) */
   storeLoaded?: unknown;
+  /** the built-in store did not write the session back: it was destroyed while this request ran */
+  goneMeanwhile: boolean;
   /** reads a store session before the handler runs */
   load(): Promise<void>;
   /** the session cookie this request sent, decoded once (cookie sessions); undefined without one */
@@ -145,6 +148,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
   const { decodeCookie, onReplaced, rotateCsrf, userKey, maxCookieChunks, cookieSizeLimit, writesCheckedText } = settings;
   return class extends Base implements RequestSession {
     anonymous = false;
+    goneMeanwhile = false;
     control: RequestState | undefined;
     sessions: object | undefined;
     storeLoaded: unknown;
@@ -326,6 +330,11 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         // this request would make the browser-session cookie a one-day one
         if (browserSession) this.opts.maxAge = 'session';
       }
+      if (this.goneMeanwhile) {
+        // logged out elsewhere meanwhile: the browser is told so, not given the id of a session that is gone
+        clearCookie(this.ctx, this.opts.key as string);
+        return;
+      }
       // a later commit of this request compares with what is saved now
       this.#loadedText = text;
       if (this.#createdAnnounced || existed) return;
@@ -441,6 +450,12 @@ export function peekRequestSession(ctx: Context): RequestSession | undefined {
 /** True when this request runs on an empty, unsaved session because the store failed. */
 export function isAnonymousSession(ctx: Context): boolean {
   return peekRequestSession(ctx)?.anonymous === true;
+}
+
+/** The store refused to write the session back: it was destroyed while this request ran. */
+export function markSessionGone(ctx: Context): void {
+  const owner = peekRequestSession(ctx);
+  if (owner) owner.goneMeanwhile = true;
 }
 
 /** Marks the request anonymous (`onStoreError: 'anonymous'`): none of its session cookies are sent. */

@@ -41,7 +41,7 @@ function browser(app: MockApplication) {
  * The same sequences on every store: a session that lives beyond one request is saved as it is when
  * the request ends, whatever the app committed before; a browser-session login stays one.
  */
-function describeSequences(label: string, boot: (config: AppConfig) => Promise<MockApplication>, stored: (app: MockApplication, cookie: string) => Promise<Record<string, unknown> | undefined>) {
+function describeSequences(label: string, boot: (config: AppConfig) => Promise<MockApplication>, stored: (app: MockApplication, cookie: string) => Promise<Record<string, unknown> | undefined>, store = true) {
   describe(label, () => {
     let app: MockApplication;
     let browserApp: MockApplication;
@@ -84,6 +84,22 @@ function describeSequences(label: string, boot: (config: AppConfig) => Promise<M
       assert.deepEqual((await client.get('/get')).body, { cart: [ 'book' ], userId: 'u9' });
     });
 
+    if (store) {
+      it('a request still running when its session is logged out elsewhere is not saved, and its response clears the cookie', async () => {
+        const client = browser(app);
+        await client.get('/set', { userId: 'l1' });
+        const cookie = client.cookie!;
+        // then() sends it now (supertest waits for it otherwise)
+        const slow = request(app.callback()).get('/slow-set').query({ delay: '300' }).set('cookie', cookie).expect(200).then(res => res);
+        await new Promise(resolve => setTimeout(resolve, 50));
+        await request(app.callback()).get('/logout').set('cookie', cookie).expect(200);
+        const late = await slow as unknown as Reply;
+        assert.equal(late.body.userId, 'l1', 'it had loaded the session');
+        assert.match(sessionCookieLine(late)!, /^EGG_SESS=;.*expires=Thu, 01 Jan 1970/, 'the browser is told it is logged out');
+        assert.equal(await stored(app, cookie), undefined, 'the session stays destroyed');
+      });
+    }
+
     it('a change undone after a manual commit is saved undone', async () => {
       const client = browser(app);
       await client.get('/set', { step: 'original' });
@@ -100,7 +116,7 @@ describe('commit sequences: what a request saves is the session as it ends', fun
   describeSequences('cookie sessions', config => bootApp('cookie', { ...routes, ...config }), async (_app, cookie) => {
     const opened = new Sealer([ KEYS ], 'EGG_SESS').open(cookie.slice('EGG_SESS='.length));
     return opened && JSON.parse(opened.text);
-  });
+  }, false);
 
   describeSequences('memory store', config => bootApp('cookie', { ...routes, ...config, session: { store: 'memory', ...config.session } }), async (app, cookie) => {
     const store = app.sessionStore as unknown as { get(id: string): Promise<Record<string, unknown> | undefined> };

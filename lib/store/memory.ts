@@ -1,6 +1,6 @@
 import type { SessionStore, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
 import { parseJsonObject } from '../codec/safe-json.js';
-import { peekRequestSession } from '../request-session.js';
+import { markSessionGone, peekRequestSession } from '../request-session.js';
 
 interface Entry {
   json: string;
@@ -43,7 +43,10 @@ export class MemoryStore implements SessionStore {
   async set(key: string, value: StoredSession, maxAge?: number | 'session', options?: StoreSetOptions): Promise<void> {
     const ttl = typeof maxAge === 'number' ? maxAge : this.#sessionTTL;
     const loadedHere = options?.ctx !== undefined && peekRequestSession(options.ctx)?.storeLoaded === key;
-    if (loadedHere && !this.#entries.has(key)) return;
+    if (loadedHere && !this.#entries.has(key)) {
+      markSessionGone(options.ctx);
+      return;
+    }
     this.#entries.delete(key);
     this.#entries.set(key, { json: JSON.stringify(value), expiresAt: Date.now() + ttl });
     while (this.#entries.size > this.#maxEntries) {

@@ -1,6 +1,6 @@
 import { debuglog } from 'node:util';
 import type { Application, Context } from 'egg';
-import { peekRequestSession } from '../request-session.js';
+import { markSessionGone, peekRequestSession } from '../request-session.js';
 import type { ResolvedSessionConfig } from '../config.js';
 import type { SessionStore, StoreDestroyOptions, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
 import { defineScripts, resolveRedisClient, type RedisClient, type ScriptCall } from '../redis.js';
@@ -70,6 +70,7 @@ export class RedisStore implements SessionStore {
       : await this.#saveWhole(id, value, ttl, own);
     // a second save in the same request (save() then the auto commit) compares with this one
     if (ctx && saved) setLoaded(ctx, { key: id, ...saved });
+    else if (ctx) markSessionGone(ctx);
   }
 
   /** Returns whether the session existed. */
