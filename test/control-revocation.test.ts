@@ -8,6 +8,7 @@ import { Device, type Served } from './helpers/sc-device.js';
 import { scApps } from './helpers/sc-apps.js';
 import { controlSuite } from './helpers/sc-suite.js';
 import { destroyedCount } from './helpers/sc-suite.js';
+import { redisClient } from './helpers/boot.js';
 
 
 const DAY = 24 * 3600 * 1000;
@@ -188,5 +189,36 @@ describe('revocation check with Redis down and onStoreError: anonymous', functio
       if (user === undefined) await sleep(100);
     }
     assert.equal(user, 'anon-1', 'signed in again once Redis is back');
+  });
+});
+
+describe('destroyAll after app.sessionStore was replaced at runtime', function () {
+  // the default touchInterval (60 s): the test must not wait for this process to forget the session
+  const suite = controlSuite(port => ({
+    keys: 'sc-swap-app-key', fixture: { routes: 'sc' },
+    session: { store: 'redis', redis: { prefix: 'scswap:' } },
+    redis: redisClient(port),
+  }));
+  let app: MockApplication;
+  let http: Served;
+  let control: SessionControl;
+  before(() => ({ app, http, control } = suite));
+
+  it('a session left in the store the app switched away from is refused on its next request', async () => {
+    const redisStore = app.sessionStore;
+    const phone = new Device(http.url, 'Phone');
+    await phone.get('/login?user=swap-1');
+    assert.equal((await phone.get('/get')).body.session.userId, 'swap-1', 'seen by this process');
+    const other = new Map<string, unknown>();
+    app.sessionStore = { get: async (key: string) => other.get(key), set: async (key: string, value: unknown) => void other.set(key, value), destroy: async (key: string) => void other.delete(key) };
+    try {
+      const laptop = new Device(http.url, 'Laptop');
+      await laptop.get('/login?user=swap-1');
+      await control.destroyAll('swap-1');
+    } finally {
+      app.sessionStore = redisStore;
+    }
+    const res = await phone.get('/get');
+    assert.deepEqual(res.body.session, {}, 'the phone is signed out at once, not after touchInterval');
   });
 });

@@ -113,6 +113,8 @@ export class SessionControl {
     const user = asUserId(userId);
     const { revokedAt, sessionIds } = await this.#redis(this.#index.revokeAll(user, keep, this.#options.revocationTTL));
     await this.#destroyStored(sessionIds);
+    // a copy the store in use could not destroy (one the app switched away from) is vetted on its next request
+    for (const sessionId of sessionIds) this.#touched.delete(sessionId);
     for (const sessionId of sessionIds) {
       announceDestroyed(this.#app, { ctx: options.ctx, user, reason: options.reason ?? 'destroyAll', ref: sessionHandle(sessionId) });
     }
