@@ -157,9 +157,9 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     /** a store id this request destroyed (`ctx.session = null`) and then replaced by a new session */
     #replaced: string | undefined;
     #cookie: { raw: string; data: unknown; appText?: string } | undefined;
-    /** `JSON.stringify` of the app data as loaded (undefined: a new session, saved when it has data) */
+    /** `JSON.stringify` of the app data as loaded or last saved (undefined: a session that exists nowhere yet) */
     #loadedText: string | undefined;
-    /** the same of the session now, from the change check of this commit: what a cookie write seals */
+    /** the same of the session now: from the change check, then what the write of this commit persists */
     #checkedText: string | undefined;
     /** the session `ctx.session = null` destroyed, announced at commit */
     #gone: { ref?: string; user?: string } | undefined;
