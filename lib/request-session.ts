@@ -1,7 +1,8 @@
 import { createSession } from 'koa-session';
 import type { Context } from 'egg';
 import { emitLifecycle, newCookieRef, REF, sessionRef, type DestroyReason, type SessionLifecycleEvent } from './lifecycle.js';
-import { stampMeta, userOf, type SessionMeta, type UserId } from './session-meta.js';
+import { CREATED, stampMeta, userOf, type SessionMeta, type UserId } from './session-meta.js';
+import { MAX_COOKIE_LIFETIME } from './config.js';
 import { chunkName, isChunked, joinChunks, splitValue } from './cookie-chunks.js';
 import { describeCookie } from './cookie-codec.js';
 import { clearCookie } from './session-cookies.js';
@@ -105,8 +106,8 @@ export interface RequestSession extends KoaContextSession {
   sessions?: object;
   /** what the store loaded or last wrote for this request (the built-in stores' own record) */
   storeLoaded?: unknown;
-  /** the built-in store did not write the session back: it was destroyed while this request ran */
-  goneMeanwhile: boolean;
+  /** a store id this request destroyed, or whose write back a store refused (destroyed elsewhere meanwhile): never written again */
+  goneId: string | undefined;
   /** reads a store session before the handler runs */
   load(): Promise<void>;
   /** the session cookie this request sent, decoded once (cookie sessions); undefined without one */
@@ -148,7 +149,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
   const { decodeCookie, onReplaced, rotateCsrf, userKey, maxCookieChunks, cookieSizeLimit, writesCheckedText } = settings;
   return class extends Base implements RequestSession {
     anonymous = false;
-    goneMeanwhile = false;
+    goneId: string | undefined;
     control: RequestState | undefined;
     sessions: object | undefined;
     storeLoaded: unknown;
@@ -289,6 +290,16 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     }
 
     /**
+     * True when the store session's id is gone (destroyed by this request, or elsewhere while it ran):
+     * nothing is written under it again, and the browser is told it is logged out, not given the id.
+     */
+    #isGone(): boolean {
+      if (this.goneId === undefined || this.goneId !== this.externalKey) return false;
+      clearCookie(this.ctx, this.opts.key as string);
+      return true;
+    }
+
+    /**
      * True when the current session exists beyond this request: it was loaded (also when the app
      * assigned it new data) or saved already. Not koa-session's `isNew`, which is false for any
      * session assigned with data.
@@ -307,6 +318,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
      * encode (synchronous, in `super.save`, handed to this owner) or the store wrapper persists.
      */
     async save(changed: boolean): Promise<void> {
+      if (this.#isGone()) return;
       this.#stampMeta();
       const existed = this.#holdsExisting();
       // what this write persists (and a cookie seals): the change check's text, unless a save was
@@ -316,6 +328,8 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         : JSON.stringify((this.session as SessionModel).toJSON());
       this.#checkedText = text;
       const browserSession = this.opts.maxAge === 'session';
+      // a lifetime the app set on this request is held to what the server honours (and browsers keep)
+      if (typeof this.opts.maxAge === 'number' && this.opts.maxAge > MAX_COOKIE_LIFETIME) this.opts.maxAge = MAX_COOKIE_LIFETIME;
       active = this;
       let saving: Promise<void>;
       try {
@@ -330,11 +344,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         // this request would make the browser-session cookie a one-day one
         if (browserSession) this.opts.maxAge = 'session';
       }
-      if (this.goneMeanwhile) {
-        // logged out elsewhere meanwhile: the browser is told so, not given the id of a session that is gone
-        clearCookie(this.ctx, this.opts.key as string);
-        return;
-      }
+      if (this.#isGone()) return;
       // a later commit of this request compares with what is saved now
       this.#loadedText = text;
       if (this.#createdAnnounced || existed) return;
@@ -363,8 +373,11 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         // announced once the request set the new session's user (after `await regenerate()`)
         this.#regenerated = { previousRef: this.#describe().ref };
       }
-      // a regenerated cookie session is a new session: a new reference
-      if (options?.regenerate && this.session && !this.store) Reflect.deleteProperty(this.session as object, REF);
+      if (options?.regenerate && this.session) {
+        // a regenerated session is a new session: `absoluteMaxAge` counts from the sign-in, and a cookie session gets a new reference
+        Reflect.deleteProperty(this.session as object, CREATED);
+        if (!this.store) Reflect.deleteProperty(this.session as object, REF);
+      }
       await super.commit(options);
       this.#announceGone();
       if (!options?.regenerate) this.announceChanges();
@@ -452,10 +465,10 @@ export function isAnonymousSession(ctx: Context): boolean {
   return peekRequestSession(ctx)?.anonymous === true;
 }
 
-/** The store refused to write the session back: it was destroyed while this request ran. */
-export function markSessionGone(ctx: Context): void {
+/** Store session `id` is gone for this request: destroyed, or its write back refused because it was destroyed meanwhile. */
+export function markSessionGone(ctx: Context, id: string): void {
   const owner = peekRequestSession(ctx);
-  if (owner) owner.goneMeanwhile = true;
+  if (owner) owner.goneId = id;
 }
 
 /** Marks the request anonymous (`onStoreError: 'anonymous'`): none of its session cookies are sent. */

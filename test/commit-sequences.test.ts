@@ -45,13 +45,31 @@ function describeSequences(label: string, boot: (config: AppConfig) => Promise<M
   describe(label, () => {
     let app: MockApplication;
     let browserApp: MockApplication;
+    let absoluteApp: MockApplication;
     before(async () => {
       app = await boot({});
       browserApp = await boot({ session: { maxAge: 'session' } });
+      absoluteApp = await boot({ session: { absoluteMaxAge: 1500 } });
     });
     after(async () => {
       await app?.close();
       await browserApp?.close();
+      await absoluteApp?.close();
+    });
+
+    it('absoluteMaxAge counts from the sign-in (regenerate), not from the anonymous session before it', async () => {
+      const client = browser(absoluteApp);
+      await client.get('/set', { visit: '1' });
+      await new Promise(resolve => setTimeout(resolve, 1000));
+      await client.get('/login', { user: 'a1' });
+      await new Promise(resolve => setTimeout(resolve, 800));
+      assert.deepEqual((await client.get('/get')).body, { visit: '1', userId: 'a1' }, 'still signed in 0.8 s after the login');
+    });
+
+    it('a lifetime over 400 days set by the app is sent as 400 days', async () => {
+      const client = browser(app);
+      const res = await client.get('/keep-for-500-days');
+      assert.match(sessionCookieLine(res)!, /max-age=34560000;/);
     });
 
     it('a browser-session login (regenerate, then maxAge \'session\') stays a browser-session cookie on every later write', async () => {
@@ -98,6 +116,21 @@ function describeSequences(label: string, boot: (config: AppConfig) => Promise<M
         assert.match(sessionCookieLine(late)!, /^EGG_SESS=;.*expires=Thu, 01 Jan 1970/, 'the browser is told it is logged out');
         assert.equal(await stored(app, cookie), undefined, 'the session stays destroyed');
       });
+
+      it('a request that saves twice while its session is logged out elsewhere writes neither save', async () => {
+        const client = browser(app);
+        await client.get('/set', { userId: 'l2' });
+        const cookie = client.cookie!;
+        const slow = request(app.callback()).get('/slow-save-twice').query({ delay: '300' }).set('cookie', cookie).expect(200).then(res => res);
+        await new Promise(resolve => setTimeout(resolve, 50));
+        await request(app.callback()).get('/logout').set('cookie', cookie).expect(200);
+        const late = await slow as unknown as Reply;
+        assert.equal(late.body.userId, 'l2', 'it had loaded the session');
+        assert.match(sessionCookieLine(late)!, /^EGG_SESS=;.*expires=Thu, 01 Jan 1970/);
+        assert.equal(await stored(app, cookie), undefined, 'the session stays destroyed');
+        const replay = await request(app.callback()).get('/get').set('cookie', cookie).expect(200);
+        assert.deepEqual(replay.body, {}, 'the old id is dead');
+      });
     }
 
     it('a change undone after a manual commit is saved undone', async () => {
@@ -141,6 +174,15 @@ describe('commit sequences: what a request saves is the session as it ends', fun
     }), async (_app, cookie) => {
       const json = await redis.get(`seq:${cookie.slice('EGG_SESS='.length)}`);
       return json ? JSON.parse(json) : undefined;
+    });
+
+    // the app's own store writes back whatever it is given: session control's index refuses it
+    describeSequences('app.sessionStore with session control', config => bootApp('redis', {
+      ...routes, ...config, fixture: { routes: 'commit-sequences', store: 'map' }, redis: redisClient(server.port),
+      session: { control: { enable: true }, redis: { prefix: 'seqmap:' }, ...config.session },
+    }), async (app, cookie) => {
+      const store = app.sessionStore as unknown as { data: Map<string, Record<string, unknown>> };
+      return store.data.get(cookie.slice('EGG_SESS='.length));
     });
   });
 

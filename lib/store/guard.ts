@@ -1,6 +1,6 @@
 import type { Context, Application } from 'egg';
 import { withTimeout } from './deadlines.js';
-import { isAnonymousSession, markAnonymous } from '../request-session.js';
+import { isAnonymousSession, markAnonymous, markSessionGone } from '../request-session.js';
 import type { SessionStore, StoreDestroyOptions, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
 
 export type StoreErrorPolicy = 'fail' | 'anonymous';
@@ -49,6 +49,8 @@ export class StoreGuard implements SessionStore {
 
   /** What the store answered (the built-in stores: whether the session existed). */
   destroy(key: string, options: StoreDestroyOptions): Promise<unknown> {
+    // whatever the store answers, this request never writes the id again (a late write would resurrect it)
+    if (options?.ctx) markSessionGone(options.ctx, key);
     return this.#run('destroy', key, options.ctx, () => this.store.destroy(key, options));
   }
 

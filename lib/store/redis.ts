@@ -70,7 +70,7 @@ export class RedisStore implements SessionStore {
       : await this.#saveWhole(id, value, ttl, own);
     // a second save in the same request (save() then the auto commit) compares with this one
     if (ctx && saved) setLoaded(ctx, { key: id, ...saved });
-    else if (ctx) markSessionGone(ctx);
+    else if (ctx) markSessionGone(ctx, id);
   }
 
   /** Returns whether the session existed. */
