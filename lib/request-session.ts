@@ -1,11 +1,11 @@
 import { createSession } from 'koa-session';
 import type { Context } from 'egg';
 import { emitLifecycle, newCookieRef, REF, sessionRef, type DestroyReason, type SessionLifecycleEvent } from './lifecycle.js';
-import { CREATED, stampMeta, userOf, type SessionMeta, type UserId } from './session-meta.js';
+import { AUTH_AT, CREATED, numberField, stampMeta, userOf, type SessionMeta, type UserId } from './session-meta.js';
 import { MAX_COOKIE_LIFETIME } from './config.js';
 import { chunkName, isChunked, joinChunks, splitValue } from './cookie-chunks.js';
 import { describeCookie } from './cookie-codec.js';
-import { clearCookie } from './session-cookies.js';
+import { clearCookie, dropSessionCookies } from './session-cookies.js';
 
 /** The part of koa-session's ContextSession this plugin uses (its class is not exported by name). */
 export interface KoaContextSession {
@@ -106,12 +106,17 @@ export interface RequestSession extends KoaContextSession {
   sessions?: object;
   /** what the store loaded or last wrote for this request (the built-in stores' own record) */
   storeLoaded?: unknown;
-  /** a store id this request destroyed, or whose write back a store refused (destroyed elsewhere meanwhile): never written again */
-  goneId: string | undefined;
+  /**
+   * Store ids this request destroyed ('here'), or whose write back was refused because another request
+   * destroyed them meanwhile ('elsewhere'): none is written again in this request.
+   */
+  gone: Map<string, 'here' | 'elsewhere'> | undefined;
   /** reads a store session before the handler runs */
   load(): Promise<void>;
   /** the session cookie this request sent, decoded once (cookie sessions); undefined without one */
   readCookie(): { raw: string; data: unknown; appText?: string } | undefined;
+  /** the session's user signed in (again) at `at`: what revocations compare with (`destroyOthers()` keeps this device) */
+  signedInAt(at: number): void;
   /** destroys the loaded store session (`destroy: true`) and goes on with a fresh one */
   restartFresh(destroy: boolean): Promise<void>;
 }
@@ -145,11 +150,16 @@ export interface RequestSessionSettings {
 // (29 characters), samesite, secure, httponly, partitioned, priority; domain and path are added
 const COOKIE_ATTRIBUTES_BYTES = 200;
 
+/** The creation and sign-in times a loaded session carries. */
+function timesOf(data: unknown): { created?: number; authAt?: number } {
+  return { created: numberField(data, CREATED), authAt: numberField(data, AUTH_AT) };
+}
+
 export function createRequestSessionClass(Base: KoaContextSessionClass, settings: RequestSessionSettings): RequestSessionClass {
   const { decodeCookie, onReplaced, rotateCsrf, userKey, maxCookieChunks, cookieSizeLimit, writesCheckedText } = settings;
   return class extends Base implements RequestSession {
     anonymous = false;
-    goneId: string | undefined;
+    gone: Map<string, 'here' | 'elsewhere'> | undefined;
     control: RequestState | undefined;
     sessions: object | undefined;
     storeLoaded: unknown;
@@ -162,6 +172,8 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     #loadedText: string | undefined;
     /** the same of the session now: from the change check, then what the write of this commit persists */
     #checkedText: string | undefined;
+    /** the hidden times of the session as loaded or last saved: what an assignment (`ctx.session = {...}`) cannot reset */
+    #times: { created?: number; authAt?: number } | undefined;
     /** the session `ctx.session = null` destroyed, announced at commit */
     #gone: { ref?: string; user?: string } | undefined;
     /** the session was replaced by a new one after `ctx.session = null` */
@@ -180,6 +192,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       }
       this.create(cookie.data);
       this.#loadedText = cookie.appText ?? JSON.stringify((this.session as SessionModel).toJSON());
+      this.#times = timesOf(cookie.data);
     }
 
     /** koa-session's store read (`opts.externalKey` is always ours: lib/session-id.ts); remembers the loaded text. */
@@ -194,6 +207,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       }
       this.create(data, externalKey);
       this.#loadedText = JSON.stringify((this.session as SessionModel).toJSON());
+      this.#times = timesOf(data);
     }
 
     /**
@@ -258,9 +272,10 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
      * gets a new id and the old id is destroyed at commit.
      */
     set(value: Record<string, unknown> | null): void {
+      // a cookie session is read lazily: read it, to know what is destroyed or replaced (an assigned
+      // session is the same session: it keeps its creation and sign-in times)
+      if (this.session === undefined) this.get();
       if (value === null) {
-        // a cookie session is read lazily: read it, to know what is being destroyed
-        if (this.session === undefined) this.get();
         if (this.#holdsExisting()) this.#gone = this.#describe();
       }
       const replacingDestroyed = Boolean(value) && this.session === false;
@@ -282,7 +297,13 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       const session = this.session as Record<string, unknown>;
       const control = this.control ??= {};
       const user = userOf(session, userKey);
+      // the same session keeps its creation and sign-in times, whatever object the app assigned or wrote into it
+      if (this.#holdsExisting()) {
+        session[CREATED] = this.#times?.created;
+        session[AUTH_AT] = this.#times?.authAt;
+      }
       const meta = stampMeta(session, user, control.sessionUser, Date.now());
+      this.#times = { created: meta[CREATED], authAt: meta[AUTH_AT] };
       // a cookie session has no id: a random reference names it in lifecycle events
       if (!this.store) meta[REF] = session[REF] = typeof session[REF] === 'string' ? session[REF] : newCookieRef();
       control.meta = meta;
@@ -290,12 +311,17 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     }
 
     /**
-     * True when the store session's id is gone (destroyed by this request, or elsewhere while it ran):
-     * nothing is written under it again, and the browser is told it is logged out, not given the id.
+     * True when the store session's id is gone: nothing is written under it again, and the browser is
+     * not given the id. Destroyed by this request, its cookie is cleared; destroyed elsewhere while this
+     * request ran (a logout, or a login's regenerate() whose response set the new id), this response
+     * sends no session cookie at all, so it cannot clear a newer one.
      */
     #isGone(): boolean {
-      if (this.goneId === undefined || this.goneId !== this.externalKey) return false;
-      clearCookie(this.ctx, this.opts.key as string);
+      const how = this.externalKey === undefined ? undefined : this.gone?.get(this.externalKey);
+      if (!how) return false;
+      const key = this.opts.key as string;
+      if (how === 'elsewhere') dropSessionCookies(this.ctx, key);
+      else clearCookie(this.ctx, key);
       return true;
     }
 
@@ -376,6 +402,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       if (options?.regenerate && this.session) {
         // a regenerated session is a new session: `absoluteMaxAge` counts from the sign-in, and a cookie session gets a new reference
         Reflect.deleteProperty(this.session as object, CREATED);
+        this.#times = { authAt: this.#times?.authAt };
         if (!this.store) Reflect.deleteProperty(this.session as object, REF);
       }
       await super.commit(options);
@@ -400,6 +427,14 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       // a destroy that failed under onStoreError 'anonymous' left the session alive
       if (!gone || this.anonymous) return;
       announceDestroyed(this.ctx.app, { ctx: this.ctx, reason: this.destroyReason ?? 'logout', ...gone });
+    }
+
+    signedInAt(at: number): void {
+      const session = this.get() as Record<string, unknown> | null;
+      if (!session) return;
+      session[AUTH_AT] = at;
+      session._requireSave = true;
+      this.#times = { ...this.#times, authAt: at };
     }
 
     async restartFresh(destroy: boolean): Promise<void> {
@@ -465,10 +500,15 @@ export function isAnonymousSession(ctx: Context): boolean {
   return peekRequestSession(ctx)?.anonymous === true;
 }
 
-/** Store session `id` is gone for this request: destroyed, or its write back refused because it was destroyed meanwhile. */
-export function markSessionGone(ctx: Context, id: string): void {
+/**
+ * Store session `id` is gone for this request: destroyed by it, or (`elsewhere`) its write back
+ * refused because another request destroyed it meanwhile.
+ */
+export function markSessionGone(ctx: Context, id: string, elsewhere = false): void {
   const owner = peekRequestSession(ctx);
-  if (owner) owner.goneId = id;
+  if (!owner) return;
+  owner.gone ??= new Map();
+  if (owner.gone.get(id) !== 'elsewhere') owner.gone.set(id, elsewhere ? 'elsewhere' : 'here');
 }
 
 /** Marks the request anonymous (`onStoreError: 'anonymous'`): none of its session cookies are sent. */

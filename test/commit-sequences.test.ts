@@ -41,7 +41,8 @@ function browser(app: MockApplication) {
  * The same sequences on every store: a session that lives beyond one request is saved as it is when
  * the request ends, whatever the app committed before; a browser-session login stays one.
  */
-function describeSequences(label: string, boot: (config: AppConfig) => Promise<MockApplication>, stored: (app: MockApplication, cookie: string) => Promise<Record<string, unknown> | undefined>, store = true) {
+function describeSequences(label: string, boot: (config: AppConfig) => Promise<MockApplication>, stored: (app: MockApplication, cookie: string) => Promise<Record<string, unknown> | undefined>, kind: 'cookie' | 'built-in store' | 'app store' = 'built-in store') {
+  const store = kind !== 'cookie';
   describe(label, () => {
     let app: MockApplication;
     let browserApp: MockApplication;
@@ -103,7 +104,7 @@ function describeSequences(label: string, boot: (config: AppConfig) => Promise<M
     });
 
     if (store) {
-      it('a request still running when its session is logged out elsewhere is not saved, and its response clears the cookie', async () => {
+      it('a request still running when its session is logged out elsewhere is not saved, and its response sends no session cookie', async () => {
         const client = browser(app);
         await client.get('/set', { userId: 'l1' });
         const cookie = client.cookie!;
@@ -113,7 +114,7 @@ function describeSequences(label: string, boot: (config: AppConfig) => Promise<M
         await request(app.callback()).get('/logout').set('cookie', cookie).expect(200);
         const late = await slow as unknown as Reply;
         assert.equal(late.body.userId, 'l1', 'it had loaded the session');
-        assert.match(sessionCookieLine(late)!, /^EGG_SESS=;.*expires=Thu, 01 Jan 1970/, 'the browser is told it is logged out');
+        assert.equal(sessionCookieLine(late), undefined, 'no cookie for a session that is gone (another response may hold a newer one)');
         assert.equal(await stored(app, cookie), undefined, 'the session stays destroyed');
       });
 
@@ -126,12 +127,40 @@ function describeSequences(label: string, boot: (config: AppConfig) => Promise<M
         await request(app.callback()).get('/logout').set('cookie', cookie).expect(200);
         const late = await slow as unknown as Reply;
         assert.equal(late.body.userId, 'l2', 'it had loaded the session');
-        assert.match(sessionCookieLine(late)!, /^EGG_SESS=;.*expires=Thu, 01 Jan 1970/);
+        assert.equal(sessionCookieLine(late), undefined);
         assert.equal(await stored(app, cookie), undefined, 'the session stays destroyed');
         const replay = await request(app.callback()).get('/get').set('cookie', cookie).expect(200);
         assert.deepEqual(replay.body, {}, 'the old id is dead');
       });
     }
+
+    // an app's own store writes back what it is given; only session control's index (sessions with a user) refuses it
+    if (kind === 'built-in store') {
+      it('a request overlapping a login (regenerate) does not clear the new session\'s cookie', async () => {
+        const client = browser(app);
+        await client.get('/set', { cart: '1' });
+        const anonymous = client.cookie!;
+        const slow = request(app.callback()).get('/slow-set').query({ delay: '300' }).set('cookie', anonymous).expect(200).then(res => res);
+        await new Promise(resolve => setTimeout(resolve, 50));
+        const login = await client.get('/login', { user: 'o1' });
+        const signedIn = cookieOf(login)!;
+        assert.notEqual(signedIn, anonymous);
+        const late = await slow as unknown as Reply;
+        assert.equal(sessionCookieLine(late), undefined, 'the late response leaves the browser\'s (new) cookie alone');
+        assert.deepEqual((await request(app.callback()).get('/get').set('cookie', signedIn).expect(200)).body, { cart: '1', userId: 'o1' });
+      });
+    }
+
+    it('assigning the session anew keeps its creation time: absoluteMaxAge still ends it', async () => {
+      const client = browser(absoluteApp);
+      await client.get('/login', { user: 'a2' });
+      for (let i = 0; i < 2; i++) {
+        await new Promise(resolve => setTimeout(resolve, 500));
+        assert.equal((await client.get('/slow-assign', { visit: String(i) })).body.userId, 'a2');
+      }
+      await new Promise(resolve => setTimeout(resolve, 700));
+      assert.deepEqual((await client.get('/get')).body, {}, '1.7 s after the login, past absoluteMaxAge 1.5 s');
+    });
 
     it('a change undone after a manual commit is saved undone', async () => {
       const client = browser(app);
@@ -149,7 +178,7 @@ describe('commit sequences: what a request saves is the session as it ends', fun
   describeSequences('cookie sessions', config => bootApp('cookie', { ...routes, ...config }), async (_app, cookie) => {
     const opened = new Sealer([ KEYS ], 'EGG_SESS').open(cookie.slice('EGG_SESS='.length));
     return opened && JSON.parse(opened.text);
-  }, false);
+  }, 'cookie');
 
   describeSequences('memory store', config => bootApp('cookie', { ...routes, ...config, session: { store: 'memory', ...config.session } }), async (app, cookie) => {
     const store = app.sessionStore as unknown as { get(id: string): Promise<Record<string, unknown> | undefined> };
@@ -176,6 +205,24 @@ describe('commit sequences: what a request saves is the session as it ends', fun
       return json ? JSON.parse(json) : undefined;
     });
 
+    it('cookie sessions with session control: a session assigned anew while "log out everywhere" runs is refused next time', async () => {
+      const app = await bootApp('redis', { ...routes, redis: redisClient(server.port), session: { control: { enable: true }, redis: { prefix: 'seqrev:' } } });
+      try {
+        const phone = browser(app);
+        await phone.get('/login', { user: 'r1' });
+        const slow = request(app.callback()).get('/slow-assign').query({ delay: '300', pref: 'dark' }).set('cookie', phone.cookie!).expect(200).then(res => res);
+        await new Promise(resolve => setTimeout(resolve, 100));
+        await request(app.callback()).get('/destroy-all').query({ user: 'r1' }).expect(200);
+        const late = await slow as unknown as Reply;
+        const assigned = cookieOf(late);
+        assert.ok(assigned, 'the assigned session was written');
+        const next = await request(app.callback()).get('/get').set('cookie', assigned!).expect(200);
+        assert.deepEqual(next.body, {}, 'the assigned session keeps the sign-in time the revocation covers');
+      } finally {
+        await app.close();
+      }
+    });
+
     // the app's own store writes back whatever it is given: session control's index refuses it
     describeSequences('app.sessionStore with session control', config => bootApp('redis', {
       ...routes, ...config, fixture: { routes: 'commit-sequences', store: 'map' }, redis: redisClient(server.port),
@@ -183,7 +230,7 @@ describe('commit sequences: what a request saves is the session as it ends', fun
     }), async (app, cookie) => {
       const store = app.sessionStore as unknown as { data: Map<string, Record<string, unknown>> };
       return store.data.get(cookie.slice('EGG_SESS='.length));
-    });
+    }, 'app store');
   });
 
   describe('a store outage under onStoreError \'anonymous\'', () => {

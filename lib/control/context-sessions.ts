@@ -1,5 +1,5 @@
 import type { Application, Context } from 'egg';
-import { AUTH_AT, userOf } from '../session-meta.js';
+import { userOf } from '../session-meta.js';
 import type { DestroyAllResult, SessionControl } from './session-control.js';
 import { sessionControlOf } from './setup.js';
 import { requestState } from './state.js';
@@ -68,9 +68,7 @@ export class ContextSessions {
     const result = await this.#control.destroyAll(user, { except: current ? [ current ] : [], ctx: this.#ctx, reason: 'destroyOthers' });
     if (!current) {
       // a cookie session is checked against its sign-in time: move it past the revocation, or it would go too
-      const session = this.#ctx.session as unknown as Record<string, unknown>;
-      session[AUTH_AT] = result.revokedAt + 1;
-      session._requireSave = true;
+      requestSessionOf(this.#ctx).signedInAt(result.revokedAt + 1);
       requestState(this.#ctx).sessionUser = user;
     }
     return result;

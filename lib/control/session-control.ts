@@ -4,7 +4,7 @@ import { SessionStoreError, withTimeout } from '../store/guard.js';
 import type { SessionStore, StoredSession } from '../types.js';
 import { sessionHandle } from '../redis-keys.js';
 import { emitLifecycle, type DestroyReason } from '../lifecycle.js';
-import { announceDestroyed } from '../request-session.js';
+import { announceDestroyed, markSessionGone } from '../request-session.js';
 import { AUTH_AT, CREATED, numberField, userOf } from '../session-meta.js';
 import { peekRequestState, requestState } from './state.js';
 import type { SessionInfo, UserSessionIndex } from './user-index.js';
@@ -163,6 +163,8 @@ export class SessionControl {
     for (const id of result.evicted) {
       emitLifecycle(this.#app, 'evicted', { ctx, user, reason: 'maxSessionsPerUser', ref: sessionHandle(id) });
     }
+    // refused: destroyed by another request while this one ran
+    if (!result.accepted) markSessionGone(ctx, key, true);
     const doomed = result.accepted ? result.evicted : [ key, ...result.evicted ];
     await Promise.all(doomed.map(id => this.#background(ctx, id, Promise.resolve(store.destroy(id, { ctx })))));
   }

@@ -44,7 +44,7 @@ export class MemoryStore implements SessionStore {
     const ttl = typeof maxAge === 'number' ? maxAge : this.#sessionTTL;
     const loadedHere = options?.ctx !== undefined && peekRequestSession(options.ctx)?.storeLoaded === key;
     if (loadedHere && !this.#entries.has(key)) {
-      markSessionGone(options.ctx, key);
+      markSessionGone(options.ctx, key, true);
       return;
     }
     this.#entries.delete(key);

@@ -70,7 +70,7 @@ export class RedisStore implements SessionStore {
       : await this.#saveWhole(id, value, ttl, own);
     // a second save in the same request (save() then the auto commit) compares with this one
     if (ctx && saved) setLoaded(ctx, { key: id, ...saved });
-    else if (ctx) markSessionGone(ctx, id);
+    else if (ctx) markSessionGone(ctx, id, true);
   }
 
   /** Returns whether the session existed. */
