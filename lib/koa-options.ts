@@ -13,7 +13,8 @@ import { StoreGuard } from './store/guard.js';
 import { ControlledStore } from './control/store.js';
 import { applyAbsoluteMaxAge, userOf } from './session-meta.js';
 import type { SessionStore } from './types.js';
-import { requestSessionOf, type CookieReader } from './request-session.js';
+import type { CookieReader } from './request-session.js';
+import { requestState } from './control/state.js';
 
 type Decode = (value: string) => unknown;
 type Valid = (ctx: Context, data: any) => unknown;
@@ -117,7 +118,7 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
       // a string is our decode's description of a bad cookie; a LegacyCookie (a class instance) was not verified
       if (!isSessionShaped(data) || (userValid && !userValid(ctx, data))) return false;
       // a cookie session revoked by a "log out everywhere" (lib/control/revocation.ts)
-      const state = requestSessionOf(ctx).control ??= {};
+      const state = requestState(ctx);
       if (state.revoked) return false;
       state.sessionUser = state.indexedUser = userOf(data, userKey);
       return true;

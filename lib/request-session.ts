@@ -110,7 +110,7 @@ export interface RequestSession extends KoaContextSession {
    * Store ids this request destroyed ('here'), or whose write back was refused because another request
    * destroyed them meanwhile ('elsewhere'): none is written again in this request.
    */
-  gone: Map<string, 'here' | 'elsewhere'> | undefined;
+  deadIds: Map<string, 'here' | 'elsewhere'> | undefined;
   /** reads a store session before the handler runs */
   load(): Promise<void>;
   /** the session cookie this request sent, decoded once (cookie sessions); undefined without one */
@@ -159,7 +159,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
   const { decodeCookie, onReplaced, rotateCsrf, userKey, maxCookieChunks, cookieSizeLimit, writesCheckedText } = settings;
   return class extends Base implements RequestSession {
     anonymous = false;
-    gone: Map<string, 'here' | 'elsewhere'> | undefined;
+    deadIds: Map<string, 'here' | 'elsewhere'> | undefined;
     control: RequestState | undefined;
     sessions: object | undefined;
     storeLoaded: unknown;
@@ -275,9 +275,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       // a cookie session is read lazily: read it, to know what is destroyed or replaced (an assigned
       // session is the same session: it keeps its creation and sign-in times)
       if (this.session === undefined) this.get();
-      if (value === null) {
-        if (this.#holdsExisting()) this.#gone = this.#describe();
-      }
+      if (value === null && this.#holdsExisting()) this.#gone = this.#describe();
       const replacingDestroyed = Boolean(value) && this.session === false;
       if (replacingDestroyed && this.store && this.externalKey) {
         this.#replaced = this.externalKey;
@@ -311,13 +309,13 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     }
 
     /**
-     * True when the store session's id is gone: nothing is written under it again, and the browser is
-     * not given the id. Destroyed by this request, its cookie is cleared; destroyed elsewhere while this
+     * For a store session whose id is dead (`deadIds`): tells the browser so and returns true, and the
+     * write stops there. Destroyed by this request, its cookie is cleared; destroyed elsewhere while this
      * request ran (a logout, or a login's regenerate() whose response set the new id), this response
      * sends no session cookie at all, so it cannot clear a newer one.
      */
-    #isGone(): boolean {
-      const how = this.externalKey === undefined ? undefined : this.gone?.get(this.externalKey);
+    #endIfDead(): boolean {
+      const how = this.externalKey === undefined ? undefined : this.deadIds?.get(this.externalKey);
       if (!how) return false;
       const key = this.opts.key as string;
       if (how === 'elsewhere') dropSessionCookies(this.ctx, key);
@@ -344,7 +342,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
      * encode (synchronous, in `super.save`, handed to this owner) or the store wrapper persists.
      */
     async save(changed: boolean): Promise<void> {
-      if (this.#isGone()) return;
+      if (this.#endIfDead()) return;
       this.#stampMeta();
       const existed = this.#holdsExisting();
       // what this write persists (and a cookie seals): the change check's text, unless a save was
@@ -370,7 +368,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         // this request would make the browser-session cookie a one-day one
         if (browserSession) this.opts.maxAge = 'session';
       }
-      if (this.#isGone()) return;
+      if (this.#endIfDead()) return;
       // a later commit of this request compares with what is saved now
       this.#loadedText = text;
       if (this.#createdAnnounced || existed) return;
@@ -507,8 +505,8 @@ export function isAnonymousSession(ctx: Context): boolean {
 export function markSessionGone(ctx: Context, id: string, elsewhere = false): void {
   const owner = peekRequestSession(ctx);
   if (!owner) return;
-  owner.gone ??= new Map();
-  if (owner.gone.get(id) !== 'elsewhere') owner.gone.set(id, elsewhere ? 'elsewhere' : 'here');
+  owner.deadIds ??= new Map();
+  if (owner.deadIds.get(id) !== 'elsewhere') owner.deadIds.set(id, elsewhere ? 'elsewhere' : 'here');
 }
 
 /** Marks the request anonymous (`onStoreError: 'anonymous'`): none of its session cookies are sent. */
