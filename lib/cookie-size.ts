@@ -37,8 +37,7 @@ function largestLine(lines: string[], prefix: string): number {
 export interface CookieSizeSettings {
   limit: number;
   policy: CookieSizePolicy;
-  /** 'split': at most this many cookies; past them `fallback` applies */
-  maxChunks: number;
+  /** 'split': what applies to a cookie still over `limit` (too large even split over the most chunks) */
   fallback: 'error' | 'warn';
 }
 
@@ -66,8 +65,8 @@ function chunkCount(lines: string[], prefix: string): number {
  * 'error' removes the session cookie (and its `.sig`) from the response, so the browser keeps its
  * previous cookie, and throws SessionCookieTooLargeError; 'warn' logs and lets the cookie go.
  * 'split' (the cookie was cut into chunks when it was encoded: lib/request-session.ts) clears the
- * chunks the request sent that the new cookie does not use, and past `maxChunks` (a cookie still
- * too large) does what `fallback` says.
+ * chunks the request sent that the new cookie does not use, and for a cookie still too large (past
+ * `maxCookieChunks`, the owner writes it whole) does what `fallback` says.
  */
 export function createCookieSizeCheck(key: string, settings: CookieSizeSettings): (ctx: Context) => void {
   const { limit, policy, fallback } = settings;

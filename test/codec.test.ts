@@ -237,14 +237,14 @@ describe('codec: size check', () => {
   it('measures the whole line in bytes and passes exactly at the limit', () => {
     for (const policy of [ 'error', 'warn' ] as const) {
       const { ctx, warnings } = fakeCtx([ 'other=1', line(100), 'EGG_SESS.sig=abc' ]);
-      createCookieSizeCheck('EGG_SESS', { limit: 100, policy, maxChunks: 4, fallback: 'error' })(ctx);
+      createCookieSizeCheck('EGG_SESS', { limit: 100, policy, fallback: 'error' })(ctx);
       assert.equal(warnings.length, 0);
     }
   });
 
   it("'error' one byte over throws naming size and limit, and drops the session cookie and its .sig only", () => {
     const { ctx, headers } = fakeCtx([ 'other=1', line(101), 'EGG_SESS.sig=abc' ]);
-    assert.throws(() => createCookieSizeCheck('EGG_SESS', { limit: 100, policy: 'error', maxChunks: 4, fallback: 'error' })(ctx), (err: unknown) => {
+    assert.throws(() => createCookieSizeCheck('EGG_SESS', { limit: 100, policy: 'error', fallback: 'error' })(ctx), (err: unknown) => {
       assert.ok(err instanceof SessionCookieTooLargeError);
       assert.equal(err.size, 101);
       assert.equal(err.limit, 100);
@@ -256,22 +256,22 @@ describe('codec: size check', () => {
 
   it("'warn' one byte over logs size and limit and keeps the cookie", () => {
     const { ctx, headers, warnings } = fakeCtx(line(101));
-    createCookieSizeCheck('EGG_SESS', { limit: 100, policy: 'warn', maxChunks: 4, fallback: 'error' })(ctx);
+    createCookieSizeCheck('EGG_SESS', { limit: 100, policy: 'warn', fallback: 'error' })(ctx);
     assert.deepEqual(warnings[0].slice(1), [ 'EGG_SESS', 101, 100 ]);
     assert.equal(headers['set-cookie'], line(101));
   });
 
   it('counts bytes, not characters', () => {
     const { ctx, warnings } = fakeCtx([ 'EGG_SESS=é' ]);
-    createCookieSizeCheck('EGG_SESS', { limit: 10, policy: 'warn', maxChunks: 4, fallback: 'error' })(ctx);
+    createCookieSizeCheck('EGG_SESS', { limit: 10, policy: 'warn', fallback: 'error' })(ctx);
     assert.equal(warnings.length, 1);
     assert.equal(warnings[0][2], 11);
   });
 
   it('ignores responses without a session cookie and cookies whose name only starts alike', () => {
     const { ctx } = fakeCtx([ `EGG_SESS_OTHER=${'x'.repeat(500)}` ]);
-    createCookieSizeCheck('EGG_SESS', { limit: 100, policy: 'error', maxChunks: 4, fallback: 'error' })(ctx);
-    createCookieSizeCheck('EGG_SESS', { limit: 100, policy: 'error', maxChunks: 4, fallback: 'error' })(fakeCtx(undefined).ctx);
+    createCookieSizeCheck('EGG_SESS', { limit: 100, policy: 'error', fallback: 'error' })(ctx);
+    createCookieSizeCheck('EGG_SESS', { limit: 100, policy: 'error', fallback: 'error' })(fakeCtx(undefined).ctx);
   });
 });
 

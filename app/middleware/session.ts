@@ -26,7 +26,7 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
   installSessionAccessors(app.context, RequestSession, koaOptions);
   const key = koaOptions.key as string;
   const checkCookieSize = createCookieSizeCheck(key, {
-    limit: options.cookieSizeLimit, policy: options.onCookieTooLarge, maxChunks: options.maxCookieChunks,
+    limit: options.cookieSizeLimit, policy: options.onCookieTooLarge,
     fallback: defaultCookieSizePolicy(app.config.env),
   });
   const reportEmptyCookie = createEmptyCookieReport(app, key);
