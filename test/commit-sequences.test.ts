@@ -4,8 +4,8 @@ import { request } from '@eggjs/supertest';
 import type { Redis } from 'ioredis';
 import { Sealer } from '../lib/codec/sealer.js';
 import { bootApp, redisClient, type AppConfig } from './helpers/boot.js';
-import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { inspector } from './helpers/rd-http.js';
+import { usePrivateRedis, type RedisServer } from './helpers/redis.js';
+import { closeApp } from './helpers/rd-http.js';
 
 const KEYS = 'commit-sequences-key';
 
@@ -53,9 +53,9 @@ function describeSequences(label: string, boot: (config: AppConfig) => Promise<M
       absoluteApp = await boot({ session: { absoluteMaxAge: 1500 } });
     });
     after(async () => {
-      await app?.close();
-      await browserApp?.close();
-      await absoluteApp?.close();
+      await closeApp(app);
+      await closeApp(browserApp);
+      await closeApp(absoluteApp);
     });
 
     it('absoluteMaxAge counts from the sign-in (regenerate), not from the anonymous session before it', async () => {
@@ -188,15 +188,8 @@ describe('commit sequences: what a request saves is the session as it ends', fun
   describe('on Redis', () => {
     let server: RedisServer;
     let redis: Redis;
-    before(async function () {
-      if (!requireRedis(this)) return;
-      server = await startRedisServer();
-      redis = inspector(server.port);
-    });
-    after(async () => {
-      redis?.disconnect();
-      await server?.stop();
-    });
+    const privateRedis = usePrivateRedis();
+    before(() => ({ server, redis } = privateRedis));
 
     describeSequences('Redis store', config => bootApp('redis', {
       ...routes, ...config, redis: redisClient(server.port), session: { store: 'redis', redis: { prefix: 'seq:' }, ...config.session },
@@ -219,7 +212,7 @@ describe('commit sequences: what a request saves is the session as it ends', fun
         const next = await request(app.callback()).get('/get').set('cookie', assigned!).expect(200);
         assert.deepEqual(next.body, {}, 'the assigned session keeps the sign-in time the revocation covers');
       } finally {
-        await app.close();
+        await closeApp(app);
       }
     });
 
@@ -245,7 +238,7 @@ describe('commit sequences: what a request saves is the session as it ends', fun
         await new Promise(resolve => setImmediate(resolve));
         assert.deepEqual(seen, [ 'error' ]);
       } finally {
-        await app.close();
+        await closeApp(app);
       }
     });
   });

@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { inspector } from './helpers/rd-http.js';
+import { usePrivateRedis, type RedisServer } from './helpers/redis.js';
 import { rdApps } from './helpers/rd-apps.js';
 import { describeMergeBehaviour, type RedisTarget } from './helpers/rd-store-behaviour.js';
 
@@ -9,15 +8,8 @@ describe('merge saves on standalone Redis: concurrent requests keep each other\'
   let server: RedisServer;
   let redis: Redis;
 
-  before(async function () {
-    if (!requireRedis(this)) return;
-    server = await startRedisServer();
-    redis = inspector(server.port);
-  });
-  after(async () => {
-    redis?.disconnect();
-    await server?.stop();
-  });
+  const privateRedis = usePrivateRedis();
+  before(() => ({ server, redis } = privateRedis));
 
   describeMergeBehaviour({
     wholeApp: () => rdApps.standalone(server.port, false),

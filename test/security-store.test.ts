@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { SessionControl } from '../index.js';
-import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import { requireRedis, startRedisServer, usePrivateRedis, type RedisServer } from './helpers/redis.js';
 import { inspector } from './helpers/rd-http.js';
 import {
   bootWith, encryptedLegacyCookie, EventLog, issued, keyspace, keyspaceChanges, legacyData, redisReady, send,
@@ -107,15 +107,8 @@ describe('security: store ids, stored values and logout (securityStoreApp)', fun
   this.timeout(30_000);
   let server: RedisServer | undefined;
   let redis: Redis;
-  before(async function () {
-    if (!requireRedis(this)) return;
-    server = await startRedisServer();
-    redis = inspector(server.port);
-  });
-  after(async () => {
-    redis?.disconnect();
-    await server?.stop();
-  });
+  const privateRedis = usePrivateRedis();
+  before(() => ({ server, redis } = privateRedis));
 
   describe('store "redis" (prefix ss:, session control on)', () => {
     const PREFIX = 'ss:';

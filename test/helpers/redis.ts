@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { inspector } from './rd-http.js';
 
 /**
  * Redis for tests: a `redis-server` the test starts itself on a free loopback port, or the
@@ -93,4 +95,23 @@ export async function startRedisServer(extraArgs: string[] = [], port?: number):
   };
   await server.start();
   return server;
+}
+
+/**
+ * A private redis-server for the describe block this is called in: started before its tests (when
+ * Redis is available, see requireRedis), stopped after them, with an inspector client on it. Read
+ * `server` and `redis` in a later `before` (both unset when the block is skipped).
+ */
+export function usePrivateRedis(): { server: RedisServer; redis: Redis } {
+  const held = {} as { server: RedisServer; redis: Redis };
+  before(async function () {
+    if (!requireRedis(this)) return;
+    held.server = await startRedisServer();
+    held.redis = inspector(held.server.port);
+  });
+  after(async () => {
+    held.redis?.disconnect();
+    await held.server?.stop();
+  });
+  return held;
 }
