@@ -1,7 +1,6 @@
 import type { Context } from 'egg';
 import { decodeBase64Json, type LegacyCookie } from './cookie-codec.js';
 import type { JsonObject } from './codec/safe-json.js';
-import { MAX_COOKIE_LIFETIME } from './config.js';
 
 // koa-session's encode output: standard base64 of the JSON
 const STRICT_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -47,11 +46,7 @@ function readLegacy(ctx: Context, key: string, cookie: LegacyCookie, acceptEncry
 export function verifyLegacyCookie(ctx: Context, key: string, cookie: LegacyCookie, settings: LegacyCookieSettings): JsonObject | undefined {
   const data = readLegacy(ctx, key, cookie, settings.acceptEncrypted);
   if (!data) return;
-  const now = Date.now();
-  if (typeof data._expire === 'number' && data._expire < now) return data;
-  // no cookie outlives the browsers' cap, whatever lifetime the old plugin was configured with (the
-  // re-sealed cookie's _expire is koa-session's maxAge from now)
-  if (typeof data._maxAge === 'number' && data._maxAge > MAX_COOKIE_LIFETIME) data._maxAge = MAX_COOKIE_LIFETIME;
+  if (typeof data._expire === 'number' && data._expire < Date.now()) return data;
   data._requireSave = true;
   // the sealed cookie needs no signature: drop the old one
   ctx.cookies.set(`${key}.sig`, null, {

@@ -155,6 +155,16 @@ function timesOf(data: unknown): { created?: number; authAt?: number } {
   return { created: numberField(data, CREATED), authAt: numberField(data, AUTH_AT) };
 }
 
+/**
+ * A loaded session's own lifetime (`_maxAge`, which koa-session makes the request's maxAge) that is no
+ * positive number gives way to the configured one; a longer one than the server honours is cut at save.
+ */
+function withHonouredLifetime(data: unknown): unknown {
+  const { _maxAge: maxAge } = data as { _maxAge?: unknown };
+  if (maxAge !== undefined && !(typeof maxAge === 'number' && maxAge > 0)) Reflect.deleteProperty(data as object, '_maxAge');
+  return data;
+}
+
 export function createRequestSessionClass(Base: KoaContextSessionClass, settings: RequestSessionSettings): RequestSessionClass {
   const { decodeCookie, onReplaced, rotateCsrf, userKey, maxCookieChunks, cookieSizeLimit, writesCheckedText } = settings;
   return class extends Base implements RequestSession {
@@ -190,7 +200,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         this.create();
         return;
       }
-      this.create(cookie.data);
+      this.create(withHonouredLifetime(cookie.data));
       this.#loadedText = cookie.appText ?? JSON.stringify((this.session as SessionModel).toJSON());
       this.#times = timesOf(cookie.data);
     }
@@ -205,7 +215,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         this.create();
         return;
       }
-      this.create(data, externalKey);
+      this.create(withHonouredLifetime(data), externalKey);
       this.#loadedText = JSON.stringify((this.session as SessionModel).toJSON());
       this.#times = timesOf(data);
     }
@@ -309,6 +319,21 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     }
 
     /**
+     * A lifetime the app set on this request, checked before anything is written: whole milliseconds
+     * (Redis takes no fractions), held to what the server honours and browsers keep. koa-session would
+     * write 0 or NaN as a browser-session cookie of a one-day store session, and a negative one as a
+     * cookie the browser drops at once while the store keeps the session: those are the app's error.
+     */
+    #holdLifetime(): void {
+      const { maxAge } = this.opts;
+      if (maxAge === undefined || maxAge === 'session') return;
+      if (typeof maxAge !== 'number' || !(maxAge > 0)) {
+        throw new TypeError(`[egg-session-plus] ctx.session.maxAge must be a positive number of milliseconds or 'session' (got ${typeof maxAge === 'string' ? JSON.stringify(maxAge) : String(maxAge)})`);
+      }
+      this.opts.maxAge = Math.min(Math.ceil(maxAge), MAX_COOKIE_LIFETIME);
+    }
+
+    /**
      * For a store session whose id is dead (`deadIds`): tells the browser so and returns true, and the
      * write stops there. Destroyed by this request, its cookie is cleared; destroyed elsewhere while this
      * request ran (a logout, or a login's regenerate() whose response set the new id), this response
@@ -343,6 +368,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
      */
     async save(changed: boolean): Promise<void> {
       if (this.#endIfDead()) return;
+      this.#holdLifetime();
       this.#stampMeta();
       const existed = this.#holdsExisting();
       // what this write persists (and a cookie seals): the change check's text, unless a save was
@@ -352,8 +378,6 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         : JSON.stringify((this.session as SessionModel).toJSON());
       this.#checkedText = text;
       const browserSession = this.opts.maxAge === 'session';
-      // a lifetime the app set on this request is held to what the server honours (and browsers keep)
-      if (typeof this.opts.maxAge === 'number' && this.opts.maxAge > MAX_COOKIE_LIFETIME) this.opts.maxAge = MAX_COOKIE_LIFETIME;
       active = this;
       let saving: Promise<void>;
       try {

@@ -73,6 +73,27 @@ function describeSequences(label: string, boot: (config: AppConfig) => Promise<M
       assert.match(sessionCookieLine(res)!, /max-age=34560000;/);
     });
 
+    it('a fractional lifetime set by the app is saved as whole milliseconds', async () => {
+      const client = browser(app);
+      await client.get('/keep-for', { ms: '90000.5' });
+      const saved = await stored(app, client.cookie!);
+      assert.equal(saved?.kept, '90000.5');
+      assert.equal(saved?._maxAge, 90001);
+    });
+
+    it('a lifetime of 0, below 0 or not a number set by the app fails the request naming ctx.session.maxAge, and nothing is written', async () => {
+      const client = browser(app);
+      await client.get('/set', { step: 'before' });
+      for (const query of [ { ms: '0' }, { ms: '-1000' }, { ms: 'soon' }, { ms: '60000', raw: '1' } ]) {
+        const res = await request(app.callback()).get('/keep-for').query(query).set('cookie', client.cookie!);
+        assert.equal(res.status, 500, JSON.stringify(query));
+        assert.match(res.text, /ctx\.session\.maxAge must be a positive number of milliseconds or 'session'/);
+        assert.equal(sessionCookieLine(res as unknown as Reply), undefined, `${JSON.stringify(query)}: no session cookie`);
+        assert.equal((await stored(app, client.cookie!))?.step, 'before');
+        assert.equal((await stored(app, client.cookie!))?.kept, undefined, JSON.stringify(query));
+      }
+    });
+
     it('a browser-session login (regenerate, then maxAge \'session\') stays a browser-session cookie on every later write', async () => {
       const client = browser(app);
       const login = await client.get('/login-browser-session', { user: 'b1' });

@@ -5,8 +5,10 @@ import { Sealer } from '../lib/codec/sealer.js';
 import { bootCookieApp } from './helpers/boot.js';
 import { csApps } from './helpers/cs-apps.js';
 import { findCookie, isDeletion, nextEvent, noEvent, sessionCookie, type SetCookie } from './helpers/cs-cookies.js';
+import { signedLegacyCookie } from './helpers/security.js';
 
 const newKeySealer = new Sealer([ 'cs-new-key' ], 'EGG_SESS');
+const DAY = 24 * 3600 * 1000;
 
 function cookieHeader(...cookies: SetCookie[]): string {
   return cookies.map(cookie => `${cookie.name}=${cookie.value}`).join('; ');
@@ -83,6 +85,25 @@ describe('upgrading @eggjs/session cookies', () => {
       const res = await request(app.callback()).get('/get').set('Cookie', cookieHeader(legacy.value, legacy.sig)).expect(200);
       const data = JSON.parse(newKeySealer.open(sessionCookie(res).value)!.text);
       assert.equal(data._maxAge, legacyData._maxAge);
+    });
+
+    it('are re-sealed with at most 400 days of lifetime, whatever lifetime the old plugin was configured with', async () => {
+      const legacy = signedLegacyCookie([ 'cs-new-key' ], { name: 'long', _expire: Date.now() + 1000 * DAY, _maxAge: 1000 * DAY });
+      const res = await request(app.callback()).get('/get').set('Cookie', legacy).expect(200);
+      assert.deepEqual(res.body.session, { name: 'long' });
+      assert.equal(JSON.parse(newKeySealer.open(sessionCookie(res).value)!.text)._maxAge, 400 * DAY);
+      assert.equal(sessionCookie(res).attrs['max-age'], String(400 * DAY / 1000));
+    });
+
+    it('with a lifetime that is no positive number are re-sealed with the configured one (no error)', async () => {
+      for (const maxAge of [ 0, -5, 'soon', null ]) {
+        const legacy = signedLegacyCookie([ 'cs-new-key' ], { name: 'odd', _expire: Date.now() + DAY, _maxAge: maxAge });
+        const res = await request(app.callback()).get('/get').set('Cookie', legacy);
+        assert.equal(res.status, 200, `_maxAge ${JSON.stringify(maxAge)}: ${res.text.slice(0, 200)}`);
+        assert.deepEqual(res.body.session, { name: 'odd' });
+        assert.equal(JSON.parse(newKeySealer.open(sessionCookie(res).value)!.text)._maxAge, DAY, `_maxAge ${JSON.stringify(maxAge)}`);
+        assert.equal(sessionCookie(res).attrs['max-age'], String(DAY / 1000));
+      }
     });
 
     it('without their .sig cookie (unsigned) are rejected like any bad cookie', async () => {
