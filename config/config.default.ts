@@ -34,16 +34,12 @@ export default {
     redis: {
       prefix: 'sess:',
       sessionTTL: 24 * 3600 * 1000,
-    // regenerate() (the login pattern) also rotates egg's CSRF secret: tokens from before the login stop working
-    rotateCsrfOnRegenerate: true,
       merge: false,
     },
     memory: {
       maxEntries: 10000,
       // TTL of browser-session (maxAge 'session') entries
       sessionTTL: 24 * 3600 * 1000,
-    // regenerate() (the login pattern) also rotates egg's CSRF secret: tokens from before the login stop working
-    rotateCsrfOnRegenerate: true,
     },
   } satisfies SessionConfig,
 };

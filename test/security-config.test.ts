@@ -35,6 +35,14 @@ describe('security: config that cannot work fails the boot', () => {
     [ 'maxAge: 400 days + 1 ms', { maxAge: MAX_AGE_LIMIT + 1 }, /config\.session\.maxAge/ ],
     [ 'storeTimeout: 1e12 (over 60000)', { storeTimeout: 1e12 }, /config\.session\.storeTimeout/ ],
     [ 'storeTimeout: 60001', { storeTimeout: 60001 }, /config\.session\.storeTimeout/ ],
+    [ "cookieSizeLimit: 100000 (browsers keep 4096 bytes)", { cookieSizeLimit: 100000 }, /config\.session\.cookieSizeLimit: must be at most 4096: browsers drop larger cookies \(got 100000\)/ ],
+    // egg's cookies would refuse it on every write: a 500 per request
+    [ "sameSite: 'bogus'", { sameSite: 'bogus' }, /config\.session\.sameSite: must be 'lax', 'strict' or 'none' \(got "bogus"\)/ ],
+    [ 'sameSite: true (koa-session takes a string)', { sameSite: true }, /config\.session\.sameSite: must be 'lax', 'strict' or 'none' \(got true\)/ ],
+    // a typo inside the plugin's own objects would leave the default silently in place
+    [ "redis: { prefx } (a typo of prefix)", { redis: { prefx: 'a:' } }, /config\.session\.redis: Unrecognized key\(s\) in object: 'prefx'/ ],
+    [ "memory: { maxEntires } (a typo)", { memory: { maxEntires: 5 } }, /config\.session\.memory: Unrecognized key\(s\) in object: 'maxEntires'/ ],
+    [ "control: { touchIntreval } (a typo)", { control: { touchIntreval: 5 } }, /config\.session\.control: Unrecognized key\(s\) in object: 'touchIntreval'/ ],
     // a .sig would cover the first chunk only: the others could be rewritten at will
     [ "onCookieTooLarge: 'split' with encrypt: false", { onCookieTooLarge: 'split', encrypt: false }, /config\.session\.onCookieTooLarge 'split' needs sealed cookies/ ],
   ];
@@ -51,6 +59,8 @@ describe('security: config at the limits still boots and works', () => {
     [ 'maxAge: 400 days', { maxAge: MAX_AGE_LIMIT }, 'EGG_SESS' ],
     [ 'storeTimeout: 60000', { storeTimeout: 60000 }, 'EGG_SESS' ],
     [ "key: 'my.app-sess_1'", { key: 'my.app-sess_1' }, 'my.app-sess_1' ],
+    [ 'cookieSizeLimit: 4096', { cookieSizeLimit: 4096 }, 'EGG_SESS' ],
+    [ "sameSite: 'Lax'", { sameSite: 'Lax' }, 'EGG_SESS' ],
   ];
   for (const [ name, session, cookieName ] of accepted) {
     it(`${name} boots and serves a session`, async () => {
