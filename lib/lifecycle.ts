@@ -12,8 +12,8 @@ export type DestroyReason = 'logout' | 'destroy' | 'destroyOthers' | 'destroyAll
 export interface SessionLifecycleEvent {
   /** the request, when the change happened in one (not for `app.sessions` calls from a job) */
   ctx?: Context;
-  /** the session's user (`ctx.session[config.session.userKey]`), when known */
-  user?: string;
+  /** the session's user as the app set it (`ctx.session[config.session.userKey]`, or the argument of an `app.sessions` call), when known */
+  user?: string | number;
   /** what happened: 'new', 'regenerate', a DestroyReason, 'revoked', 'maxSessionsPerUser' */
   reason: string;
   /** a stable, non-secret reference of the session (never its id or cookie): `ctx.sessions.list()`'s id for store sessions */

@@ -1,7 +1,7 @@
 import { createSession } from 'koa-session';
 import type { Context } from 'egg';
 import { emitLifecycle, newCookieRef, REF, sessionRef, type DestroyReason, type SessionLifecycleEvent } from './lifecycle.js';
-import { AUTH_AT, CREATED, numberField, stampMeta, userOf, type SessionMeta, type UserId } from './session-meta.js';
+import { appUserOf, AUTH_AT, CREATED, numberField, stampMeta, userOf, type SessionMeta, type UserId } from './session-meta.js';
 import { MAX_COOKIE_LIFETIME } from './config.js';
 import { chunkName, isChunked, joinChunks, splitValue } from './cookie-chunks.js';
 import { describeCookie } from './cookie-codec.js';
@@ -185,10 +185,13 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     /** the hidden times of the session as loaded or last saved: what an assignment (`ctx.session = {...}`) cannot reset */
     #times: { created?: number; authAt?: number } | undefined;
     /** the session `ctx.session = null` destroyed, announced at commit */
-    #gone: { ref?: string; user?: string } | undefined;
+    #gone: { ref?: string; user?: string | number } | undefined;
     /** the session was replaced by a new one after `ctx.session = null` */
     #fresh = false;
     #createdAnnounced = false;
+    /** a new session first saved by regenerate(): `session:created` waits for the request's last commit, as `regenerated` does */
+    #createdAfterRegenerate = false;
+    #regenerating = false;
     /** a regenerate() whose `session:regenerated` waits for the request's last commit */
     #regenerated: { previousRef?: string } | undefined;
 
@@ -358,8 +361,8 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     }
 
     /** The reference and user of the current session, for lifecycle events. */
-    #describe(): { ref?: string; user?: string } {
-      return { ref: sessionRef(this.store ? this.externalKey : undefined, this.session), user: userOf(this.session, userKey) };
+    #describe(): { ref?: string; user?: string | number } {
+      return { ref: sessionRef(this.store ? this.externalKey : undefined, this.session), user: appUserOf(this.session, userKey) };
     }
 
     /**
@@ -397,7 +400,9 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       this.#loadedText = text;
       if (this.#createdAnnounced || existed) return;
       this.#createdAnnounced = true;
-      emitLifecycle(this.ctx.app, 'created', { ctx: this.ctx, reason: 'new', ...this.#describe() });
+      // the login pattern sets the user after `await regenerate()`
+      if (this.#regenerating) this.#createdAfterRegenerate = true;
+      else emitLifecycle(this.ctx.app, 'created', { ctx: this.ctx, reason: 'new', ...this.#describe() });
     }
 
     async commit(options?: { save?: boolean; regenerate?: boolean }): Promise<void> {
@@ -427,7 +432,12 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         this.#times = { authAt: this.#times?.authAt };
         if (!this.store) Reflect.deleteProperty(this.session as object, REF);
       }
-      await super.commit(options);
+      this.#regenerating = Boolean(options?.regenerate);
+      try {
+        await super.commit(options);
+      } finally {
+        this.#regenerating = false;
+      }
       this.#announceGone();
       if (!options?.regenerate) this.announceChanges();
       // a CSRF token learned before a login must not work after it (egg's security plugin keeps the secret)
@@ -436,10 +446,13 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
 
     announceChanges(): void {
       const regenerated = this.#regenerated;
+      const created = this.#createdAfterRegenerate;
       this.#regenerated = undefined;
+      this.#createdAfterRegenerate = false;
       // under onStoreError 'anonymous' nothing of it was saved: the old session lives on
-      if (!regenerated || !this.session || this.anonymous) return;
-      emitLifecycle(this.ctx.app, 'regenerated', { ctx: this.ctx, reason: 'regenerate', previousRef: regenerated.previousRef, ...this.#describe() });
+      if (!this.session || this.anonymous) return;
+      if (created) emitLifecycle(this.ctx.app, 'created', { ctx: this.ctx, reason: 'new', ...this.#describe() });
+      if (regenerated) emitLifecycle(this.ctx.app, 'regenerated', { ctx: this.ctx, reason: 'regenerate', previousRef: regenerated.previousRef, ...this.#describe() });
     }
 
     /** `session:destroyed` for the session `ctx.session = null` destroyed, once. */

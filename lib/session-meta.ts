@@ -27,6 +27,11 @@ export function userOf(data: unknown, userKey: string): UserId | undefined {
   return;
 }
 
+/** The user as the app set it (`ctx.session[userKey]`: a string or a number), for event payloads; undefined when `userOf` finds none. */
+export function appUserOf(data: unknown, userKey: string): string | number | undefined {
+  return userOf(data, userKey) === undefined ? undefined : (data as Record<string, string | number>)[userKey];
+}
+
 export function numberField(data: unknown, key: string): number | undefined {
   const value = (data as Record<string, unknown> | null | undefined)?.[key];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;

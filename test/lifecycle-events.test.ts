@@ -81,6 +81,29 @@ describe('lifecycle events: session:created|regenerated|destroyed|revoked|evicte
         assert.deepEqual(events.take().map(e => [ e.event, e.reason, e.user, e.ref ]), [ [ 'destroyed', 'logout', 'lc-1', regenerated.ref ] ]);
       });
 
+      it('a sign-in on a fresh session (regenerate(), then the user) is created once, with that user', async () => {
+        const signedIn = issued(await send(booted.http.url, '/signin?user=lc-6'));
+        await settled();
+        const seen = events.take();
+        assert.deepEqual(seen.map(e => [ e.event, e.reason, e.user, e.path ]), [ [ 'created', 'new', 'lc-6', '/signin' ] ]);
+        assert.ok(seen[0].ref);
+        await send(booted.http.url, '/set?a=1', `EGG_SESS=${signedIn}`);
+        await settled();
+        assert.deepEqual(events.take(), [], 'not again on a later write');
+      });
+
+      it('a numeric user id stays a number in every payload, as the app set it', async () => {
+        const cookie = issued(await send(booted.http.url, '/signin?user=4242&numeric=1'));
+        await sleep(5); // signed in strictly before the revocation
+        await control(booted).destroyAll(4242);
+        await send(booted.http.url, '/get', `EGG_SESS=${cookie}`);
+        await settled();
+        const seen = events.take().map(e => [ e.event, e.user ]);
+        assert.deepEqual(seen, store === 'redis'
+          ? [ [ 'created', 4242 ], [ 'destroyed', 4242 ] ]
+          : [ [ 'created', 4242 ], [ 'revoked', 4242 ] ]);
+      });
+
       it('logout with a flash: destroyed for the old session, created for the new one', async () => {
         const cookie = issued(await send(booted.http.url, '/login?user=lc-2'));
         await settled();

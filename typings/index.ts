@@ -1,6 +1,7 @@
-// Declaration merging: app.config.session (into `egg`), ctx.session and ctx.sessionOptions (into
-// `@eggjs/core`'s Context, which egg's Context extends and router handlers receive, as egg's own
-// plugins do: declared only on egg's Context, `app.get('/', ctx => ctx.session)` did not compile).
+// Declaration merging: app.config.session (into `egg`), app.sessions (into `@eggjs/core`'s EggCore),
+// ctx.session and ctx.sessionOptions (into `@eggjs/core`'s Context, which egg's Context extends and
+// router handlers receive, as egg's own plugins do: declared only on egg's Context,
+// `app.get('/', ctx => ctx.session)` did not compile).
 import type {} from 'egg';
 import type {} from '@eggjs/core';
 import type { ResolvedSessionConfig } from '../lib/config.js';
@@ -21,12 +22,16 @@ declare module 'egg' {
     // this package AS @eggjs/session (npm overrides), where those declarations are this package's
     get sessionStore(): SessionStore | undefined;
     set sessionStore(store: SessionStore | SessionStoreClass | null | undefined);
-    /** Per-user sessions across devices (needs session control: store 'redis' or `config.session.control.enable`). */
-    readonly sessions: SessionControl;
   }
 }
 
 declare module '@eggjs/core' {
+  // on EggCore, as @eggjs/session declares sessionStore: a controller's or service's `this.app` is an EggApplicationCore
+  interface EggCore {
+    /** Per-user sessions across devices (needs session control: store 'redis' or `config.session.control.enable`). */
+    readonly sessions: SessionControl;
+  }
+
   interface Context {
     /** The session of this request; assign `null` to destroy it, an object to replace it. */
     get session(): SessionModel & SessionData;

@@ -1,5 +1,5 @@
 import type { Application, Context } from 'egg';
-import { userOf } from '../session-meta.js';
+import { appUserOf, userOf } from '../session-meta.js';
 import type { DestroyAllResult, SessionControl } from './session-control.js';
 import { sessionControlOf } from './setup.js';
 import { requestState } from './state.js';
@@ -34,19 +34,19 @@ export class ContextSessions {
     return key ? this.#control.idOf(key) : undefined;
   }
 
-  #requireUser(action: string): string {
-    const user = this.userId;
-    if (!user) throw new Error(`[egg-session-plus] ctx.sessions.${action}() needs a signed-in session (ctx.session.${this.#control.userKey})`);
+  /** The user as the app set it (a number stays a number in what `app.sessions` returns and announces). */
+  #requireUser(action: string): string | number {
+    const user = appUserOf(this.#ctx.session, this.#control.userKey);
+    if (user === undefined) throw new Error(`[egg-session-plus] ctx.sessions.${action}() needs a signed-in session (ctx.session.${this.#control.userKey})`);
     return user;
   }
 
   /** The user's sessions, this one marked `current: true`; [] when no user is signed in. */
   async list(): Promise<SessionInfo[]> {
-    const user = this.userId;
-    if (!user) return [];
+    const user = appUserOf(this.#ctx.session, this.#control.userKey);
+    if (user === undefined) return [];
     const current = this.id;
-    const set = (this.#ctx.session as unknown as Record<string, unknown>)[this.#control.userKey];
-    const sessions = await this.#control.list(typeof set === 'number' ? set : user);
+    const sessions = await this.#control.list(user);
     return sessions.map(session => ({ ...session, current: session.id === current }));
   }
 
@@ -69,7 +69,7 @@ export class ContextSessions {
     if (!current) {
       // a cookie session is checked against its sign-in time: move it past the revocation, or it would go too
       requestSessionOf(this.#ctx).signedInAt(result.revokedAt + 1);
-      requestState(this.#ctx).sessionUser = user;
+      requestState(this.#ctx).sessionUser = String(user);
     }
     return result;
   }

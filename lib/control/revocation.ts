@@ -1,6 +1,6 @@
 import type { Application, Context } from 'egg';
 import { SessionStoreError, withTimeout, type StoreErrorPolicy } from '../store/guard.js';
-import { AUTH_AT, numberField, userOf } from '../session-meta.js';
+import { appUserOf, AUTH_AT, numberField, userOf } from '../session-meta.js';
 import type { SessionControl } from './session-control.js';
 import { peekRequestState, requestState } from './state.js';
 import { markAnonymous, requestSessionOf } from '../request-session.js';
@@ -34,7 +34,7 @@ export async function checkCookieRevocation(ctx: Context, app: Application, cont
     const revokedAt = await withTimeout(control.revokedAt(user), settings.timeout, 'session revocation check');
     if (revokedAt !== undefined && (numberField(data, AUTH_AT) ?? 0) <= revokedAt) {
       requestState(ctx).revoked = true;
-      emitLifecycle(app, 'revoked', { ctx, user, reason: 'revoked', ref: sessionRef(undefined, data) });
+      emitLifecycle(app, 'revoked', { ctx, user: appUserOf(data, settings.userKey), reason: 'revoked', ref: sessionRef(undefined, data) });
     }
   } catch (error) {
     const err = error instanceof Error ? error : new Error(String(error));
@@ -68,7 +68,7 @@ export async function checkStoreRevocation(ctx: Context, app: Application, contr
   }
   if (!revoked) return;
   setImmediate(() => app.emit('session:invalid', { key, value: 'revoked', ctx }));
-  emitLifecycle(app, 'revoked', { ctx, user: userOf(session, settings.userKey), reason: 'revoked', ref: sessionRef(key, session) });
+  emitLifecycle(app, 'revoked', { ctx, user: appUserOf(session, settings.userKey), reason: 'revoked', ref: sessionRef(key, session) });
   await request.restartFresh(true);
   // its cookie is cleared after the commit unless the fresh session writes one
   requestState(ctx).revoked = true;

@@ -5,7 +5,7 @@ import type { SessionStore, StoredSession } from '../types.js';
 import { sessionHandle } from '../redis-keys.js';
 import { emitLifecycle, type DestroyReason } from '../lifecycle.js';
 import { announceDestroyed, markSessionGone } from '../request-session.js';
-import { AUTH_AT, CREATED, numberField, userOf } from '../session-meta.js';
+import { appUserOf, AUTH_AT, CREATED, numberField, userOf } from '../session-meta.js';
 import { peekRequestState, requestState } from './state.js';
 import type { SessionInfo, UserSessionIndex } from './user-index.js';
 
@@ -100,7 +100,7 @@ export class SessionControl {
     const sessionId = await this.#redis(this.#index.remove(user, id));
     if (!sessionId) return false;
     await this.#destroyStored([ sessionId ]);
-    announceDestroyed(this.#app, { ctx, user, reason: 'destroy', ref: id });
+    announceDestroyed(this.#app, { ctx, user: userId, reason: 'destroy', ref: id });
     return true;
   }
 
@@ -116,7 +116,7 @@ export class SessionControl {
     // a copy the store in use could not destroy (one the app switched away from) is vetted on its next request
     for (const sessionId of sessionIds) this.#touched.delete(sessionId);
     for (const sessionId of sessionIds) {
-      announceDestroyed(this.#app, { ctx: options.ctx, user, reason: options.reason ?? 'destroyAll', ref: sessionHandle(sessionId) });
+      announceDestroyed(this.#app, { ctx: options.ctx, user: userId, reason: options.reason ?? 'destroyAll', ref: sessionHandle(sessionId) });
     }
     return { destroyed: sessionIds.length, revokedAt };
   }
@@ -161,7 +161,7 @@ export class SessionControl {
     if (!result) return;
     // refused: the session was destroyed while this request ran, and its late write must not bring it back
     for (const id of result.evicted) {
-      emitLifecycle(this.#app, 'evicted', { ctx, user, reason: 'maxSessionsPerUser', ref: sessionHandle(id) });
+      emitLifecycle(this.#app, 'evicted', { ctx, user: appUserOf(value, this.#options.userKey), reason: 'maxSessionsPerUser', ref: sessionHandle(id) });
     }
     // refused: destroyed by another request while this one ran
     if (!result.accepted) markSessionGone(ctx, key, true);
