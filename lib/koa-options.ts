@@ -128,9 +128,12 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
   /** The one reading of a session cookie: opened, legacy cookies verified with the request, the absolute timeout applied. */
   const readCookie: CookieReader = (ctx, value) => {
     const decoded = codec.read(value);
-    const { data } = decoded;
-    if (data instanceof LegacyCookie) return { data: verifyLegacyCookie(ctx, options.key, data, legacy) ?? data.toJSON() };
-    applyAbsoluteMaxAge(data, absoluteMaxAge);
+    if (decoded.data instanceof LegacyCookie) {
+      const verified = verifyLegacyCookie(ctx, options.key, decoded.data, legacy);
+      if (!verified) return { data: decoded.data.toJSON() };
+      decoded.data = verified;
+    }
+    applyAbsoluteMaxAge(decoded.data, absoluteMaxAge);
     return decoded;
   };
   return { options, readCookie };

@@ -14,6 +14,8 @@ export interface KoaContextSession {
   store?: {
     get(key: string, maxAge: unknown, options: { ctx: Context; rolling?: boolean }): Promise<unknown>;
     destroy(key: string, options: { ctx: Context }): unknown;
+    /** the built-in stores answer a destroy with whether the session existed (lib/control/store.ts) */
+    reportsDestroy?: boolean;
   };
   session: object | false | undefined;
   externalKey?: string;
@@ -117,6 +119,8 @@ export interface RequestSession extends KoaContextSession {
   readCookie(): { raw: string; data: unknown; appText?: string } | undefined;
   /** the session's user signed in (again) at `at`: what revocations compare with (`destroyOthers()` keeps this device) */
   signedInAt(at: number): void;
+  /** a "destroy all" at `at` ran in this request: a sign-in later in it is stamped after that */
+  signInsAfter(at: number): void;
   /** destroys the loaded store session (`destroy: true`) and goes on with a fresh one */
   restartFresh(destroy: boolean): Promise<void>;
 }
@@ -192,6 +196,8 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     /** a new session first saved by regenerate(): `session:created` waits for the request's last commit, as `regenerated` does */
     #createdAfterRegenerate = false;
     #regenerating = false;
+    /** the earliest sign-in time this request may stamp (after a "destroy all" it ran) */
+    #signInNotBefore = 0;
     /** a regenerate() whose `session:regenerated` waits for the request's last commit */
     #regenerated: { previousRef?: string } | undefined;
 
@@ -313,7 +319,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         session[CREATED] = this.#times?.created;
         session[AUTH_AT] = this.#times?.authAt;
       }
-      const meta = stampMeta(session, user, control.sessionUser, Date.now());
+      const meta = stampMeta(session, user, control.sessionUser, Math.max(Date.now(), this.#signInNotBefore));
       this.#times = { created: meta[CREATED], authAt: meta[AUTH_AT] };
       // a cookie session has no id: a random reference names it in lifecycle events
       if (!this.store) meta[REF] = session[REF] = typeof session[REF] === 'string' ? session[REF] : newCookieRef();
@@ -429,7 +435,10 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       if (options?.regenerate && this.session) {
         // a regenerated session is a new session: `absoluteMaxAge` counts from the sign-in, and a cookie session gets a new reference
         Reflect.deleteProperty(this.session as object, CREATED);
-        this.#times = { authAt: this.#times?.authAt };
+        // it keeps its sign-in time (a request in flight cannot escape a revocation by regenerating),
+        // unless this request itself logged the user out everywhere first: then it signs in after that
+        const authAt = this.#times?.authAt;
+        this.#times = { authAt: this.#signInNotBefore ? Math.max(authAt ?? 0, this.#signInNotBefore) : authAt };
         if (!this.store) Reflect.deleteProperty(this.session as object, REF);
       }
       this.#regenerating = Boolean(options?.regenerate);
@@ -472,17 +481,27 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       this.#times = { ...this.#times, authAt: at };
     }
 
+    signInsAfter(at: number): void {
+      this.#signInNotBefore = Math.max(this.#signInNotBefore, at + 1);
+    }
+
     async restartFresh(destroy: boolean): Promise<void> {
       if (destroy && this.store && this.externalKey) await this.store.destroy(this.externalKey, { ctx: this.ctx });
       this.#loadedText = undefined;
+      this.#times = undefined;
       this.create();
+      // a new session: a user the app sets on it signs in now, whoever the loaded one belonged to
+      onReplaced(this.ctx);
     }
 
     /** For `regenerate()` of a loaded store session: destroys it, and says whether it was gone already. */
     async #destroyedMeanwhile(): Promise<boolean> {
-      if (!this.store || !this.externalKey || !this.#holdsExisting()) return false;
-      // the built-in stores answer whether the key existed; other stores answer nothing
-      return await this.store.destroy(this.externalKey, { ctx: this.ctx }) === false;
+      const { store, externalKey: key, ctx } = this;
+      if (!store || !key || !this.#holdsExisting()) return false;
+      // the built-in stores answer whether the key existed; another store is asked before the destroy
+      const stillThere = store.reportsDestroy ? undefined : await store.get(key, this.opts.maxAge, { ctx });
+      const existed = await store.destroy(key, { ctx });
+      return store.reportsDestroy ? existed === false : stillThere === undefined || stillThere === null;
     }
   };
 }

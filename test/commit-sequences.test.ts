@@ -139,6 +139,35 @@ function describeSequences(label: string, boot: (config: AppConfig) => Promise<M
         assert.equal(await stored(app, cookie), undefined, 'the session stays destroyed');
       });
 
+      it('a login (regenerate(), then the user) overlapping a logout of the session it loaded signs in on a fresh session', async () => {
+        const client = browser(app);
+        await client.get('/set', { userId: 'l3', cart: 'book' });
+        const cookie = client.cookie!;
+        const slow = request(app.callback()).get('/slow-login').query({ delay: '300', user: 'l3' }).set('cookie', cookie).expect(200).then(res => res);
+        await new Promise(resolve => setTimeout(resolve, 50));
+        await request(app.callback()).get('/logout').set('cookie', cookie).expect(200);
+        const late = await slow as unknown as Reply;
+        assert.deepEqual(late.body, { userId: 'l3' }, 'the logged-out session is not carried over');
+        const signedIn = cookieOf(late);
+        assert.ok(signedIn && signedIn !== cookie, 'the login gets its cookie');
+        assert.deepEqual((await request(app.callback()).get('/get').set('cookie', signedIn!).expect(200)).body, { userId: 'l3' });
+        assert.deepEqual((await request(app.callback()).get('/get').set('cookie', cookie).expect(200)).body, {}, 'the old id is dead');
+        assert.equal(await stored(app, cookie), undefined);
+      });
+
+      it('a request that hands its session to another user while it is logged out elsewhere does not bring it back', async () => {
+        const client = browser(app);
+        await client.get('/set', { userId: 'l4' });
+        const cookie = client.cookie!;
+        const slow = request(app.callback()).get('/slow-set').query({ delay: '300', user: 'l5' }).set('cookie', cookie).expect(200).then(res => res);
+        await new Promise(resolve => setTimeout(resolve, 50));
+        await request(app.callback()).get('/logout').set('cookie', cookie).expect(200);
+        const late = await slow as unknown as Reply;
+        assert.equal(sessionCookieLine(late), undefined, 'no cookie for a session that is gone');
+        assert.equal(await stored(app, cookie), undefined, 'the session stays destroyed');
+        assert.deepEqual((await request(app.callback()).get('/get').set('cookie', cookie).expect(200)).body, {});
+      });
+
       it('a request that saves twice while its session is logged out elsewhere writes neither save', async () => {
         const client = browser(app);
         await client.get('/set', { userId: 'l2' });

@@ -135,6 +135,48 @@ describe('per-user session index (Redis store)', function () {
     assert.equal((await control.list(user)).length, 2);
   });
 
+  it('the device kept by destroyOthers() stays signed in past touchInterval (when the revocation check runs again)', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const laptop = await signIn(user, 'Laptop');
+    await laptop.get('/devices/others');
+    await sleep(300); // touchInterval 200: this process checks the session against the revocation again
+    assert.equal(await isSignedIn(laptop, user), true);
+    assert.equal(await isSignedIn(phone, user), false);
+  });
+
+  for (const [ path, how ] of [
+    [ '/password-changed', 'destroyOthers(), then regenerate()' ],
+    [ '/relogin-keeping-this', 'app.sessions.destroyAll(user, { except: [ this id ] }), then regenerate() and the user' ],
+    [ '/relogin-everywhere', 'app.sessions.destroyAll(user), then regenerate() and the user' ],
+  ]) {
+    it(`${how} in one request: this device signs in on a new id, the others stay out`, async () => {
+      const user = newUser();
+      const phone = await signIn(user, 'Phone');
+      const laptop = await signIn(user, 'Laptop');
+      const before = laptop.sessionCookie;
+      const res = await laptop.get(path);
+      assert.equal(res.status, 200);
+      assert.ok(laptop.sessionCookie && laptop.sessionCookie !== before, `a new id (Set-Cookie: ${JSON.stringify(res.sessionCookie)})`);
+      assert.equal(await isSignedIn(laptop, user), true);
+      await sleep(300);
+      assert.equal(await isSignedIn(laptop, user), true, 'still after touchInterval');
+      assert.equal(await isSignedIn(phone, user), false);
+      assert.deepEqual((await control.list(user)).map(s => s.userAgent), [ 'Laptop' ]);
+    });
+  }
+
+  it('a session whose index write failed at sign-in is refused right after destroyAll, not a touchInterval later', async () => {
+    const user = newUser();
+    const sessionsKey = `${PREFIX}{u:${user}}:sessions`;
+    await redis.set(sessionsKey, 'not a sorted set'); // the index write fails (WRONGTYPE)
+    const phone = await signIn(user, 'Phone');
+    await redis.del(sessionsKey);
+    assert.deepEqual(await control.list(user), [], 'not indexed');
+    assert.equal(destroyedCount(await control.destroyAll(user)), 0);
+    assert.equal(await isSignedIn(phone, user), false);
+  });
+
   it('ctx.sessions.destroy(id) signs out another device, or this one; destroyAll() everywhere', async () => {
     const user = newUser();
     const phone = await signIn(user, 'Phone');

@@ -109,6 +109,24 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
     assert.deepEqual((await laptop.get('/devices')).body.sessions, [], 'cookie sessions are not listed');
   });
 
+  for (const [ path, how ] of [
+    [ '/password-changed', 'destroyOthers(), then regenerate()' ],
+    [ '/relogin-everywhere', 'app.sessions.destroyAll(user), then regenerate() and the user' ],
+  ]) {
+    it(`${how} in one request: this device signs in anew, the others stay out`, async () => {
+      const user = newUser();
+      const phone = await signIn(user, 'Phone');
+      const laptop = await signIn(user, 'Laptop');
+      const before = laptop.sessionCookie;
+      await sleep(5); // signed in strictly before the revocation
+      const res = await laptop.get(path);
+      assert.equal(res.status, 200);
+      assert.ok(laptop.sessionCookie && laptop.sessionCookie !== before, 'a new cookie');
+      assert.equal(await userOf(laptop), user);
+      assert.equal(await userOf(phone), undefined);
+    });
+  }
+
   it('costs one Redis read per request only for cookie sessions that carry a user', async () => {
     const user = newUser();
     const signedIn = await signIn(user);
@@ -189,6 +207,21 @@ describe('revocation check with Redis down and onStoreError: anonymous', functio
       if (user === undefined) await sleep(100);
     }
     assert.equal(user, 'anon-1', 'signed in again once Redis is back');
+  });
+
+  it('a logout while Redis is down still clears the cookie session: that needs no store', async () => {
+    const device = new Device(http.url);
+    await device.get('/login?user=anon-2');
+    await server.stop();
+    try {
+      const res = await device.get('/logout');
+      assert.equal(res.status, 200);
+      assert.equal(res.sessionCookie, '', 'the session cookie is cleared');
+      assert.equal(device.sessionCookie, undefined);
+    } finally {
+      await server.start();
+    }
+    assert.deepEqual((await device.get('/get')).body.session, {}, 'signed out once Redis is back');
   });
 });
 

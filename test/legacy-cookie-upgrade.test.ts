@@ -106,6 +106,22 @@ describe('upgrading @eggjs/session cookies', () => {
       }
     });
 
+    it('created longer ago than absoluteMaxAge are expired, as sealed cookies are', async () => {
+      const absolute = await bootCookieApp({ config: { ...csApps.sealed().config, session: { absoluteMaxAge: 4000 } } });
+      try {
+        const fields = { name: 'old', _expire: Date.now() + DAY, _maxAge: DAY };
+        const stale = signedLegacyCookie([ 'cs-new-key' ], { ...fields, _created: Date.now() - 5000 });
+        const expired = nextEvent(absolute, 'session:expired');
+        const res = await request(absolute.callback()).get('/get').set('Cookie', stale).expect(200);
+        assert.deepEqual(res.body.session, {});
+        await expired;
+        const recent = signedLegacyCookie([ 'cs-new-key' ], { ...fields, _created: Date.now() - 1000 });
+        assert.deepEqual((await request(absolute.callback()).get('/get').set('Cookie', recent).expect(200)).body.session, { name: 'old' });
+      } finally {
+        await absolute.close();
+      }
+    });
+
     it('without their .sig cookie (unsigned) are rejected like any bad cookie', async () => {
       const legacy = await legacySigned({ name: 'unsigned' });
       const invalid = nextEvent(app, 'session:invalid');

@@ -48,8 +48,9 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
     request.announceChanges();
     const settling = control.after(ctx);
     if (settling) await settling;
-    // the store failed under 'anonymous': the browser keeps the cookie it has, which is still true
-    if (request.anonymous) dropSessionCookies(ctx, key);
+    // the store failed under 'anonymous': the browser keeps the cookie it has, which is still true;
+    // but a cookie session the app destroyed (a logout) needs no store: its cookie is cleared
+    if (request.anonymous && (request.store || request.session !== false)) dropSessionCookies(ctx, key);
     checkCookieSize(ctx);
   };
 }

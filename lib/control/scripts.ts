@@ -48,7 +48,8 @@ end
  * KEYS: sessions, meta, dead, revoked
  * ARGV: handle, expiresAt, metaJson, now, authAt, maxSessions (0: no limit), tombstoneMs
  * Returns { 1, evicted session id... } or { 0 } when refused: the handle was destroyed
- * (tombstone), or it is not indexed and its user signed in before the last "destroy all".
+ * (tombstone), or it is not indexed and its user signed in before a recorded "destroy all" (an
+ * unknown sign-in time, 0, counts as before it; without a record nothing is refused for it).
  */
 const UPSERT = `${HELPERS}
 local handle, expiresAt, metaJson = ARGV[1], tonumber(ARGV[2]), ARGV[3]
@@ -58,8 +59,8 @@ prune(KEYS[1], KEYS[2], KEYS[3], now)
 local indexed = redis.call('ZSCORE', KEYS[1], handle)
 if not indexed then
   if redis.call('ZSCORE', KEYS[3], handle) then return { 0 } end
-  local revoked = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
-  if authAt <= revoked then return { 0 } end
+  local revoked = tonumber(redis.call('GET', KEYS[4]))
+  if revoked and authAt <= revoked then return { 0 } end
 end
 redis.call('ZADD', KEYS[1], int(expiresAt), handle)
 redis.call('HSET', KEYS[2], handle, metaJson)
@@ -107,21 +108,31 @@ return 1
 `;
 
 /**
- * Removes one session from the index, with a tombstone when it was destroyed (not when its
- * user merely signed out of it). KEYS: sessions, meta, dead; ARGV: handle, now, tombstoneMs
- * (0: no tombstone). Returns its metadata JSON, or nil when it was not indexed.
+ * Removes a destroyed session from the index, leaving a tombstone.
+ * KEYS: sessions, meta, dead; ARGV: handle, now, tombstoneMs.
+ * Returns its metadata JSON, or nil when it was not indexed.
  */
 const REMOVE = `${HELPERS}
 local now, tombstoneMs = tonumber(ARGV[2]), tonumber(ARGV[3])
 local metaJson = redis.call('HGET', KEYS[2], ARGV[1])
-if tombstoneMs > 0 then
-  bury(KEYS[1], KEYS[2], KEYS[3], ARGV[1], now + tombstoneMs)
-else
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  redis.call('HDEL', KEYS[2], ARGV[1])
-end
+bury(KEYS[1], KEYS[2], KEYS[3], ARGV[1], now + tombstoneMs)
 expireIndex(KEYS[1], KEYS[2], KEYS[3], now)
 return metaJson
+`;
+
+/**
+ * Removes a session its user signed out of (it lives on, with another user or none): no tombstone.
+ * KEYS: sessions, meta, dead; ARGV: handle, now. Returns 0 when the session was destroyed meanwhile
+ * (its tombstone is there: it must not be written back), 1 otherwise.
+ */
+const SIGN_OUT = `${HELPERS}
+local now = tonumber(ARGV[2])
+prune(KEYS[1], KEYS[2], KEYS[3], now)
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+expireIndex(KEYS[1], KEYS[2], KEYS[3], now)
+return 1
 `;
 
 /**
@@ -148,6 +159,18 @@ return result
 `;
 
 /**
+ * Whether a store session the index does not hold is revoked: its user had all sessions destroyed
+ * at or after it signed in. A session the index holds is alive (a "destroy all" removed every session
+ * it did not keep). KEYS: sessions, revoked; ARGV: handle, authAt. Returns 1 (revoked) or 0.
+ */
+const IS_REVOKED = `
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+local revoked = tonumber(redis.call('GET', KEYS[2]))
+if revoked and tonumber(ARGV[2]) <= revoked then return 1 end
+return 0
+`;
+
+/**
  * A user's live sessions. KEYS: sessions, meta, dead; ARGV: now.
  * Returns { { handle, metaJson, ... }, { handle, expiresAt, ... } }.
  */
@@ -160,6 +183,8 @@ export const COMMANDS = {
   upsert: { name: 'eggSessionPlusIndexUpsert', numberOfKeys: 4, lua: UPSERT },
   touch: { name: 'eggSessionPlusIndexTouch', numberOfKeys: 2, lua: TOUCH },
   remove: { name: 'eggSessionPlusIndexRemove', numberOfKeys: 3, lua: REMOVE },
+  signOut: { name: 'eggSessionPlusIndexSignOut', numberOfKeys: 3, lua: SIGN_OUT },
   revokeAll: { name: 'eggSessionPlusIndexRevokeAll', numberOfKeys: 4, lua: REVOKE_ALL },
   list: { name: 'eggSessionPlusIndexList', numberOfKeys: 3, lua: LIST },
+  isRevoked: { name: 'eggSessionPlusIndexIsRevoked', numberOfKeys: 2, lua: IS_REVOKED },
 } satisfies Record<string, RedisScript>;

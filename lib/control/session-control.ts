@@ -4,7 +4,7 @@ import { SessionStoreError, withTimeout } from '../store/guard.js';
 import type { SessionStore, StoredSession } from '../types.js';
 import { sessionHandle } from '../redis-keys.js';
 import { emitLifecycle, type DestroyReason } from '../lifecycle.js';
-import { announceDestroyed, markSessionGone } from '../request-session.js';
+import { announceDestroyed, markSessionGone, peekRequestSession } from '../request-session.js';
 import { appUserOf, AUTH_AT, CREATED, numberField, userOf } from '../session-meta.js';
 import { peekRequestState, requestState } from './state.js';
 import type { SessionInfo, UserSessionIndex } from './user-index.js';
@@ -56,6 +56,11 @@ const MAX_TOUCH_RECORDS = 10_000;
 function writesOnlyLiveSessions(store: SessionStore): boolean {
   const backing = (store as { store?: SessionStore }).store ?? store;
   return describeStore(backing) === 'redis';
+}
+
+/** The request running now (egg's AsyncLocalStorage), for `app.sessions` calls made without `ctx`. */
+function currentContextOf(app: Application): Context | undefined {
+  return (app as { currentContext?: Context }).currentContext;
 }
 
 function asUserId(userId: string | number): string {
@@ -112,6 +117,7 @@ export class SessionControl {
     const keep = options.except === undefined ? [] : [ options.except ].flat();
     const user = asUserId(userId);
     const { revokedAt, sessionIds } = await this.#redis(this.#index.revokeAll(user, keep, this.#options.revocationTTL));
+    this.#signInPastRevocation(options.ctx ?? currentContextOf(this.#app), keep, revokedAt);
     await this.#destroyStored(sessionIds);
     // a copy the store in use could not destroy (one the app switched away from) is vetted on its next request
     for (const sessionId of sessionIds) this.#touched.delete(sessionId);
@@ -140,7 +146,13 @@ export class SessionControl {
     state.storeKey = key;
     state.indexedUser = user;
     if (previous && previous !== user) {
-      await this.#background(ctx, key, this.#index.remove(previous, sessionHandle(key), Date.now(), false));
+      const signedOut = await this.#background(ctx, key, this.#index.signOut(previous, sessionHandle(key)));
+      // destroyed by another request while this one ran: its late write (as another user's, or nobody's) must not bring it back
+      if (signedOut === false) {
+        markSessionGone(ctx, key, true);
+        await this.#background(ctx, key, Promise.resolve(store.destroy(key, { ctx })));
+        return;
+      }
     }
     if (!user) return;
     const now = Date.now();
@@ -158,7 +170,11 @@ export class SessionControl {
       ip: ctx.ip ?? '',
       userAgent: ctx.get('user-agent') ?? '',
     }, this.#options.maxSessionsPerUser));
-    if (!result) return;
+    // not indexed (the write failed): the revocation check must not skip this session as seen
+    if (!result) {
+      this.#touched.delete(key);
+      return;
+    }
     // refused: the session was destroyed while this request ran, and its late write must not bring it back
     for (const id of result.evicted) {
       emitLifecycle(this.#app, 'evicted', { ctx, user: appUserOf(value, this.#options.userKey), reason: 'maxSessionsPerUser', ref: sessionHandle(id) });
@@ -181,15 +197,15 @@ export class SessionControl {
 
   /**
    * Before the handler, for a loaded store session with a user that this process has not seen within
-   * `touchInterval`: true when its user had all sessions revoked at or after it signed in (an unknown
-   * sign-in time counts as 0). Sessions are revoked through the index; this catches the ones the index
-   * never held (written by another store before the switch, or while an index write failed).
+   * `touchInterval`: true when the index does not hold it and its user had all sessions revoked at or
+   * after it signed in (an unknown sign-in time counts as 0). Sessions are revoked through the index;
+   * this catches the ones the index never held (written by another store before the switch, or while
+   * an index write failed), and leaves alone the ones a "destroy all" kept.
    */
   async isRevokedStoreSession(key: string, session: object): Promise<boolean> {
     const user = userOf(session, this.#options.userKey);
     if (!user || this.#seenRecently(key, Date.now())) return false;
-    const revokedAt = await this.revokedAt(user);
-    return revokedAt !== undefined && (numberField(session, AUTH_AT) ?? 0) <= revokedAt;
+    return this.#index.isRevoked(user, key, numberField(session, AUTH_AT) ?? 0);
   }
 
   /**
@@ -236,6 +252,18 @@ export class SessionControl {
     this.#touched.delete(sessionId);
     this.#touched.set(sessionId, { at: now, expiresAt });
     if (this.#touched.size > MAX_TOUCH_RECORDS) this.#touched.delete(this.#touched.keys().next().value as string);
+  }
+
+  /**
+   * After a "destroy all" in a request: a sign-in later in it counts as after the revocation, and the
+   * request's own store session, when kept, too (a later regenerate() gives it a new id that the index
+   * must accept).
+   */
+  #signInPastRevocation(ctx: Context | undefined, keep: string[], revokedAt: number): void {
+    const own = ctx && peekRequestSession(ctx);
+    if (!own) return;
+    own.signInsAfter(revokedAt);
+    if (own.store && own.externalKey && keep.includes(sessionHandle(own.externalKey))) own.signedInAt(revokedAt + 1);
   }
 
   /** A Redis call of the public API; a failure is a SessionStoreError (503), as for the store. */

@@ -4,6 +4,7 @@ import type { SessionStore, StoreDestroyOptions, StoreGetOptions, StoreSetOption
 import { applyAbsoluteMaxAge } from '../session-meta.js';
 import { requestState } from './state.js';
 import { sessionControlOf } from './setup.js';
+import { describeStore } from '../builtin-store.js';
 
 /**
  * What koa-session sees as the store: the guarded store plus session control. Adds the hidden
@@ -15,8 +16,12 @@ export class ControlledStore implements SessionStore {
   readonly #app: Application;
   readonly #absoluteMaxAge: number | undefined;
 
-  constructor(store: SessionStore, app: Application, absoluteMaxAge: number | undefined) {
+  /** The store behind the guard is a built-in one, whose destroy answers whether the session existed. */
+  readonly reportsDestroy: boolean;
+
+  constructor(store: SessionStore & { store?: unknown }, app: Application, absoluteMaxAge: number | undefined) {
     this.store = store;
+    this.reportsDestroy = describeStore(store.store) !== 'custom';
     this.#app = app;
     this.#absoluteMaxAge = absoluteMaxAge;
   }

@@ -117,14 +117,17 @@ export class UserSessionIndex {
     return Number(await this.#call('touch', k.sessions, k.meta, sessionHandle(sessionId), now, ip, userAgent.slice(0, MAX_USER_AGENT))) === 1;
   }
 
-  /**
-   * Removes a session (by handle), leaving a tombstone unless `tombstone` is false (its user
-   * signed out but the session lives on). Returns its session id when it was indexed.
-   */
-  async remove(userId: string, handle: string, now = Date.now(), tombstone = true): Promise<string | undefined> {
+  /** Removes a destroyed session (by handle), leaving a tombstone. Returns its session id when it was indexed. */
+  async remove(userId: string, handle: string, now = Date.now()): Promise<string | undefined> {
     const k = this.keys(userId);
-    const json = await this.#call('remove', k.sessions, k.meta, k.dead, handle, now, tombstone ? TOMBSTONE_MS : 0);
+    const json = await this.#call('remove', k.sessions, k.meta, k.dead, handle, now, TOMBSTONE_MS);
     return parseEntry(json)?.sid;
+  }
+
+  /** Removes a session its user signed out of (it lives on); false when it was destroyed meanwhile. */
+  async signOut(userId: string, handle: string, now = Date.now()): Promise<boolean> {
+    const k = this.keys(userId);
+    return Number(await this.#call('signOut', k.sessions, k.meta, k.dead, handle, now)) === 1;
   }
 
   /** Records "destroy all" now and removes all sessions but `keep` (handles); returns the removed session ids. */
@@ -134,6 +137,12 @@ export class UserSessionIndex {
       now, revokedTtl, TOMBSTONE_MS, ...keep) as unknown[];
     const sessionIds = result.slice(1).map(parseEntry).filter(entry => entry !== undefined).map(entry => entry.sid);
     return { revokedAt: Number(result[0]), sessionIds };
+  }
+
+  /** True when the index does not hold the session and its user had all sessions destroyed at or after `signedInAt`. */
+  async isRevoked(userId: string, sessionId: string, signedInAt: number): Promise<boolean> {
+    const k = this.keys(userId);
+    return Number(await this.#call('isRevoked', k.sessions, k.revoked, sessionHandle(sessionId), signedInAt)) === 1;
   }
 
   /** The user's last "destroy all" time, if one is still recorded. */
