@@ -145,6 +145,19 @@ describe('per-user session index (Redis store)', function () {
     assert.equal(await isSignedIn(phone, user), false);
   });
 
+  it('after regenerate(), ctx.sessions is the new session: destroyOthers() keeps it, list() marks it current', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const laptop = await signIn(user, 'Laptop');
+    const before = laptop.sessionCookie;
+    const res = await laptop.get('/regenerate-then-others');
+    assert.equal(res.body.destroyed, 1, 'the phone only');
+    assert.ok(laptop.sessionCookie && laptop.sessionCookie !== before, 'a new id');
+    assert.deepEqual(res.body.devices.map((d: any) => [ d.id, d.current ]), [ [ res.body.id, true ] ]);
+    assert.equal(await isSignedIn(laptop, user), true);
+    assert.equal(await isSignedIn(phone, user), false);
+  });
+
   for (const [ path, how ] of [
     [ '/password-changed', 'destroyOthers(), then regenerate()' ],
     [ '/relogin-keeping-this', 'app.sessions.destroyAll(user, { except: [ this id ] }), then regenerate() and the user' ],

@@ -110,6 +110,8 @@ describe('outage policy against a real redis-server stopped and restarted by PID
       const write = await get(http.url, '/set?user=mallory', id);
       assert.equal(write.status, 200);
       assert.equal(write.sessionCookie, undefined);
+      // the signed-in user is unknown while the store is down: session control answers 503, as under 'fail'
+      assert.equal((await get(http.url, '/others', id)).status, 503);
       const fresh = await get(http.url, '/set?visitor=1');
       assert.equal(fresh.status, 200);
       assert.equal(fresh.sessionCookie, undefined, 'a new visitor gets no cookie for a session that was not saved');

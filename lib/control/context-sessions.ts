@@ -3,7 +3,8 @@ import { appUserOf, userOf } from '../session-meta.js';
 import type { DestroyAllResult, SessionControl } from './session-control.js';
 import { sessionControlOf } from './setup.js';
 import { requestState } from './state.js';
-import { requestSessionOf } from '../request-session.js';
+import { isAnonymousSession, requestSessionOf } from '../request-session.js';
+import { SessionStoreError } from '../store/guard.js';
 import type { SessionInfo } from './user-index.js';
 
 /**
@@ -28,15 +29,19 @@ export class ContextSessions {
     return userOf(this.#ctx.session, this.#control.userKey);
   }
 
-  /** The id `list()` gives this request's session (store sessions only). */
+  /** The id `list()` gives this request's session (store sessions only), also after `regenerate()` gave it a new one. */
   get id(): string | undefined {
-    const key = this.#ctx.session?.externalKey;
+    // the owner's id, not koa-session's Session#externalKey, which keeps the id the session was loaded with
+    const owner = requestSessionOf(this.#ctx);
+    const key = owner.store && this.#ctx.session ? owner.externalKey : undefined;
     return key ? this.#control.idOf(key) : undefined;
   }
 
   /** The user as the app set it (a number stays a number in what `app.sessions` returns and announces). */
   #requireUser(action: string): string | number {
     const user = appUserOf(this.#ctx.session, this.#control.userKey);
+    // the store failed under onStoreError 'anonymous': the signed-in user is unknown, as it is to Redis
+    if (user === undefined && isAnonymousSession(this.#ctx)) throw new SessionStoreError(`ctx.sessions.${action}`, new Error('the session store did not answer'));
     if (user === undefined) throw new Error(`[egg-session-plus] ctx.sessions.${action}() needs a signed-in session (ctx.session.${this.#control.userKey})`);
     return user;
   }
