@@ -96,6 +96,8 @@ export interface RequestState {
 export interface RequestSession extends KoaContextSession {
   /** the store failed and `onStoreError` is 'anonymous': nothing of the session is written */
   anonymous: boolean;
+  /** the session middleware runs for this request (a route it skips, `ignore`/`match`, reads the session without its checks) */
+  guarded: boolean;
   /** why `ctx.session = null` happens in this request, for `session:destroyed` (default 'logout') */
   destroyReason: DestroyReason | undefined;
   /** references of sessions `session:destroyed` announced in this request (each once) */
@@ -121,6 +123,8 @@ export interface RequestSession extends KoaContextSession {
   signedInAt(at: number): void;
   /** a "destroy all" at `at` ran in this request: a sign-in later in it is stamped after that */
   signInsAfter(at: number): void;
+  /** the session was signed in after `at` (a session without a sign-in time never was) */
+  signedInAfter(at: number): boolean;
   /** destroys the loaded store session (`destroy: true`) and goes on with a fresh one */
   restartFresh(destroy: boolean): Promise<void>;
 }
@@ -148,6 +152,8 @@ export interface RequestSessionSettings {
   cookieSizeLimit: number;
   /** no `beforeSave` of the app's may change the session between the change check and the write */
   writesCheckedText: boolean;
+  /** session control checks cookie sessions against "log out everywhere" (in the middleware) */
+  checksCookieRevocation: boolean;
 }
 
 // what a Set-Cookie line takes besides name and value, with room to spare: path, max-age, expires
@@ -170,9 +176,10 @@ function withHonouredLifetime(data: unknown): unknown {
 }
 
 export function createRequestSessionClass(Base: KoaContextSessionClass, settings: RequestSessionSettings): RequestSessionClass {
-  const { decodeCookie, onReplaced, rotateCsrf, userKey, maxCookieChunks, cookieSizeLimit, writesCheckedText } = settings;
+  const { decodeCookie, onReplaced, rotateCsrf, userKey, maxCookieChunks, cookieSizeLimit, writesCheckedText, checksCookieRevocation } = settings;
   return class extends Base implements RequestSession {
     anonymous = false;
+    guarded = false;
     deadIds: Map<string, 'here' | 'elsewhere'> | undefined;
     control: RequestState | undefined;
     sessions: object | undefined;
@@ -206,6 +213,11 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       const cookie = this.readCookie();
       // a failed revocation check under 'anonymous' (the cookie was fine: no session:invalid)
       if (!cookie || this.anonymous || !this.valid(cookie.data)) {
+        this.create();
+        return;
+      }
+      // a route the session middleware skips gets no signed-in cookie session: nothing checked it against revocations
+      if (checksCookieRevocation && !this.guarded && userOf(cookie.data, userKey)) {
         this.create();
         return;
       }
@@ -314,11 +326,11 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       const session = this.session as Record<string, unknown>;
       const control = this.control ??= {};
       const user = userOf(session, userKey);
-      // the same session keeps its creation and sign-in times, whatever object the app assigned or wrote into it
-      if (this.#holdsExisting()) {
-        session[CREATED] = this.#times?.created;
-        session[AUTH_AT] = this.#times?.authAt;
-      }
+      // the same session keeps its creation and sign-in times, whatever object the app assigned or wrote
+      // into it; its user keeps the sign-in time also in the fresh session a regenerate() of a session
+      // destroyed meanwhile goes on with (a new user signs in now: stampMeta)
+      if (this.#holdsExisting()) session[CREATED] = this.#times?.created;
+      if (this.#times) session[AUTH_AT] = this.#times.authAt;
       const meta = stampMeta(session, user, control.sessionUser, Math.max(Date.now(), this.#signInNotBefore));
       this.#times = { created: meta[CREATED], authAt: meta[AUTH_AT] };
       // a cookie session has no id: a random reference names it in lifecycle events
@@ -423,8 +435,11 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       if (this.#fresh) this.#announceGone();
       if (options?.regenerate && await this.#destroyedMeanwhile()) {
         // a session destroyed while this request ran (a logout elsewhere) is not carried to a new id:
-        // the request goes on with a fresh one (the login that called regenerate() fills it)
-        await this.restartFresh(false);
+        // the request goes on with a fresh one (the login that called regenerate() fills it); the
+        // loaded user keeps the sign-in time, so a request in flight cannot escape a revocation
+        this.#loadedText = undefined;
+        this.create();
+        this.#times = { authAt: this.#signInAfterRevocation(this.#times?.authAt) };
         if (rotateCsrf) (this.ctx as { rotateCsrfSecret?: () => void }).rotateCsrfSecret?.();
         return;
       }
@@ -435,10 +450,8 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       if (options?.regenerate && this.session) {
         // a regenerated session is a new session: `absoluteMaxAge` counts from the sign-in, and a cookie session gets a new reference
         Reflect.deleteProperty(this.session as object, CREATED);
-        // it keeps its sign-in time (a request in flight cannot escape a revocation by regenerating),
-        // unless this request itself logged the user out everywhere first: then it signs in after that
-        const authAt = this.#times?.authAt;
-        this.#times = { authAt: this.#signInNotBefore ? Math.max(authAt ?? 0, this.#signInNotBefore) : authAt };
+        // it keeps its sign-in time (a request in flight cannot escape a revocation by regenerating)
+        this.#times = { authAt: this.#signInAfterRevocation(this.#times?.authAt) };
         if (!this.store) Reflect.deleteProperty(this.session as object, REF);
       }
       this.#regenerating = Boolean(options?.regenerate);
@@ -483,6 +496,16 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
 
     signInsAfter(at: number): void {
       this.#signInNotBefore = Math.max(this.#signInNotBefore, at + 1);
+    }
+
+    signedInAfter(at: number): boolean {
+      const authAt = this.#times?.authAt;
+      return authAt !== undefined && authAt > at;
+    }
+
+    /** A sign-in time kept through regenerate(): moved past a "destroy all" this request ran for its user (signInsAfter). */
+    #signInAfterRevocation(authAt: number | undefined): number | undefined {
+      return this.#signInNotBefore ? Math.max(authAt ?? 0, this.#signInNotBefore) : authAt;
     }
 
     async restartFresh(destroy: boolean): Promise<void> {

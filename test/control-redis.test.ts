@@ -190,6 +190,28 @@ describe('per-user session index (Redis store)', function () {
     assert.equal(await isSignedIn(phone, user), false);
   });
 
+  describe('a request in flight cannot escape a "log out everywhere" that another device ran meanwhile', () => {
+    for (const [ path, how ] of [
+      [ '/slow-others?wait=400', 'by calling destroyOthers()' ],
+      [ '/slow-password-changed?wait=400', 'by destroyOthers() and regenerate() (the password-change pattern)' ],
+      [ '/slow-revoke-other-user?wait=400&other=someone-else', 'by revoking another user and regenerating' ],
+    ]) {
+      it(how, async () => {
+        const user = newUser();
+        const attacker = await signIn(user, 'Stolen');
+        const victim = await signIn(user, 'Victim');
+        const slow = attacker.get(path);
+        await sleep(100);
+        await victim.get('/devices/all');
+        assert.equal((await slow).status, 200);
+        assert.equal(await isSignedIn(attacker, user), false, 'the device logged out while its request ran stays out');
+        await sleep(300);
+        assert.equal(await isSignedIn(attacker, user), false, 'also after touchInterval');
+        assert.deepEqual(await control.list(user), []);
+      });
+    }
+  });
+
   it('ctx.sessions.destroy(id) signs out another device, or this one; destroyAll() everywhere', async () => {
     const user = newUser();
     const phone = await signIn(user, 'Phone');

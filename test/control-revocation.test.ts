@@ -127,6 +127,26 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
     });
   }
 
+  describe('a request in flight cannot escape a "log out everywhere" that another device ran meanwhile', () => {
+    for (const [ path, how ] of [
+      [ '/slow-others?wait=400', 'by calling destroyOthers()' ],
+      [ '/slow-password-changed?wait=400', 'by destroyOthers() and regenerate() (the password-change pattern)' ],
+      [ '/slow-revoke-other-user?wait=400&other=someone-else', 'by revoking another user and regenerating' ],
+    ]) {
+      it(how, async () => {
+        const user = newUser();
+        const attacker = await signIn(user, 'Stolen');
+        const victim = await signIn(user, 'Victim');
+        await sleep(5); // both signed in strictly before the revocation
+        const slow = attacker.get(path);
+        await sleep(100);
+        await victim.get('/devices/all');
+        assert.equal((await slow).status, 200);
+        assert.equal(await userOf(attacker), undefined, 'the device revoked while its request ran stays out');
+      });
+    }
+  });
+
   it('costs one Redis read per request only for cookie sessions that carry a user', async () => {
     const user = newUser();
     const signedIn = await signIn(user);
@@ -172,6 +192,29 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
       if (status !== 200) await sleep(100);
     }
     assert.equal(await userOf(signedIn), user);
+  });
+});
+
+describe('a route the session middleware skips (ignore), with session control on', function () {
+  const suite = controlSuite(port => ({
+    keys: 'sc-ignore-app-key', fixture: { routes: 'sc' },
+    session: { control: { enable: true }, redis: { prefix: 'scignore:' }, ignore: '/unguarded' },
+    redis: redisClient(port),
+  }));
+  let http: Served;
+  let control: SessionControl;
+  before(() => ({ http, control } = suite));
+
+  it('sees no signed-in cookie session: nothing checked it against "log out everywhere"', async () => {
+    const device = new Device(http.url);
+    await device.get('/login?user=ignored-1');
+    assert.deepEqual((await device.get('/unguarded')).body.session, {});
+    await device.get('/set?cart=1');
+    await control.destroyAll('ignored-1');
+    assert.deepEqual((await device.get('/unguarded')).body.session, {}, 'a revoked one neither');
+    const visitor = new Device(http.url);
+    await visitor.get('/set?cart=2');
+    assert.deepEqual((await visitor.get('/unguarded')).body.session, { cart: '2' }, 'a session without a user is read as before');
   });
 });
 

@@ -158,6 +158,14 @@ describe('lifecycle events: session:created|regenerated|destroyed|revoked|evicte
           await settled();
           const all = events.take();
           assert.deepEqual(all.map(e => [ e.event, e.reason ]), [ [ 'destroyed', 'destroyAll' ] ], 'the tablet itself, once');
+
+          // app.sessions.destroyAll() called in a request without its ctx: the event still names the request
+          const desk = issued(await send(booted.http.url, '/signin?user=lc-4'));
+          await settled();
+          events.take();
+          await send(booted.http.url, '/devices/app-destroy-all', `EGG_SESS=${desk}`);
+          await settled();
+          assert.deepEqual(events.take().map(e => [ e.event, e.reason, e.path ]), [ [ 'destroyed', 'destroyAll', '/devices/app-destroy-all' ] ]);
         });
 
         it('evicted: maxSessionsPerUser (2) evicts the oldest session when a third signs in', async () => {

@@ -9,6 +9,7 @@ import { createEmptyCookieReport } from '../../lib/empty-cookie.js';
 import { createSessionControlSteps } from '../../lib/control/middleware.js';
 import { dropSessionCookies } from '../../lib/session-cookies.js';
 import { forgetLoadedUser } from '../../lib/control/state.js';
+import { sessionControlEnabled } from '../../lib/control/setup.js';
 
 type Next = () => Promise<unknown>;
 
@@ -22,6 +23,7 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
     decodeCookie: readCookie, onReplaced: forgetLoadedUser, rotateCsrf: options.rotateCsrfOnRegenerate, userKey: options.userKey,
     maxCookieChunks: options.onCookieTooLarge === 'split' ? options.maxCookieChunks : 1, cookieSizeLimit: options.cookieSizeLimit,
     writesCheckedText: typeof (options as { beforeSave?: unknown }).beforeSave !== 'function',
+    checksCookieRevocation: sessionControlEnabled(options),
   });
   installSessionAccessors(app.context, RequestSession, koaOptions);
   const key = koaOptions.key as string;
@@ -34,6 +36,7 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
 
   return async function session(ctx: Context, next: Next) {
     const request = requestSessionOf(ctx);
+    request.guarded = true;
     reportEmptyCookie(ctx);
     const checking = control.before(ctx);
     if (checking) await checking;

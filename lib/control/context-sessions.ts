@@ -2,7 +2,6 @@ import type { Application, Context } from 'egg';
 import { appUserOf, userOf } from '../session-meta.js';
 import type { DestroyAllResult, SessionControl } from './session-control.js';
 import { sessionControlOf } from './setup.js';
-import { requestState } from './state.js';
 import { isAnonymousSession, requestSessionOf } from '../request-session.js';
 import { SessionStoreError } from '../store/guard.js';
 import type { SessionInfo } from './user-index.js';
@@ -70,13 +69,8 @@ export class ContextSessions {
   async destroyOthers(): Promise<DestroyAllResult> {
     const user = this.#requireUser('destroyOthers');
     const current = this.id;
-    const result = await this.#control.destroyAll(user, { except: current ? [ current ] : [], ctx: this.#ctx, reason: 'destroyOthers' });
-    if (!current) {
-      // a cookie session is checked against its sign-in time: move it past the revocation, or it would go too
-      requestSessionOf(this.#ctx).signedInAt(result.revokedAt + 1);
-      requestState(this.#ctx).sessionUser = String(user);
-    }
-    return result;
+    // this session is kept: a store session by its id, a cookie session by a sign-in time moved past the revocation
+    return this.#control.destroyAll(user, { except: current ? [ current ] : [], ctx: this.#ctx, reason: 'destroyOthers' }, !current);
   }
 
   /** "Log out everywhere", this session included; the same result as `app.sessions.destroyAll()`. */

@@ -138,23 +138,30 @@ return 1
 /**
  * "Destroy all": records the revocation time and removes every session but the kept ones.
  * KEYS: sessions, meta, dead, revoked; ARGV: now, revokedTtl, tombstoneMs, kept handle...
- * Returns { revokedAt, metadata JSON of each removed session... }.
+ * Returns { revokedAt, the revocation time before it (0: none), n, the n kept handles the index
+ * held, metadata JSON of each removed session... }.
  */
 const REVOKE_ALL = `${HELPERS}
 local now, tombstoneMs = tonumber(ARGV[1]), tonumber(ARGV[3])
-local revokedAt = math.max(tonumber(redis.call('GET', KEYS[4]) or '0') or 0, now)
+local previous = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
+local revokedAt = math.max(previous, now)
 redis.call('SET', KEYS[4], int(revokedAt), 'PX', ARGV[2])
 local keep = {}
 for i = 4, #ARGV do keep[ARGV[i]] = true end
 local fields = redis.call('HGETALL', KEYS[2])
-local result = { int(revokedAt) }
+local kept, removed = {}, {}
 for i = 1, #fields, 2 do
-  if not keep[fields[i]] then
+  if keep[fields[i]] then
+    kept[#kept + 1] = fields[i]
+  else
     bury(KEYS[1], KEYS[2], KEYS[3], fields[i], now + tombstoneMs)
-    result[#result + 1] = fields[i + 1]
+    removed[#removed + 1] = fields[i + 1]
   end
 end
 expireIndex(KEYS[1], KEYS[2], KEYS[3], now)
+local result = { int(revokedAt), int(previous), #kept }
+for _, handle in ipairs(kept) do result[#result + 1] = handle end
+for _, json in ipairs(removed) do result[#result + 1] = json end
 return result
 `;
 

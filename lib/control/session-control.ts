@@ -7,7 +7,7 @@ import { emitLifecycle, type DestroyReason } from '../lifecycle.js';
 import { announceDestroyed, markSessionGone, peekRequestSession } from '../request-session.js';
 import { appUserOf, AUTH_AT, CREATED, numberField, userOf } from '../session-meta.js';
 import { peekRequestState, requestState } from './state.js';
-import type { SessionInfo, UserSessionIndex } from './user-index.js';
+import type { RevokeAllResult, SessionInfo, UserSessionIndex } from './user-index.js';
 
 export interface SessionControlOptions {
   userKey: string;
@@ -113,16 +113,18 @@ export class SessionControl {
    * Destroys all sessions of the user but `except`, and records the revocation time so that
    * cookie sessions of the user signed in before now are rejected from their next request.
    */
-  async destroyAll(userId: string | number, options: DestroyAllOptions = {}): Promise<DestroyAllResult> {
+  async destroyAll(userId: string | number, options: DestroyAllOptions = {}, keepsThisCookieSession = false): Promise<DestroyAllResult> {
     const keep = options.except === undefined ? [] : [ options.except ].flat();
     const user = asUserId(userId);
-    const { revokedAt, sessionIds } = await this.#redis(this.#index.revokeAll(user, keep, this.#options.revocationTTL));
-    this.#signInPastRevocation(options.ctx ?? currentContextOf(this.#app), keep, revokedAt);
+    const ctx = options.ctx ?? currentContextOf(this.#app);
+    const revoked = await this.#redis(this.#index.revokeAll(user, keep, this.#options.revocationTTL));
+    const { revokedAt, sessionIds } = revoked;
+    if (ctx) this.#signInPastRevocation(ctx, user, revoked, keepsThisCookieSession);
     await this.#destroyStored(sessionIds);
     // a copy the store in use could not destroy (one the app switched away from) is vetted on its next request
     for (const sessionId of sessionIds) this.#touched.delete(sessionId);
     for (const sessionId of sessionIds) {
-      announceDestroyed(this.#app, { ctx: options.ctx, user: userId, reason: options.reason ?? 'destroyAll', ref: sessionHandle(sessionId) });
+      announceDestroyed(this.#app, { ctx, user: userId, reason: options.reason ?? 'destroyAll', ref: sessionHandle(sessionId) });
     }
     return { destroyed: sessionIds.length, revokedAt };
   }
@@ -255,15 +257,21 @@ export class SessionControl {
   }
 
   /**
-   * After a "destroy all" in a request: a sign-in later in it counts as after the revocation, and the
-   * request's own store session, when kept, too (a later regenerate() gives it a new id that the index
-   * must accept).
+   * After a "destroy all" that a request ran for the user of its own session, while that session was
+   * still signed in (not revoked or destroyed by another request meanwhile): a sign-in later in the
+   * request (regenerate()) counts as after the revocation, and the session itself when it was kept
+   * (`except`, `destroyOthers()`). A session revoked before cannot save itself this way.
    */
-  #signInPastRevocation(ctx: Context | undefined, keep: string[], revokedAt: number): void {
-    const own = ctx && peekRequestSession(ctx);
-    if (!own) return;
+  #signInPastRevocation(ctx: Context, user: string, revoked: RevokeAllResult, keepsThisCookieSession: boolean): void {
+    const own = peekRequestSession(ctx);
+    if (!own || own.control?.sessionUser !== user) return;
+    const { revokedAt, previousRevokedAt, keptHandles, sessionIds } = revoked;
+    const handle = own.store && own.externalKey ? sessionHandle(own.externalKey) : undefined;
+    const kept = handle ? keptHandles.includes(handle) : keepsThisCookieSession;
+    const live = handle ? kept || sessionIds.includes(own.externalKey!) : own.signedInAfter(previousRevokedAt);
+    if (!live) return;
     own.signInsAfter(revokedAt);
-    if (own.store && own.externalKey && keep.includes(sessionHandle(own.externalKey))) own.signedInAt(revokedAt + 1);
+    if (kept) own.signedInAt(revokedAt + 1);
   }
 
   /** A Redis call of the public API; a failure is a SessionStoreError (503), as for the store. */

@@ -55,6 +55,16 @@ export interface UpsertInput {
   now: number;
 }
 
+export interface RevokeAllResult {
+  revokedAt: number;
+  /** the revocation in force before this one (0: none): sessions signed in at or before it were revoked already */
+  previousRevokedAt: number;
+  /** the kept handles the index held (live sessions) */
+  keptHandles: string[];
+  /** the session ids removed from the index */
+  sessionIds: string[];
+}
+
 /** A tombstone outlives any request that could still write the destroyed session back. */
 const TOMBSTONE_MS = 60 * 60 * 1000;
 const MAX_USER_AGENT = 256;
@@ -130,13 +140,17 @@ export class UserSessionIndex {
     return Number(await this.#call('signOut', k.sessions, k.meta, k.dead, handle, now)) === 1;
   }
 
-  /** Records "destroy all" now and removes all sessions but `keep` (handles); returns the removed session ids. */
-  async revokeAll(userId: string, keep: string[], revokedTtl: number, now = Date.now()): Promise<{ revokedAt: number; sessionIds: string[] }> {
+  /**
+   * Records "destroy all" now and removes all sessions but `keep` (handles). Returns the recorded time,
+   * the one recorded before it (0: none), the kept handles the index held and the removed session ids.
+   */
+  async revokeAll(userId: string, keep: string[], revokedTtl: number, now = Date.now()): Promise<RevokeAllResult> {
     const k = this.keys(userId);
     const result = await this.#call('revokeAll', k.sessions, k.meta, k.dead, k.revoked,
       now, revokedTtl, TOMBSTONE_MS, ...keep) as unknown[];
-    const sessionIds = result.slice(1).map(parseEntry).filter(entry => entry !== undefined).map(entry => entry.sid);
-    return { revokedAt: Number(result[0]), sessionIds };
+    const keptCount = Number(result[2]);
+    const sessionIds = result.slice(3 + keptCount).map(parseEntry).filter(entry => entry !== undefined).map(entry => entry.sid);
+    return { revokedAt: Number(result[0]), previousRevokedAt: Number(result[1]), keptHandles: result.slice(3, 3 + keptCount).map(String), sessionIds };
   }
 
   /** True when the index does not hold the session and its user had all sessions destroyed at or after `signedInAt`. */
