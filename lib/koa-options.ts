@@ -120,7 +120,7 @@ export function createKoaSessionOptions(config: ResolvedSessionConfig, app: Appl
       // a cookie session revoked by a "log out everywhere" (lib/control/revocation.ts)
       const state = requestState(ctx);
       if (state.revoked) return false;
-      state.sessionUser = state.indexedUser = userOf(data, userKey);
+      state.indexedUser = userOf(data, userKey);
       return true;
     },
   };

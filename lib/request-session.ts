@@ -1,7 +1,7 @@
 import { createSession } from 'koa-session';
 import type { Context } from 'egg';
 import { emitLifecycle, newCookieRef, REF, sessionRef, type DestroyReason, type SessionLifecycleEvent } from './lifecycle.js';
-import { appUserOf, AUTH_AT, CREATED, numberField, stampMeta, userOf, type SessionMeta, type UserId } from './session-meta.js';
+import { appUserOf, CREATED, numberField, signInOf, stampMeta, userOf, type SessionMeta, type UserId } from './session-meta.js';
 import { MAX_COOKIE_LIFETIME } from './config.js';
 import { chunkName, isChunked, joinChunks, splitValue } from './cookie-chunks.js';
 import { describeCookie } from './cookie-codec.js';
@@ -71,10 +71,15 @@ export function routeCookieEncodeToOwner(options: Record<string, any>): void {
   options.encode = (data: Record<string, unknown>) => (active ? active.encodeCookie(data, encode) : encode(data));
 }
 
+/** The user a session was loaded with, when it signed in, and (store sessions) the id it was loaded under. */
+export interface LoadedSignIn {
+  user: UserId;
+  at: number;
+  id?: string;
+}
+
 /** What session control (lib/control/) knows of one request's session. */
 export interface RequestState {
-  /** the owner of the session as persisted (set at load, updated at each save) */
-  sessionUser?: UserId;
   /** hidden metadata stamped by RequestSession#save, persisted with the write that follows */
   meta?: SessionMeta;
   /** the store key this request loaded or last wrote */
@@ -119,12 +124,12 @@ export interface RequestSession extends KoaContextSession {
   load(): Promise<void>;
   /** the session cookie this request sent, decoded once (cookie sessions); undefined without one */
   readCookie(): { raw: string; data: unknown; appText?: string } | undefined;
-  /** the session's user signed in (again) at `at`: what revocations compare with (`destroyOthers()` keeps this device) */
-  signedInAt(at: number): void;
-  /** a "destroy all" at `at` ran in this request: a sign-in later in it is stamped after that */
+  /** the user the session was loaded with, when it signed in, and the store id it was loaded under (kept through `ctx.session = null` and regenerate()) */
+  loadedSignIn(): Readonly<LoadedSignIn> | undefined;
+  /** the loaded user counts as signed in at `at` (a "destroy all" this request ran while it was signed in); `save`: written now (a kept session) */
+  confirmSignIn(at: number, save: boolean): void;
+  /** a "destroy all" at `at` ran in this request: a user signed in later in it is stamped after that */
   signInsAfter(at: number): void;
-  /** the session was signed in after `at` (a session without a sign-in time never was) */
-  signedInAfter(at: number): boolean;
   /** destroys the loaded store session (`destroy: true`) and goes on with a fresh one */
   restartFresh(destroy: boolean): Promise<void>;
 }
@@ -140,8 +145,6 @@ export type CookieReader = (ctx: Context, value: string) => { data: unknown; app
 export interface RequestSessionSettings {
   /** decodes a session cookie with the request at hand */
   decodeCookie: CookieReader;
-  /** the session was replaced by a new one after `ctx.session = null` */
-  onReplaced(ctx: Context): void;
   /** `config.session.rotateCsrfOnRegenerate` */
   rotateCsrf: boolean;
   /** `config.session.userKey`: the user named in lifecycle events */
@@ -160,10 +163,6 @@ export interface RequestSessionSettings {
 // (29 characters), samesite, secure, httponly, partitioned, priority; domain and path are added
 const COOKIE_ATTRIBUTES_BYTES = 200;
 
-/** The creation and sign-in times a loaded session carries. */
-function timesOf(data: unknown): { created?: number; authAt?: number } {
-  return { created: numberField(data, CREATED), authAt: numberField(data, AUTH_AT) };
-}
 
 /**
  * A loaded session's own lifetime (`_maxAge`, which koa-session makes the request's maxAge) that is no
@@ -176,7 +175,7 @@ function withHonouredLifetime(data: unknown): unknown {
 }
 
 export function createRequestSessionClass(Base: KoaContextSessionClass, settings: RequestSessionSettings): RequestSessionClass {
-  const { decodeCookie, onReplaced, rotateCsrf, userKey, maxCookieChunks, cookieSizeLimit, writesCheckedText, checksCookieRevocation } = settings;
+  const { decodeCookie, rotateCsrf, userKey, maxCookieChunks, cookieSizeLimit, writesCheckedText, checksCookieRevocation } = settings;
   return class extends Base implements RequestSession {
     anonymous = false;
     guarded = false;
@@ -193,13 +192,24 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     #loadedText: string | undefined;
     /** the same of the session now: from the change check, then what the write of this commit persists */
     #checkedText: string | undefined;
-    /** the hidden times of the session as loaded or last saved: what an assignment (`ctx.session = {...}`) cannot reset */
-    #times: { created?: number; authAt?: number } | undefined;
+    /** the creation time of the session as loaded or last saved: what an assignment (`ctx.session = {...}`) cannot reset */
+    #created: number | undefined;
+    /**
+     * The user the session was loaded with and when it signed in. Setting that user again in this
+     * request (after `ctx.session = null`, regenerate(), another user in between) keeps the time: a
+     * request in flight cannot escape a revocation. Only a "destroy all" this request ran for that user,
+     * while the session was still signed in, moves it (confirmSignIn).
+     */
+    #loadedSignIn: LoadedSignIn | undefined;
+    /** another user signed in during this request, and when */
+    #newSignIn: { user: UserId; at: number } | undefined;
     /** the session `ctx.session = null` destroyed, announced at commit */
     #gone: { ref?: string; user?: string | number } | undefined;
     /** the session was replaced by a new one after `ctx.session = null` */
     #fresh = false;
     #createdAnnounced = false;
+    /** the cookie session of a user was not served: the middleware's revocation check did not run */
+    #hidesUncheckedCookie = false;
     /** a new session first saved by regenerate(): `session:created` waits for the request's last commit, as `regenerated` does */
     #createdAfterRegenerate = false;
     #regenerating = false;
@@ -216,14 +226,16 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
         this.create();
         return;
       }
-      // a route the session middleware skips gets no signed-in cookie session: nothing checked it against revocations
+      // a route the session middleware skips gets no signed-in cookie session: nothing checked it against
+      // revocations; and it writes none, which would replace the browser's real one
       if (checksCookieRevocation && !this.guarded && userOf(cookie.data, userKey)) {
+        this.#hidesUncheckedCookie = true;
         this.create();
         return;
       }
       this.create(withHonouredLifetime(cookie.data));
       this.#loadedText = cookie.appText ?? JSON.stringify((this.session as SessionModel).toJSON());
-      this.#times = timesOf(cookie.data);
+      this.#loaded(cookie.data);
     }
 
     /** koa-session's store read (`opts.externalKey` is always ours: lib/session-id.ts); remembers the loaded text. */
@@ -238,7 +250,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       }
       this.create(withHonouredLifetime(data), externalKey);
       this.#loadedText = JSON.stringify((this.session as SessionModel).toJSON());
-      this.#times = timesOf(data);
+      this.#loaded(data, externalKey);
     }
 
     /**
@@ -314,10 +326,9 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       }
       super.set(value);
       if (replacingDestroyed) {
-        // a new session, not the one loaded: saved when it has data, signed in now if it has a user
+        // a new session, not the one loaded: saved when it has data (its loaded user keeps the sign-in time)
         this.#loadedText = undefined;
         this.#fresh = true;
-        onReplaced(this.ctx);
       }
     }
 
@@ -326,17 +337,26 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       const session = this.session as Record<string, unknown>;
       const control = this.control ??= {};
       const user = userOf(session, userKey);
-      // the same session keeps its creation and sign-in times, whatever object the app assigned or wrote
-      // into it; its user keeps the sign-in time also in the fresh session a regenerate() of a session
-      // destroyed meanwhile goes on with (a new user signs in now: stampMeta)
-      if (this.#holdsExisting()) session[CREATED] = this.#times?.created;
-      if (this.#times) session[AUTH_AT] = this.#times.authAt;
-      const meta = stampMeta(session, user, control.sessionUser, Math.max(Date.now(), this.#signInNotBefore));
-      this.#times = { created: meta[CREATED], authAt: meta[AUTH_AT] };
+      // the same session keeps its creation time, whatever object the app assigned or wrote into it
+      if (this.#holdsExisting()) session[CREATED] = this.#created;
+      const meta = stampMeta(session, user === undefined ? undefined : this.#signInTimeOf(user), Date.now());
+      this.#created = meta[CREATED];
       // a cookie session has no id: a random reference names it in lifecycle events
       if (!this.store) meta[REF] = session[REF] = typeof session[REF] === 'string' ? session[REF] : newCookieRef();
       control.meta = meta;
-      control.sessionUser = user;
+    }
+
+    #loaded(data: unknown, id?: string): void {
+      this.#created = numberField(data, CREATED);
+      const signIn = signInOf(data, userKey);
+      this.#loadedSignIn = signIn && { ...signIn, id };
+    }
+
+    /** When `user` signed in: the loaded user at its loaded time, another user now (after any "destroy all" this request ran). */
+    #signInTimeOf(user: UserId): number {
+      if (this.#loadedSignIn?.user === user) return this.#loadedSignIn.at;
+      if (this.#newSignIn?.user !== user) this.#newSignIn = { user, at: Math.max(Date.now(), this.#signInNotBefore) };
+      return this.#newSignIn.at;
     }
 
     /**
@@ -388,7 +408,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
      * encode (synchronous, in `super.save`, handed to this owner) or the store wrapper persists.
      */
     async save(changed: boolean): Promise<void> {
-      if (this.#endIfDead()) return;
+      if (this.#hidesUncheckedCookie || this.#endIfDead()) return;
       this.#holdLifetime();
       this.#stampMeta();
       const existed = this.#holdsExisting();
@@ -435,11 +455,9 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       if (this.#fresh) this.#announceGone();
       if (options?.regenerate && await this.#destroyedMeanwhile()) {
         // a session destroyed while this request ran (a logout elsewhere) is not carried to a new id:
-        // the request goes on with a fresh one (the login that called regenerate() fills it); the
-        // loaded user keeps the sign-in time, so a request in flight cannot escape a revocation
+        // the request goes on with a fresh one (the login that called regenerate() fills it)
         this.#loadedText = undefined;
         this.create();
-        this.#times = { authAt: this.#signInAfterRevocation(this.#times?.authAt) };
         if (rotateCsrf) (this.ctx as { rotateCsrfSecret?: () => void }).rotateCsrfSecret?.();
         return;
       }
@@ -450,8 +468,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       if (options?.regenerate && this.session) {
         // a regenerated session is a new session: `absoluteMaxAge` counts from the sign-in, and a cookie session gets a new reference
         Reflect.deleteProperty(this.session as object, CREATED);
-        // it keeps its sign-in time (a request in flight cannot escape a revocation by regenerating)
-        this.#times = { authAt: this.#signInAfterRevocation(this.#times?.authAt) };
+        this.#created = undefined;
         if (!this.store) Reflect.deleteProperty(this.session as object, REF);
       }
       this.#regenerating = Boolean(options?.regenerate);
@@ -486,35 +503,28 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       announceDestroyed(this.ctx.app, { ctx: this.ctx, reason: this.destroyReason ?? 'logout', ...gone });
     }
 
-    signedInAt(at: number): void {
-      const session = this.get() as Record<string, unknown> | null;
-      if (!session) return;
-      session[AUTH_AT] = at;
-      session._requireSave = true;
-      this.#times = { ...this.#times, authAt: at };
+    loadedSignIn(): Readonly<LoadedSignIn> | undefined {
+      return this.#loadedSignIn;
+    }
+
+    confirmSignIn(at: number, save: boolean): void {
+      if (!this.#loadedSignIn) return;
+      this.#loadedSignIn.at = Math.max(this.#loadedSignIn.at, at);
+      const session = save ? this.get() as Record<string, unknown> | null : null;
+      if (session) session._requireSave = true;
     }
 
     signInsAfter(at: number): void {
       this.#signInNotBefore = Math.max(this.#signInNotBefore, at + 1);
     }
 
-    signedInAfter(at: number): boolean {
-      const authAt = this.#times?.authAt;
-      return authAt !== undefined && authAt > at;
-    }
-
-    /** A sign-in time kept through regenerate(): moved past a "destroy all" this request ran for its user (signInsAfter). */
-    #signInAfterRevocation(authAt: number | undefined): number | undefined {
-      return this.#signInNotBefore ? Math.max(authAt ?? 0, this.#signInNotBefore) : authAt;
-    }
-
     async restartFresh(destroy: boolean): Promise<void> {
       if (destroy && this.store && this.externalKey) await this.store.destroy(this.externalKey, { ctx: this.ctx });
       this.#loadedText = undefined;
-      this.#times = undefined;
-      this.create();
       // a new session: a user the app sets on it signs in now, whoever the loaded one belonged to
-      onReplaced(this.ctx);
+      this.#created = undefined;
+      this.#loadedSignIn = undefined;
+      this.create();
     }
 
     /** For `regenerate()` of a loaded store session: destroys it, and says whether it was gone already. */
@@ -524,7 +534,9 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       // the built-in stores answer whether the key existed; another store is asked before the destroy
       const stillThere = store.reportsDestroy ? undefined : await store.get(key, this.opts.maxAge, { ctx });
       const existed = await store.destroy(key, { ctx });
-      return store.reportsDestroy ? existed === false : stillThere === undefined || stillThere === null;
+      const gone = store.reportsDestroy ? existed === false : stillThere === undefined || stillThere === null;
+      if (gone) markSessionGone(ctx, key, true);
+      return gone;
     }
   };
 }

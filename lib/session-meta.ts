@@ -38,23 +38,26 @@ export function numberField(data: unknown, key: string): number | undefined {
 }
 
 /**
- * The metadata to persist with a session that is being saved, stamping what is missing:
- * a new (or replaced) session gets a creation time, and a session whose user changed (or got
- * one) gets a new auth time.
+ * The metadata to persist with a session that is being saved: its creation time (now for a new or
+ * replaced session) and the sign-in time of its user (`authAt`; none for a session without a user).
  */
-export function stampMeta(session: Record<string, unknown>, user: UserId | undefined, loadedUser: UserId | undefined, now: number): SessionMeta {
+export function stampMeta(session: Record<string, unknown>, authAt: number | undefined, now: number): SessionMeta {
   const created = numberField(session, CREATED) ?? now;
   session[CREATED] = created;
   const meta: SessionMeta = { [CREATED]: created };
-  if (user === undefined) {
+  if (authAt === undefined) {
     delete session[AUTH_AT];
     return meta;
   }
-  // a session loaded with its user but no sign-in time (a legacy cookie) keeps it unknown: 0, before any revocation
-  const authAt = user === loadedUser ? numberField(session, AUTH_AT) ?? 0 : now;
   session[AUTH_AT] = authAt;
   meta[AUTH_AT] = authAt;
   return meta;
+}
+
+/** The user a loaded session carries and when it signed in (unknown, e.g. a legacy cookie: 0, before any revocation). */
+export function signInOf(data: unknown, userKey: string): { user: UserId; at: number } | undefined {
+  const user = userOf(data, userKey);
+  return user === undefined ? undefined : { user, at: numberField(data, AUTH_AT) ?? 0 };
 }
 
 /**

@@ -212,6 +212,62 @@ describe('per-user session index (Redis store)', function () {
     }
   });
 
+
+  it('signing in and signing out the other devices in one request keeps this device signed in, every time', async () => {
+    for (let i = 0; i < 20; i++) {
+      const user = newUser();
+      const phone = await signIn(user, 'Phone');
+      const laptop = new Device(http.url, 'Laptop');
+      await laptop.get(`/login-then-others?user=${user}`);
+      assert.equal(await isSignedIn(laptop, user), true, `try ${i}`);
+      assert.equal(await isSignedIn(phone, user), false, `try ${i}`);
+    }
+  });
+
+  it('a password reset link (everywhere out, then signed in here) signs in, every time', async () => {
+    for (let i = 0; i < 20; i++) {
+      const user = newUser();
+      const phone = await signIn(user, 'Phone');
+      const laptop = new Device(http.url, 'Laptop');
+      await laptop.get(`/reset-and-login?user=${user}`);
+      assert.equal(await isSignedIn(laptop, user), true, `try ${i}`);
+      assert.equal(await isSignedIn(phone, user), false, `try ${i}`);
+    }
+  });
+
+  describe('a request in flight does not escape another device\'s "log out everywhere" by setting its user again', () => {
+    for (const [ path, how ] of [
+      [ '/slow-reassign?wait=400', 'after ctx.session = null, in a new session object' ],
+      [ '/slow-switch-back?wait=400', 'after another user in between, saved' ],
+    ]) {
+      it(how, async () => {
+        const user = newUser();
+        const attacker = await signIn(user, 'Stolen');
+        const victim = await signIn(user, 'Victim');
+        await sleep(5);
+        const slow = attacker.get(path);
+        await sleep(100);
+        await victim.get('/devices/all');
+        assert.equal((await slow).status, 200);
+        assert.equal(await isSignedIn(attacker, user), false);
+      });
+    }
+  });
+
+  it('a device logged out while its request ran cannot sign out the device that logged it out', async () => {
+    const user = newUser();
+    const stolen = await signIn(user, 'Stolen');
+    const owner = await signIn(user, 'Owner');
+    const slow = stolen.get('/slow-others?wait=400');
+    await sleep(100);
+    await owner.get('/devices/others');
+    const late = await slow;
+    assert.equal(late.status, 200);
+    assert.equal(late.body.destroyed, 0);
+    assert.equal(await isSignedIn(owner, user), true, 'the owner stays signed in');
+    assert.equal(await isSignedIn(stolen, user), false);
+  });
+
   it('ctx.sessions.destroy(id) signs out another device, or this one; destroyAll() everywhere', async () => {
     const user = newUser();
     const phone = await signIn(user, 'Phone');

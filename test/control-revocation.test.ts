@@ -37,6 +37,7 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
     return device;
   }
   const userOf = async (device: Device) => (await device.get('/get')).body.session.userId;
+  const isSignedInAs = async (device: Device, user: string) => await userOf(device) === user;
 
   it('destroyAll rejects the user\'s cookie sessions signed in before it, clears their cookie, spares others', async () => {
     const user = newUser();
@@ -147,6 +148,62 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
     }
   });
 
+
+  it('signing in and signing out the other devices in one request keeps this device signed in, every time', async () => {
+    for (let i = 0; i < 20; i++) {
+      const user = newUser();
+      const phone = await signIn(user, 'Phone');
+      const laptop = new Device(http.url, 'Laptop');
+      await laptop.get(`/login-then-others?user=${user}`);
+      assert.equal(await isSignedInAs(laptop, user), true, `try ${i}`);
+      assert.equal(await isSignedInAs(phone, user), false, `try ${i}`);
+    }
+  });
+
+  it('a password reset link (everywhere out, then signed in here) signs in, every time', async () => {
+    for (let i = 0; i < 20; i++) {
+      const user = newUser();
+      const phone = await signIn(user, 'Phone');
+      const laptop = new Device(http.url, 'Laptop');
+      await laptop.get(`/reset-and-login?user=${user}`);
+      assert.equal(await isSignedInAs(laptop, user), true, `try ${i}`);
+      assert.equal(await isSignedInAs(phone, user), false, `try ${i}`);
+    }
+  });
+
+  describe('a request in flight does not escape another device\'s "log out everywhere" by setting its user again', () => {
+    for (const [ path, how ] of [
+      [ '/slow-reassign?wait=400', 'after ctx.session = null, in a new session object' ],
+      [ '/slow-switch-back?wait=400', 'after another user in between, saved' ],
+    ]) {
+      it(how, async () => {
+        const user = newUser();
+        const attacker = await signIn(user, 'Stolen');
+        const victim = await signIn(user, 'Victim');
+        await sleep(5);
+        const slow = attacker.get(path);
+        await sleep(100);
+        await victim.get('/devices/all');
+        assert.equal((await slow).status, 200);
+        assert.equal(await isSignedInAs(attacker, user), false);
+      });
+    }
+  });
+
+  it('a device logged out while its request ran cannot sign out the device that logged it out', async () => {
+    const user = newUser();
+    const stolen = await signIn(user, 'Stolen');
+    const owner = await signIn(user, 'Owner');
+    const slow = stolen.get('/slow-others?wait=400');
+    await sleep(100);
+    await owner.get('/devices/others');
+    const late = await slow;
+    assert.equal(late.status, 200);
+    assert.equal(late.body.destroyed, 0);
+    assert.equal(await isSignedInAs(owner, user), true, 'the owner stays signed in');
+    assert.equal(await isSignedInAs(stolen, user), false);
+  });
+
   it('costs one Redis read per request only for cookie sessions that carry a user', async () => {
     const user = newUser();
     const signedIn = await signIn(user);
@@ -212,6 +269,13 @@ describe('a route the session middleware skips (ignore), with session control on
     await device.get('/set?cart=1');
     await control.destroyAll('ignored-1');
     assert.deepEqual((await device.get('/unguarded')).body.session, {}, 'a revoked one neither');
+    const writer = new Device(http.url);
+    await writer.get('/login?user=ignored-2');
+    const before = writer.sessionCookie;
+    const write = await writer.get('/unguarded/write');
+    assert.equal(write.sessionCookie, undefined, `no cookie written there: it would replace the real one`);
+    assert.equal(writer.sessionCookie, before);
+    assert.equal((await writer.get('/get')).body.session.userId, 'ignored-2');
     const visitor = new Device(http.url);
     await visitor.get('/set?cart=2');
     assert.deepEqual((await visitor.get('/unguarded')).body.session, { cart: '2' }, 'a session without a user is read as before');

@@ -8,7 +8,6 @@ import { createCookieSizeCheck, defaultCookieSizePolicy } from '../../lib/cookie
 import { createEmptyCookieReport } from '../../lib/empty-cookie.js';
 import { createSessionControlSteps } from '../../lib/control/middleware.js';
 import { dropSessionCookies } from '../../lib/session-cookies.js';
-import { forgetLoadedUser } from '../../lib/control/state.js';
 import { sessionControlEnabled } from '../../lib/control/setup.js';
 
 type Next = () => Promise<unknown>;
@@ -20,7 +19,7 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
   const ContextSession = prepareKoaSession(koaOptions);
   followAppSessionStore(koaOptions, app, options);
   const RequestSession = createRequestSessionClass(ContextSession, {
-    decodeCookie: readCookie, onReplaced: forgetLoadedUser, rotateCsrf: options.rotateCsrfOnRegenerate, userKey: options.userKey,
+    decodeCookie: readCookie, rotateCsrf: options.rotateCsrfOnRegenerate, userKey: options.userKey,
     maxCookieChunks: options.onCookieTooLarge === 'split' ? options.maxCookieChunks : 1, cookieSizeLimit: options.cookieSizeLimit,
     writesCheckedText: typeof (options as { beforeSave?: unknown }).beforeSave !== 'function',
     checksCookieRevocation: sessionControlEnabled(options),

@@ -102,6 +102,7 @@ export class SessionControl {
   /** Destroys one session of the user by its id from `list()`; false when there is no such session. */
   async destroy(userId: string | number, id: string, ctx?: Context): Promise<boolean> {
     const user = asUserId(userId);
+    if (await this.#actsForGoneSession(ctx ?? currentContextOf(this.#app), user)) return false;
     const sessionId = await this.#redis(this.#index.remove(user, id));
     if (!sessionId) return false;
     await this.#destroyStored([ sessionId ]);
@@ -117,6 +118,7 @@ export class SessionControl {
     const keep = options.except === undefined ? [] : [ options.except ].flat();
     const user = asUserId(userId);
     const ctx = options.ctx ?? currentContextOf(this.#app);
+    if (await this.#actsForGoneSession(ctx, user)) return { destroyed: 0, revokedAt: await this.revokedAt(user) ?? 0 };
     const revoked = await this.#redis(this.#index.revokeAll(user, keep, this.#options.revocationTTL));
     const { revokedAt, sessionIds } = revoked;
     if (ctx) this.#signInPastRevocation(ctx, user, revoked, keepsThisCookieSession);
@@ -257,21 +259,39 @@ export class SessionControl {
   }
 
   /**
-   * After a "destroy all" that a request ran for the user of its own session, while that session was
-   * still signed in (not revoked or destroyed by another request meanwhile): a sign-in later in the
-   * request (regenerate()) counts as after the revocation, and the session itself when it was kept
-   * (`except`, `destroyOthers()`). A session revoked before cannot save itself this way.
+   * True when the request's own session of `user` was destroyed or revoked by another request while
+   * this one ran: what it asks for on the user's behalf (destroy others, destroy one) is not done.
+   */
+  async #actsForGoneSession(ctx: Context | undefined, user: string): Promise<boolean> {
+    const own = ctx && peekRequestSession(ctx);
+    const signIn = own?.loadedSignIn();
+    if (!signIn || signIn.user !== user) return false;
+    if (!signIn.id) return this.#redis(this.#index.isRevokedAt(user, signIn.at));
+    // a store session: this request may have found it destroyed (regenerate(), a refused write) or
+    // destroyed it itself while it lived (regenerate()); else its tombstone tells (a kept session may
+    // be older than the revocation, so its sign-in time does not)
+    const dead = own!.deadIds?.get(signIn.id);
+    if (dead) return dead === 'elsewhere';
+    return this.#redis(this.#index.isDestroyed(user, sessionHandle(signIn.id)));
+  }
+
+  /**
+   * After a "destroy all" in a request: a user signed in later in it counts as signed in after the
+   * revocation; the user the request's session was loaded with only while that session was still
+   * signed in (not revoked or destroyed by another request meanwhile), and it is saved at once when it
+   * was kept (`except`, `destroyOthers()`). A session revoked before cannot save itself this way.
    */
   #signInPastRevocation(ctx: Context, user: string, revoked: RevokeAllResult, keepsThisCookieSession: boolean): void {
     const own = peekRequestSession(ctx);
-    if (!own || own.control?.sessionUser !== user) return;
+    if (!own) return;
     const { revokedAt, previousRevokedAt, keptHandles, sessionIds } = revoked;
+    own.signInsAfter(revokedAt);
+    const signIn = own.loadedSignIn();
+    if (signIn?.user !== user) return;
     const handle = own.store && own.externalKey ? sessionHandle(own.externalKey) : undefined;
     const kept = handle ? keptHandles.includes(handle) : keepsThisCookieSession;
-    const live = handle ? kept || sessionIds.includes(own.externalKey!) : own.signedInAfter(previousRevokedAt);
-    if (!live) return;
-    own.signInsAfter(revokedAt);
-    if (kept) own.signedInAt(revokedAt + 1);
+    const live = handle ? kept || sessionIds.includes(own.externalKey!) : signIn.at > previousRevokedAt;
+    if (live) own.confirmSignIn(revokedAt + 1, kept);
   }
 
   /** A Redis call of the public API; a failure is a SessionStoreError (503), as for the store. */

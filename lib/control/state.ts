@@ -11,9 +11,3 @@ export function requestState(ctx: Context): RequestState {
 export function peekRequestState(ctx: Context): RequestState | undefined {
   return peekRequestSession(ctx)?.control;
 }
-
-/** The session was replaced by a new one (`ctx.session = null`, then an object): it was loaded with no user. */
-export function forgetLoadedUser(ctx: Context): void {
-  const state = peekRequestState(ctx);
-  if (state) state.sessionUser = undefined;
-}

@@ -159,6 +159,17 @@ export class UserSessionIndex {
     return Number(await this.#call('isRevoked', k.sessions, k.revoked, sessionHandle(sessionId), signedInAt)) === 1;
   }
 
+  /** True while the session (by handle) has a tombstone: it was destroyed. */
+  async isDestroyed(userId: string, handle: string): Promise<boolean> {
+    return await this.#client.zscore(this.keys(userId).dead, handle) !== null;
+  }
+
+  /** True when the user had all sessions destroyed at or after `signedInAt`. */
+  async isRevokedAt(userId: string, signedInAt: number): Promise<boolean> {
+    const revokedAt = await this.revokedAt(userId);
+    return revokedAt !== undefined && signedInAt <= revokedAt;
+  }
+
   /** The user's last "destroy all" time, if one is still recorded. */
   async revokedAt(userId: string): Promise<number | undefined> {
     const value = await this.#client.get(this.keys(userId).revoked);
