@@ -8,7 +8,6 @@ export interface RedisClient {
   set(key: string, value: string, px: 'PX', ttl: number, xx?: 'XX'): Promise<unknown>;
   pexpire(key: string, ttl: number): Promise<number>;
   del(key: string): Promise<number>;
-  zscore(key: string, member: string): Promise<string | null>;
 }
 
 /** A Lua script registered on a client with ioredis `defineCommand` (EVALSHA, EVAL on NOSCRIPT). */

@@ -103,6 +103,8 @@ export interface RequestSession extends KoaContextSession {
   anonymous: boolean;
   /** the session middleware runs for this request (a route it skips, `ignore`/`match`, reads the session without its checks) */
   guarded: boolean;
+  /** the app destroyed the session in this request (`ctx.session = null`) */
+  loggedOut: boolean;
   /** why `ctx.session = null` happens in this request, for `session:destroyed` (default 'logout') */
   destroyReason: DestroyReason | undefined;
   /** references of sessions `session:destroyed` announced in this request (each once) */
@@ -179,6 +181,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
   return class extends Base implements RequestSession {
     anonymous = false;
     guarded = false;
+    loggedOut = false;
     deadIds: Map<string, 'here' | 'elsewhere'> | undefined;
     control: RequestState | undefined;
     sessions: object | undefined;
@@ -319,6 +322,7 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       // session is the same session: it keeps its creation and sign-in times)
       if (this.session === undefined) this.get();
       if (value === null && this.#holdsExisting()) this.#gone = this.#describe();
+      if (value === null) this.loggedOut = true;
       const replacingDestroyed = Boolean(value) && this.session === false;
       if (replacingDestroyed && this.store && this.externalKey) {
         this.#replaced = this.externalKey;
@@ -337,8 +341,9 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
       const session = this.session as Record<string, unknown>;
       const control = this.control ??= {};
       const user = userOf(session, userKey);
-      // the same session keeps its creation time, whatever object the app assigned or wrote into it
-      if (this.#holdsExisting()) session[CREATED] = this.#created;
+      // the same session keeps its creation time, whatever object the app assigned or wrote into it; so
+      // does its user set again in a new one (`ctx.session = null`, then an object): absoluteMaxAge goes on
+      if (this.#holdsExisting() || (user !== undefined && user === this.#loadedSignIn?.user)) session[CREATED] = this.#created;
       const meta = stampMeta(session, user === undefined ? undefined : this.#signInTimeOf(user), Date.now());
       this.#created = meta[CREATED];
       // a cookie session has no id: a random reference names it in lifecycle events
@@ -504,6 +509,8 @@ export function createRequestSessionClass(Base: KoaContextSessionClass, settings
     }
 
     loadedSignIn(): Readonly<LoadedSignIn> | undefined {
+      // a cookie session is read lazily
+      if (this.session === undefined) this.get();
       return this.#loadedSignIn;
     }
 

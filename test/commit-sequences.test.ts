@@ -212,6 +212,17 @@ function describeSequences(label: string, boot: (config: AppConfig) => Promise<M
       assert.deepEqual((await client.get('/get')).body, {}, '1.7 s after the login, past absoluteMaxAge 1.5 s');
     });
 
+    it('a new session object for the same user (null, then an object) keeps its creation time: absoluteMaxAge still ends it', async () => {
+      const client = browser(absoluteApp);
+      await client.get('/login', { user: 'a3' });
+      for (let i = 0; i < 2; i++) {
+        await new Promise(resolve => setTimeout(resolve, 500));
+        assert.equal((await client.get('/reassign')).body.userId, 'a3');
+      }
+      await new Promise(resolve => setTimeout(resolve, 700));
+      assert.deepEqual((await client.get('/get')).body, {}, '1.7 s after the login, past absoluteMaxAge 1.5 s');
+    });
+
     it('a change undone after a manual commit is saved undone', async () => {
       const client = browser(app);
       await client.get('/set', { step: 'original' });

@@ -7,6 +7,7 @@ import { Device, type Served } from './helpers/sc-device.js';
 import { scApps } from './helpers/sc-apps.js';
 import { controlSuite } from './helpers/sc-suite.js';
 import { destroyedCount } from './helpers/sc-suite.js';
+import { redisClient } from './helpers/boot.js';
 
 
 // the hash slot function ioredis' Cluster client routes keys with
@@ -254,6 +255,39 @@ describe('per-user session index (Redis store)', function () {
     }
   });
 
+
+  it('of two devices signing each other out at the same moment, one stays signed in', async () => {
+    for (let i = 0; i < 10; i++) {
+      const user = newUser();
+      const phone = await signIn(user, 'Phone');
+      const laptop = await signIn(user, 'Laptop');
+      await sleep(2);
+      await Promise.all([ phone.get('/devices/others'), laptop.get('/devices/others') ]);
+      const signedIn = [ await isSignedIn(phone, user), await isSignedIn(laptop, user) ];
+      assert.equal(signedIn.filter(Boolean).length, 1, `try ${i}: ${signedIn}`);
+    }
+  });
+
+  it('a device that signed the others out is still covered by a "log out everywhere" right after it', async () => {
+    for (let i = 0; i < 10; i++) {
+      const user = newUser();
+      const laptop = await signIn(user, 'Laptop');
+      await laptop.get('/devices/others');
+      await control.destroyAll(user);
+      assert.equal(await isSignedIn(laptop, user), false, `try ${i}`);
+    }
+  });
+
+  it('a password reset run from a signed-in device (everywhere out, then regenerate() and the user) keeps that device signed in', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const laptop = await signIn(user, 'Laptop');
+    await sleep(2);
+    await laptop.get(`/reset-and-login?user=${user}`);
+    assert.equal(await isSignedIn(laptop, user), true);
+    assert.equal(await isSignedIn(phone, user), false);
+  });
+
   it('a device logged out while its request ran cannot sign out the device that logged it out', async () => {
     const user = newUser();
     const stolen = await signIn(user, 'Stolen');
@@ -401,5 +435,28 @@ describe('per-user session index (Redis store)', function () {
     const res = await device.get('/get');
     assert.deepEqual(res.body.session, { name: 'egg' });
     assert.equal(res.body.created, stored._created);
+  });
+});
+
+describe('per-user session index with a short browser-session TTL (redis.sessionTTL under twice touchInterval)', function () {
+  const suite = controlSuite(port => ({
+    keys: 'sc-short-ttl-app-key', fixture: { routes: 'sc' },
+    session: { store: 'redis', redis: { prefix: 'scttl:', sessionTTL: 1000 }, control: { touchInterval: 3000 } },
+    redis: redisClient(port),
+  }));
+  let http: Served;
+  before(() => ({ http } = suite));
+
+  it('a browser-session session in use is still signed out by destroyOthers() after its first TTL', async () => {
+    const phone = new Device(http.url, 'Phone');
+    await phone.get('/login?user=ttl-1');
+    assert.equal((await phone.get('/max-age?value=session')).status, 200);
+    await sleep(600);
+    await phone.get('/set?step=1');
+    await sleep(600); // past the first TTL (1 s): only the write at 0.6 s keeps the session alive
+    const laptop = new Device(http.url, 'Laptop');
+    await laptop.get('/login?user=ttl-1');
+    assert.equal(destroyedCount((await laptop.get('/devices/others')).body), 1, 'the phone was found in the index');
+    assert.equal((await phone.get('/get')).body.session.userId, undefined);
   });
 });

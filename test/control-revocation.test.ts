@@ -190,6 +190,39 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
     }
   });
 
+
+  it('of two devices signing each other out at the same moment, one stays signed in', async () => {
+    for (let i = 0; i < 10; i++) {
+      const user = newUser();
+      const phone = await signIn(user, 'Phone');
+      const laptop = await signIn(user, 'Laptop');
+      await sleep(2);
+      await Promise.all([ phone.get('/devices/others'), laptop.get('/devices/others') ]);
+      const signedIn = [ await isSignedInAs(phone, user), await isSignedInAs(laptop, user) ];
+      assert.equal(signedIn.filter(Boolean).length, 1, `try ${i}: ${signedIn}`);
+    }
+  });
+
+  it('a device that signed the others out is still covered by a "log out everywhere" right after it', async () => {
+    for (let i = 0; i < 10; i++) {
+      const user = newUser();
+      const laptop = await signIn(user, 'Laptop');
+      await laptop.get('/devices/others');
+      await control.destroyAll(user);
+      assert.equal(await isSignedInAs(laptop, user), false, `try ${i}`);
+    }
+  });
+
+  it('a password reset run from a signed-in device (everywhere out, then regenerate() and the user) keeps that device signed in', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const laptop = await signIn(user, 'Laptop');
+    await sleep(2);
+    await laptop.get(`/reset-and-login?user=${user}`);
+    assert.equal(await isSignedInAs(laptop, user), true);
+    assert.equal(await isSignedInAs(phone, user), false);
+  });
+
   it('a device logged out while its request ran cannot sign out the device that logged it out', async () => {
     const user = newUser();
     const stolen = await signIn(user, 'Stolen');
@@ -316,20 +349,22 @@ describe('revocation check with Redis down and onStoreError: anonymous', functio
     assert.equal(user, 'anon-1', 'signed in again once Redis is back');
   });
 
-  it('a logout while Redis is down still clears the cookie session: that needs no store', async () => {
-    const device = new Device(http.url);
-    await device.get('/login?user=anon-2');
-    await server.stop();
-    try {
-      const res = await device.get('/logout');
-      assert.equal(res.status, 200);
-      assert.equal(res.sessionCookie, '', 'the session cookie is cleared');
-      assert.equal(device.sessionCookie, undefined);
-    } finally {
-      await server.start();
-    }
-    assert.deepEqual((await device.get('/get')).body.session, {}, 'signed out once Redis is back');
-  });
+  for (const path of [ '/logout', '/flash/logout' ]) {
+    it(`a logout while Redis is down still clears the cookie session: that needs no store (${path})`, async () => {
+      const device = new Device(http.url);
+      await device.get(`/login?user=anon-${path.length}`);
+      await server.stop();
+      try {
+        const res = await device.get(path);
+        assert.equal(res.status, 200);
+        assert.equal(res.sessionCookie, '', 'the session cookie is cleared');
+        assert.equal(device.sessionCookie, undefined);
+      } finally {
+        await server.start();
+      }
+      assert.deepEqual((await device.get('/get')).body.session, {}, 'signed out once Redis is back');
+    });
+  }
 });
 
 describe('destroyAll after app.sessionStore was replaced at runtime', function () {

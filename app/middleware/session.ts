@@ -7,7 +7,7 @@ import {
 import { createCookieSizeCheck, defaultCookieSizePolicy } from '../../lib/cookie-size.js';
 import { createEmptyCookieReport } from '../../lib/empty-cookie.js';
 import { createSessionControlSteps } from '../../lib/control/middleware.js';
-import { dropSessionCookies } from '../../lib/session-cookies.js';
+import { clearCookie, dropSessionCookies } from '../../lib/session-cookies.js';
 import { sessionControlEnabled } from '../../lib/control/setup.js';
 
 type Next = () => Promise<unknown>;
@@ -51,8 +51,11 @@ export default function sessionMiddleware(options: ResolvedSessionConfig, app: A
     const settling = control.after(ctx);
     if (settling) await settling;
     // the store failed under 'anonymous': the browser keeps the cookie it has, which is still true;
-    // but a cookie session the app destroyed (a logout) needs no store: its cookie is cleared
-    if (request.anonymous && (request.store || request.session !== false)) dropSessionCookies(ctx, key);
+    // but a cookie session's logout needs no store: its cookie is cleared (a flash after it is not saved)
+    if (request.anonymous) {
+      dropSessionCookies(ctx, key);
+      if (!request.store && request.loggedOut) clearCookie(ctx, key);
+    }
     checkCookieSize(ctx);
   };
 }

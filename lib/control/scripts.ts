@@ -107,13 +107,23 @@ redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(entry))
 return 1
 `;
 
+// the session a request acts from (ARGV callerHandle, callerAuthAt: '' / -1 for none) was destroyed or
+// revoked by another request meanwhile: what it asks for on its user's behalf is not done
+const CALLER_GONE = `
+local function callerGone(dead, callerHandle, callerAuthAt, revokedAt)
+  if callerHandle ~= '' and redis.call('ZSCORE', dead, callerHandle) then return true end
+  return callerAuthAt >= 0 and callerAuthAt <= revokedAt
+end
+`;
+
 /**
  * Removes a destroyed session from the index, leaving a tombstone.
- * KEYS: sessions, meta, dead; ARGV: handle, now, tombstoneMs.
- * Returns its metadata JSON, or nil when it was not indexed.
+ * KEYS: sessions, meta, dead, revoked; ARGV: handle, now, tombstoneMs, callerHandle, callerAuthAt.
+ * Returns its metadata JSON, or nil when it was not indexed or the caller is gone.
  */
-const REMOVE = `${HELPERS}
+const REMOVE = `${HELPERS}${CALLER_GONE}
 local now, tombstoneMs = tonumber(ARGV[2]), tonumber(ARGV[3])
+if callerGone(KEYS[3], ARGV[4], tonumber(ARGV[5]), tonumber(redis.call('GET', KEYS[4]) or '0') or 0) then return false end
 local metaJson = redis.call('HGET', KEYS[2], ARGV[1])
 bury(KEYS[1], KEYS[2], KEYS[3], ARGV[1], now + tombstoneMs)
 expireIndex(KEYS[1], KEYS[2], KEYS[3], now)
@@ -136,18 +146,22 @@ return 1
 `;
 
 /**
- * "Destroy all": records the revocation time and removes every session but the kept ones.
- * KEYS: sessions, meta, dead, revoked; ARGV: now, revokedTtl, tombstoneMs, kept handle...
+ * "Destroy all": records the revocation time and removes every session but the kept ones; each
+ * revocation is later than the one before, so a session kept by one (signed in just after it) is
+ * still covered by the next. Checks the caller and records it in one step: of two devices that
+ * revoke each other at once, the second is gone already.
+ * KEYS: sessions, meta, dead, revoked; ARGV: now, revokedTtl, tombstoneMs, callerHandle, callerAuthAt, kept handle...
  * Returns { revokedAt, the revocation time before it (0: none), n, the n kept handles the index
- * held, metadata JSON of each removed session... }.
+ * held, metadata JSON of each removed session... }, or { 'gone', the revocation time } for a gone caller.
  */
-const REVOKE_ALL = `${HELPERS}
+const REVOKE_ALL = `${HELPERS}${CALLER_GONE}
 local now, tombstoneMs = tonumber(ARGV[1]), tonumber(ARGV[3])
 local previous = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
-local revokedAt = math.max(previous, now)
+if callerGone(KEYS[3], ARGV[4], tonumber(ARGV[5]), previous) then return { 'gone', int(previous) } end
+local revokedAt = math.max(previous + 1, now)
 redis.call('SET', KEYS[4], int(revokedAt), 'PX', ARGV[2])
 local keep = {}
-for i = 4, #ARGV do keep[ARGV[i]] = true end
+for i = 6, #ARGV do keep[ARGV[i]] = true end
 local fields = redis.call('HGETALL', KEYS[2])
 local kept, removed = {}, {}
 for i = 1, #fields, 2 do
@@ -189,7 +203,7 @@ return { redis.call('HGETALL', KEYS[2]), redis.call('ZRANGE', KEYS[1], 0, -1, 'W
 export const COMMANDS = {
   upsert: { name: 'eggSessionPlusIndexUpsert', numberOfKeys: 4, lua: UPSERT },
   touch: { name: 'eggSessionPlusIndexTouch', numberOfKeys: 2, lua: TOUCH },
-  remove: { name: 'eggSessionPlusIndexRemove', numberOfKeys: 3, lua: REMOVE },
+  remove: { name: 'eggSessionPlusIndexRemove', numberOfKeys: 4, lua: REMOVE },
   signOut: { name: 'eggSessionPlusIndexSignOut', numberOfKeys: 3, lua: SIGN_OUT },
   revokeAll: { name: 'eggSessionPlusIndexRevokeAll', numberOfKeys: 4, lua: REVOKE_ALL },
   list: { name: 'eggSessionPlusIndexList', numberOfKeys: 3, lua: LIST },

@@ -7,7 +7,7 @@ import { emitLifecycle, type DestroyReason } from '../lifecycle.js';
 import { announceDestroyed, markSessionGone, peekRequestSession } from '../request-session.js';
 import { appUserOf, AUTH_AT, CREATED, numberField, userOf } from '../session-meta.js';
 import { peekRequestState, requestState } from './state.js';
-import type { RevokeAllResult, SessionInfo, UserSessionIndex } from './user-index.js';
+import type { Caller, RevokeAllResult, SessionInfo, UserSessionIndex } from './user-index.js';
 
 export interface SessionControlOptions {
   userKey: string;
@@ -102,8 +102,9 @@ export class SessionControl {
   /** Destroys one session of the user by its id from `list()`; false when there is no such session. */
   async destroy(userId: string | number, id: string, ctx?: Context): Promise<boolean> {
     const user = asUserId(userId);
-    if (await this.#actsForGoneSession(ctx ?? currentContextOf(this.#app), user)) return false;
-    const sessionId = await this.#redis(this.#index.remove(user, id));
+    const caller = this.#callerOf(ctx ?? currentContextOf(this.#app), user);
+    if (caller === 'gone') return false;
+    const sessionId = await this.#redis(this.#index.remove(user, id, caller));
     if (!sessionId) return false;
     await this.#destroyStored([ sessionId ]);
     announceDestroyed(this.#app, { ctx, user: userId, reason: 'destroy', ref: id });
@@ -118,9 +119,11 @@ export class SessionControl {
     const keep = options.except === undefined ? [] : [ options.except ].flat();
     const user = asUserId(userId);
     const ctx = options.ctx ?? currentContextOf(this.#app);
-    if (await this.#actsForGoneSession(ctx, user)) return { destroyed: 0, revokedAt: await this.revokedAt(user) ?? 0 };
-    const revoked = await this.#redis(this.#index.revokeAll(user, keep, this.#options.revocationTTL));
+    const caller = this.#callerOf(ctx, user);
+    if (caller === 'gone') return { destroyed: 0, revokedAt: await this.revokedAt(user) ?? 0 };
+    const revoked = await this.#redis(this.#index.revokeAll(user, keep, this.#options.revocationTTL, caller));
     const { revokedAt, sessionIds } = revoked;
+    if (revoked.gone) return { destroyed: 0, revokedAt };
     if (ctx) this.#signInPastRevocation(ctx, user, revoked, keepsThisCookieSession);
     await this.#destroyStored(sessionIds);
     // a copy the store in use could not destroy (one the app switched away from) is vetted on its next request
@@ -248,7 +251,8 @@ export class SessionControl {
     const last = this.#touched.get(sessionId);
     if (last?.expiresAt === undefined) return false;
     const interval = this.#options.touchInterval;
-    return now - last.at < interval && expiresAt >= last.expiresAt && expiresAt - last.expiresAt < interval;
+    // a session living less than two intervals is indexed on every save: its entry must not lapse while it lives
+    return now - last.at < interval && expiresAt - now >= 2 * interval && expiresAt >= last.expiresAt && expiresAt - last.expiresAt < interval;
   }
 
   /** `expiresAt` is what the index holds now; a touch leaves it as it was. */
@@ -259,20 +263,20 @@ export class SessionControl {
   }
 
   /**
-   * True when the request's own session of `user` was destroyed or revoked by another request while
-   * this one ran: what it asks for on the user's behalf (destroy others, destroy one) is not done.
+   * The session the request acts from, when it is a session of `user` (the index then refuses what it
+   * asks for once another request destroyed or revoked it); 'gone' when this request found it so.
    */
-  async #actsForGoneSession(ctx: Context | undefined, user: string): Promise<boolean> {
+  #callerOf(ctx: Context | undefined, user: string): Caller | 'gone' | undefined {
     const own = ctx && peekRequestSession(ctx);
     const signIn = own?.loadedSignIn();
-    if (!signIn || signIn.user !== user) return false;
-    if (!signIn.id) return this.#redis(this.#index.isRevokedAt(user, signIn.at));
-    // a store session: this request may have found it destroyed (regenerate(), a refused write) or
-    // destroyed it itself while it lived (regenerate()); else its tombstone tells (a kept session may
-    // be older than the revocation, so its sign-in time does not)
-    const dead = own!.deadIds?.get(signIn.id);
-    if (dead) return dead === 'elsewhere';
-    return this.#redis(this.#index.isDestroyed(user, sessionHandle(signIn.id)));
+    if (!own || !signIn || signIn.user !== user) return;
+    // a cookie session by its sign-in time; a store session by its tombstone (a kept one may be older than the revocation)
+    if (!signIn.id) return { signedInAt: signIn.at };
+    const dead = own.deadIds?.get(signIn.id);
+    if (dead === 'elsewhere') return 'gone';
+    // rotated by this request's regenerate() while it lived: the new id stands for it
+    const id = dead === 'here' ? own.externalKey : signIn.id;
+    return id ? { handle: sessionHandle(id) } : undefined;
   }
 
   /**

@@ -25,8 +25,10 @@ export function installSessionControl(app: Application, config: ResolvedSessionC
       sessionTTL: config.redis.sessionTTL,
       // no cookie is valid longer than this on the server (cookie-expiry.ts), whatever its format or sign-in time
       revocationTTL: MAX_COOKIE_LIFETIME,
-      // the index entry of a session lives maxAge (+10 s): re-index it well before that, however long touchInterval is
-      touchInterval: typeof config.maxAge === 'number' ? Math.min(config.control.touchInterval, Math.floor(config.maxAge / 2)) : config.control.touchInterval,
+      // the index entry of a session lives maxAge (+10 s), or sessionTTL for a browser-session one: re-index it well
+      // before that, however long touchInterval is
+      touchInterval: Math.min(config.control.touchInterval, Math.floor(config.redis.sessionTTL / 2),
+        typeof config.maxAge === 'number' ? Math.floor(config.maxAge / 2) : Infinity),
       timeout: config.storeTimeout,
     });
   }

@@ -55,7 +55,22 @@ export interface UpsertInput {
   now: number;
 }
 
+/**
+ * The session a request acts from on its user's behalf: a store session by its handle (gone once it
+ * has a tombstone), a cookie session by its sign-in time (gone once a revocation covers it).
+ */
+export interface Caller {
+  handle?: string;
+  signedInAt?: number;
+}
+
+function callerArgs(caller: Caller): (string | number)[] {
+  return [ caller.handle ?? '', caller.signedInAt ?? -1 ];
+}
+
 export interface RevokeAllResult {
+  /** the caller was gone: nothing was done */
+  gone?: boolean;
   revokedAt: number;
   /** the revocation in force before this one (0: none): sessions signed in at or before it were revoked already */
   previousRevokedAt: number;
@@ -127,10 +142,13 @@ export class UserSessionIndex {
     return Number(await this.#call('touch', k.sessions, k.meta, sessionHandle(sessionId), now, ip, userAgent.slice(0, MAX_USER_AGENT))) === 1;
   }
 
-  /** Removes a destroyed session (by handle), leaving a tombstone. Returns its session id when it was indexed. */
-  async remove(userId: string, handle: string, now = Date.now()): Promise<string | undefined> {
+  /**
+   * Removes a destroyed session (by handle), leaving a tombstone. Returns its session id when it was
+   * indexed (and the `caller`, when given, is not gone).
+   */
+  async remove(userId: string, handle: string, caller: Caller = {}, now = Date.now()): Promise<string | undefined> {
     const k = this.keys(userId);
-    const json = await this.#call('remove', k.sessions, k.meta, k.dead, handle, now, TOMBSTONE_MS);
+    const json = await this.#call('remove', k.sessions, k.meta, k.dead, k.revoked, handle, now, TOMBSTONE_MS, ...callerArgs(caller));
     return parseEntry(json)?.sid;
   }
 
@@ -144,10 +162,11 @@ export class UserSessionIndex {
    * Records "destroy all" now and removes all sessions but `keep` (handles). Returns the recorded time,
    * the one recorded before it (0: none), the kept handles the index held and the removed session ids.
    */
-  async revokeAll(userId: string, keep: string[], revokedTtl: number, now = Date.now()): Promise<RevokeAllResult> {
+  async revokeAll(userId: string, keep: string[], revokedTtl: number, caller: Caller = {}, now = Date.now()): Promise<RevokeAllResult> {
     const k = this.keys(userId);
     const result = await this.#call('revokeAll', k.sessions, k.meta, k.dead, k.revoked,
-      now, revokedTtl, TOMBSTONE_MS, ...keep) as unknown[];
+      now, revokedTtl, TOMBSTONE_MS, ...callerArgs(caller), ...keep) as unknown[];
+    if (result[0] === 'gone') return { gone: true, revokedAt: Number(result[1]), previousRevokedAt: Number(result[1]), keptHandles: [], sessionIds: [] };
     const keptCount = Number(result[2]);
     const sessionIds = result.slice(3 + keptCount).map(parseEntry).filter(entry => entry !== undefined).map(entry => entry.sid);
     return { revokedAt: Number(result[0]), previousRevokedAt: Number(result[1]), keptHandles: result.slice(3, 3 + keptCount).map(String), sessionIds };
@@ -157,17 +176,6 @@ export class UserSessionIndex {
   async isRevoked(userId: string, sessionId: string, signedInAt: number): Promise<boolean> {
     const k = this.keys(userId);
     return Number(await this.#call('isRevoked', k.sessions, k.revoked, sessionHandle(sessionId), signedInAt)) === 1;
-  }
-
-  /** True while the session (by handle) has a tombstone: it was destroyed. */
-  async isDestroyed(userId: string, handle: string): Promise<boolean> {
-    return await this.#client.zscore(this.keys(userId).dead, handle) !== null;
-  }
-
-  /** True when the user had all sessions destroyed at or after `signedInAt`. */
-  async isRevokedAt(userId: string, signedInAt: number): Promise<boolean> {
-    const revokedAt = await this.revokedAt(userId);
-    return revokedAt !== undefined && signedInAt <= revokedAt;
   }
 
   /** The user's last "destroy all" time, if one is still recorded. */
