@@ -31,16 +31,22 @@ export function requireRedis(suite: Mocha.Suite | Mocha.Context): boolean {
   return false;
 }
 
+// below Linux's ephemeral range (32768-60999): a port picked here is not handed out meanwhile to a
+// socket that binds port 0 (egg's cluster-client leader took one between our probe and redis-server's bind)
+const PORT_RANGE = { from: 20_000, size: 10_000 };
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+  for (let attempt = 0; ; attempt++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * PORT_RANGE.size);
+    const free = await new Promise<boolean>(resolve => {
+      const server = net.createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+    if (attempt > 100) throw new Error('no free port found for a test server');
+  }
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
