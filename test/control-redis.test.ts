@@ -288,6 +288,12 @@ describe('per-user session index (Redis store)', function () {
     assert.equal(await isSignedIn(phone, user), false);
   });
 
+  it('ctx.sessions calls without a signed-in session answer 401, not 500', async () => {
+    const visitor = new Device(http.url, 'Visitor');
+    assert.equal((await visitor.get('/devices/others')).status, 401);
+    assert.equal((await visitor.get('/devices/all')).status, 401);
+  });
+
   it('a device logged out while its request ran cannot sign out the device that logged it out', async () => {
     const user = newUser();
     const stolen = await signIn(user, 'Stolen');

@@ -41,7 +41,8 @@ export class ContextSessions {
     const user = appUserOf(this.#ctx.session, this.#control.userKey);
     // the store failed under onStoreError 'anonymous': the signed-in user is unknown, as it is to Redis
     if (user === undefined && isAnonymousSession(this.#ctx)) throw new SessionStoreError(`ctx.sessions.${action}`, new Error('the session store did not answer'));
-    if (user === undefined) throw new Error(`[egg-session-plus] ctx.sessions.${action}() needs a signed-in session (ctx.session.${this.#control.userKey})`);
+    // 401, not 500: a request whose session was signed out meanwhile (by another device) lands here too
+    if (user === undefined) throw Object.assign(new Error(`[egg-session-plus] ctx.sessions.${action}() needs a signed-in session (ctx.session.${this.#control.userKey})`), { status: 401, expose: true });
     return user;
   }
 
