@@ -6,6 +6,7 @@ import type { SessionControl } from '../index.js';
 import { Device, type Served } from './helpers/sc-device.js';
 import { scApps } from './helpers/sc-apps.js';
 import { controlSuite } from './helpers/sc-suite.js';
+import { describeSignInRules } from './helpers/sc-sign-in-rules.js';
 import { destroyedCount } from './helpers/sc-suite.js';
 import { redisClient } from './helpers/boot.js';
 
@@ -214,98 +215,12 @@ describe('per-user session index (Redis store)', function () {
   });
 
 
-  it('signing in and signing out the other devices in one request keeps this device signed in, every time', async () => {
-    for (let i = 0; i < 20; i++) {
-      const user = newUser();
-      const phone = await signIn(user, 'Phone');
-      const laptop = new Device(http.url, 'Laptop');
-      await laptop.get(`/login-then-others?user=${user}`);
-      assert.equal(await isSignedIn(laptop, user), true, `try ${i}`);
-      assert.equal(await isSignedIn(phone, user), false, `try ${i}`);
-    }
-  });
-
-  it('a password reset link (everywhere out, then signed in here) signs in, every time', async () => {
-    for (let i = 0; i < 20; i++) {
-      const user = newUser();
-      const phone = await signIn(user, 'Phone');
-      const laptop = new Device(http.url, 'Laptop');
-      await laptop.get(`/reset-and-login?user=${user}`);
-      assert.equal(await isSignedIn(laptop, user), true, `try ${i}`);
-      assert.equal(await isSignedIn(phone, user), false, `try ${i}`);
-    }
-  });
-
-  describe('a request in flight does not escape another device\'s "log out everywhere" by setting its user again', () => {
-    for (const [ path, how ] of [
-      [ '/slow-reassign?wait=400', 'after ctx.session = null, in a new session object' ],
-      [ '/slow-switch-back?wait=400', 'after another user in between, saved' ],
-    ]) {
-      it(how, async () => {
-        const user = newUser();
-        const attacker = await signIn(user, 'Stolen');
-        const victim = await signIn(user, 'Victim');
-        await sleep(5);
-        const slow = attacker.get(path);
-        await sleep(100);
-        await victim.get('/devices/all');
-        assert.equal((await slow).status, 200);
-        assert.equal(await isSignedIn(attacker, user), false);
-      });
-    }
-  });
-
-
-  it('of two devices signing each other out at the same moment, one stays signed in', async () => {
-    for (let i = 0; i < 10; i++) {
-      const user = newUser();
-      const phone = await signIn(user, 'Phone');
-      const laptop = await signIn(user, 'Laptop');
-      await sleep(2);
-      await Promise.all([ phone.get('/devices/others'), laptop.get('/devices/others') ]);
-      const signedIn = [ await isSignedIn(phone, user), await isSignedIn(laptop, user) ];
-      assert.equal(signedIn.filter(Boolean).length, 1, `try ${i}: ${signedIn}`);
-    }
-  });
-
-  it('a device that signed the others out is still covered by a "log out everywhere" right after it', async () => {
-    for (let i = 0; i < 10; i++) {
-      const user = newUser();
-      const laptop = await signIn(user, 'Laptop');
-      await laptop.get('/devices/others');
-      await control.destroyAll(user);
-      assert.equal(await isSignedIn(laptop, user), false, `try ${i}`);
-    }
-  });
-
-  it('a password reset run from a signed-in device (everywhere out, then regenerate() and the user) keeps that device signed in', async () => {
-    const user = newUser();
-    const phone = await signIn(user, 'Phone');
-    const laptop = await signIn(user, 'Laptop');
-    await sleep(2);
-    await laptop.get(`/reset-and-login?user=${user}`);
-    assert.equal(await isSignedIn(laptop, user), true);
-    assert.equal(await isSignedIn(phone, user), false);
-  });
+  describeSignInRules(suite, 'rules-store');
 
   it('ctx.sessions calls without a signed-in session answer 401, not 500', async () => {
     const visitor = new Device(http.url, 'Visitor');
     assert.equal((await visitor.get('/devices/others')).status, 401);
     assert.equal((await visitor.get('/devices/all')).status, 401);
-  });
-
-  it('a device logged out while its request ran cannot sign out the device that logged it out', async () => {
-    const user = newUser();
-    const stolen = await signIn(user, 'Stolen');
-    const owner = await signIn(user, 'Owner');
-    const slow = stolen.get('/slow-others?wait=400');
-    await sleep(100);
-    await owner.get('/devices/others');
-    const late = await slow;
-    assert.equal(late.status, 200);
-    assert.equal(late.body.destroyed, 0);
-    assert.equal(await isSignedIn(owner, user), true, 'the owner stays signed in');
-    assert.equal(await isSignedIn(stolen, user), false);
   });
 
   it('ctx.sessions.destroy(id) signs out another device, or this one; destroyAll() everywhere', async () => {

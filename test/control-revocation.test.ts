@@ -7,6 +7,7 @@ import type { RedisServer } from './helpers/redis.js';
 import { Device, type Served } from './helpers/sc-device.js';
 import { scApps } from './helpers/sc-apps.js';
 import { controlSuite } from './helpers/sc-suite.js';
+import { describeSignInRules } from './helpers/sc-sign-in-rules.js';
 import { destroyedCount } from './helpers/sc-suite.js';
 import { redisClient } from './helpers/boot.js';
 
@@ -37,7 +38,6 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
     return device;
   }
   const userOf = async (device: Device) => (await device.get('/get')).body.session.userId;
-  const isSignedInAs = async (device: Device, user: string) => await userOf(device) === user;
 
   it('destroyAll rejects the user\'s cookie sessions signed in before it, clears their cookie, spares others', async () => {
     const user = newUser();
@@ -149,93 +149,7 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
   });
 
 
-  it('signing in and signing out the other devices in one request keeps this device signed in, every time', async () => {
-    for (let i = 0; i < 20; i++) {
-      const user = newUser();
-      const phone = await signIn(user, 'Phone');
-      const laptop = new Device(http.url, 'Laptop');
-      await laptop.get(`/login-then-others?user=${user}`);
-      assert.equal(await isSignedInAs(laptop, user), true, `try ${i}`);
-      assert.equal(await isSignedInAs(phone, user), false, `try ${i}`);
-    }
-  });
-
-  it('a password reset link (everywhere out, then signed in here) signs in, every time', async () => {
-    for (let i = 0; i < 20; i++) {
-      const user = newUser();
-      const phone = await signIn(user, 'Phone');
-      const laptop = new Device(http.url, 'Laptop');
-      await laptop.get(`/reset-and-login?user=${user}`);
-      assert.equal(await isSignedInAs(laptop, user), true, `try ${i}`);
-      assert.equal(await isSignedInAs(phone, user), false, `try ${i}`);
-    }
-  });
-
-  describe('a request in flight does not escape another device\'s "log out everywhere" by setting its user again', () => {
-    for (const [ path, how ] of [
-      [ '/slow-reassign?wait=400', 'after ctx.session = null, in a new session object' ],
-      [ '/slow-switch-back?wait=400', 'after another user in between, saved' ],
-    ]) {
-      it(how, async () => {
-        const user = newUser();
-        const attacker = await signIn(user, 'Stolen');
-        const victim = await signIn(user, 'Victim');
-        await sleep(5);
-        const slow = attacker.get(path);
-        await sleep(100);
-        await victim.get('/devices/all');
-        assert.equal((await slow).status, 200);
-        assert.equal(await isSignedInAs(attacker, user), false);
-      });
-    }
-  });
-
-
-  it('of two devices signing each other out at the same moment, one stays signed in', async () => {
-    for (let i = 0; i < 10; i++) {
-      const user = newUser();
-      const phone = await signIn(user, 'Phone');
-      const laptop = await signIn(user, 'Laptop');
-      await sleep(2);
-      await Promise.all([ phone.get('/devices/others'), laptop.get('/devices/others') ]);
-      const signedIn = [ await isSignedInAs(phone, user), await isSignedInAs(laptop, user) ];
-      assert.equal(signedIn.filter(Boolean).length, 1, `try ${i}: ${signedIn}`);
-    }
-  });
-
-  it('a device that signed the others out is still covered by a "log out everywhere" right after it', async () => {
-    for (let i = 0; i < 10; i++) {
-      const user = newUser();
-      const laptop = await signIn(user, 'Laptop');
-      await laptop.get('/devices/others');
-      await control.destroyAll(user);
-      assert.equal(await isSignedInAs(laptop, user), false, `try ${i}`);
-    }
-  });
-
-  it('a password reset run from a signed-in device (everywhere out, then regenerate() and the user) keeps that device signed in', async () => {
-    const user = newUser();
-    const phone = await signIn(user, 'Phone');
-    const laptop = await signIn(user, 'Laptop');
-    await sleep(2);
-    await laptop.get(`/reset-and-login?user=${user}`);
-    assert.equal(await isSignedInAs(laptop, user), true);
-    assert.equal(await isSignedInAs(phone, user), false);
-  });
-
-  it('a device logged out while its request ran cannot sign out the device that logged it out', async () => {
-    const user = newUser();
-    const stolen = await signIn(user, 'Stolen');
-    const owner = await signIn(user, 'Owner');
-    const slow = stolen.get('/slow-others?wait=400');
-    await sleep(100);
-    await owner.get('/devices/others');
-    const late = await slow;
-    assert.equal(late.status, 200);
-    assert.equal(late.body.destroyed, 0);
-    assert.equal(await isSignedInAs(owner, user), true, 'the owner stays signed in');
-    assert.equal(await isSignedInAs(stolen, user), false);
-  });
+  describeSignInRules(suite, 'rules-cookie');
 
   it('costs one Redis read per request only for cookie sessions that carry a user', async () => {
     const user = newUser();
