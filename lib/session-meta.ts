@@ -54,6 +54,11 @@ export function stampMeta(session: Record<string, unknown>, authAt: number | und
   return meta;
 }
 
+/** Signed in at or before a recorded "destroy all" (`revokedAt`; none recorded: never). The index's scripts apply the same rule. */
+export function signedInBefore(signedInAt: number, revokedAt: number | undefined): boolean {
+  return revokedAt !== undefined && signedInAt <= revokedAt;
+}
+
 /** The user a loaded session carries and when it signed in (unknown, e.g. a legacy cookie: 0, before any revocation). */
 export function signInOf(data: unknown, userKey: string): { user: UserId; at: number } | undefined {
   const user = userOf(data, userKey);

@@ -8,6 +8,7 @@ import { Device, type Served } from './helpers/sc-device.js';
 import { scApps } from './helpers/sc-apps.js';
 import { controlSuite } from './helpers/sc-suite.js';
 import { describeSignInRules } from './helpers/sc-sign-in-rules.js';
+import { legacyData, signedLegacyCookie } from './helpers/security.js';
 import { destroyedCount } from './helpers/sc-suite.js';
 import { redisClient } from './helpers/boot.js';
 
@@ -150,6 +151,22 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
 
 
   describeSignInRules(suite, 'rules-cookie');
+
+  it('destroyOthers() from a session whose sign-in time is unknown (an @eggjs/session cookie), with no revocation before, keeps it', async () => {
+    const user = newUser();
+    const phone = await signIn(user, 'Phone');
+    const laptop = new Device(http.url, 'Laptop');
+    for (const pair of signedLegacyCookie([ 'sc-cookie-redis-app-key' ], legacyData({ userId: user })).split('; ')) {
+      const at = pair.indexOf('=');
+      laptop.cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    }
+    assert.equal(await userOf(laptop), user, 'the legacy cookie is accepted');
+    await sleep(2); // the phone signed in strictly before the revocation
+    const res = await laptop.get('/devices/others');
+    assert.equal(res.status, 200);
+    assert.equal(await userOf(laptop), user, 'this device stays signed in');
+    assert.equal(await userOf(phone), undefined);
+  });
 
   it('costs one Redis read per request only for cookie sessions that carry a user', async () => {
     const user = newUser();

@@ -1,6 +1,6 @@
 import type { Application, Context } from 'egg';
 import { SessionStoreError, withTimeout, type StoreErrorPolicy } from '../store/guard.js';
-import { appUserOf, AUTH_AT, numberField, userOf } from '../session-meta.js';
+import { appUserOf, AUTH_AT, numberField, signedInBefore, userOf } from '../session-meta.js';
 import type { SessionControl } from './session-control.js';
 import { peekRequestState, requestState } from './state.js';
 import { markAnonymous, requestSessionOf } from '../request-session.js';
@@ -32,7 +32,7 @@ export async function checkCookieRevocation(ctx: Context, app: Application, cont
   if (!user || isExpired(data)) return;
   try {
     const revokedAt = await withTimeout(control.revokedAt(user), settings.timeout, 'session revocation check');
-    if (revokedAt !== undefined && (numberField(data, AUTH_AT) ?? 0) <= revokedAt) {
+    if (signedInBefore(numberField(data, AUTH_AT) ?? 0, revokedAt)) {
       requestState(ctx).revoked = true;
       emitLifecycle(app, 'revoked', { ctx, user: appUserOf(data, settings.userKey), reason: 'revoked', ref: sessionRef(undefined, data) });
     }

@@ -12,6 +12,8 @@ import type { RedisScript } from '../redis.js';
 
 const HELPERS = `
 local function int(x) return string.format('%.0f', x) end
+-- signed in at or before the user's recorded "destroy all" (revoked: nil when none is recorded, then never)
+local function signedInBefore(authAt, revoked) return revoked ~= nil and authAt <= revoked end
 local function prune(sessions, meta, dead, now)
   local expired = redis.call('ZRANGEBYSCORE', sessions, '-inf', int(now))
   if #expired > 0 then
@@ -59,8 +61,7 @@ prune(KEYS[1], KEYS[2], KEYS[3], now)
 local indexed = redis.call('ZSCORE', KEYS[1], handle)
 if not indexed then
   if redis.call('ZSCORE', KEYS[3], handle) then return { 0 } end
-  local revoked = tonumber(redis.call('GET', KEYS[4]))
-  if revoked and authAt <= revoked then return { 0 } end
+  if signedInBefore(authAt, tonumber(redis.call('GET', KEYS[4]))) then return { 0 } end
 end
 redis.call('ZADD', KEYS[1], int(expiresAt), handle)
 redis.call('HSET', KEYS[2], handle, metaJson)
@@ -110,9 +111,9 @@ return 1
 // the session a request acts from (ARGV callerHandle, callerAuthAt: '' / -1 for none) was destroyed or
 // revoked by another request meanwhile: what it asks for on its user's behalf is not done
 const CALLER_GONE = `
-local function callerGone(dead, callerHandle, callerAuthAt, revokedAt)
+local function callerGone(dead, callerHandle, callerAuthAt, revoked)
   if callerHandle ~= '' and redis.call('ZSCORE', dead, callerHandle) then return true end
-  return callerAuthAt >= 0 and callerAuthAt <= revokedAt
+  return callerAuthAt >= 0 and signedInBefore(callerAuthAt, revoked)
 end
 `;
 
@@ -123,7 +124,7 @@ end
  */
 const REMOVE = `${HELPERS}${CALLER_GONE}
 local now, tombstoneMs = tonumber(ARGV[2]), tonumber(ARGV[3])
-if callerGone(KEYS[3], ARGV[4], tonumber(ARGV[5]), tonumber(redis.call('GET', KEYS[4]) or '0') or 0) then return false end
+if callerGone(KEYS[3], ARGV[4], tonumber(ARGV[5]), tonumber(redis.call('GET', KEYS[4]))) then return false end
 local metaJson = redis.call('HGET', KEYS[2], ARGV[1])
 bury(KEYS[1], KEYS[2], KEYS[3], ARGV[1], now + tombstoneMs)
 expireIndex(KEYS[1], KEYS[2], KEYS[3], now)
@@ -156,8 +157,9 @@ return 1
  */
 const REVOKE_ALL = `${HELPERS}${CALLER_GONE}
 local now, tombstoneMs = tonumber(ARGV[1]), tonumber(ARGV[3])
-local previous = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
-if callerGone(KEYS[3], ARGV[4], tonumber(ARGV[5]), previous) then return { 'gone', int(previous) } end
+local recorded = tonumber(redis.call('GET', KEYS[4]))
+local previous = recorded or 0
+if callerGone(KEYS[3], ARGV[4], tonumber(ARGV[5]), recorded) then return { 'gone', int(previous) } end
 local revokedAt = math.max(previous + 1, now)
 redis.call('SET', KEYS[4], int(revokedAt), 'PX', ARGV[2])
 local keep = {}
@@ -184,10 +186,9 @@ return result
  * at or after it signed in. A session the index holds is alive (a "destroy all" removed every session
  * it did not keep). KEYS: sessions, revoked; ARGV: handle, authAt. Returns 1 (revoked) or 0.
  */
-const IS_REVOKED = `
+const IS_REVOKED = `${HELPERS}
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-local revoked = tonumber(redis.call('GET', KEYS[2]))
-if revoked and tonumber(ARGV[2]) <= revoked then return 1 end
+if signedInBefore(tonumber(ARGV[2]), tonumber(redis.call('GET', KEYS[2]))) then return 1 end
 return 0
 `;
 

@@ -5,7 +5,7 @@ import type { SessionStore, StoredSession } from '../types.js';
 import { sessionHandle } from '../redis-keys.js';
 import { emitLifecycle, type DestroyReason } from '../lifecycle.js';
 import { announceDestroyed, markSessionGone, peekRequestSession } from '../request-session.js';
-import { appUserOf, AUTH_AT, CREATED, numberField, userOf } from '../session-meta.js';
+import { appUserOf, AUTH_AT, CREATED, numberField, signedInBefore, userOf } from '../session-meta.js';
 import { peekRequestState, requestState } from './state.js';
 import type { Caller, RevokeAllResult, SessionInfo, UserSessionIndex } from './user-index.js';
 
@@ -294,7 +294,7 @@ export class SessionControl {
     if (signIn?.user !== user) return;
     const handle = own.store && own.externalKey ? sessionHandle(own.externalKey) : undefined;
     const kept = handle ? keptHandles.includes(handle) : keepsThisCookieSession;
-    const live = handle ? kept || sessionIds.includes(own.externalKey!) : signIn.at > previousRevokedAt;
+    const live = handle ? kept || sessionIds.includes(own.externalKey!) : !signedInBefore(signIn.at, previousRevokedAt);
     if (live) own.confirmSignIn(revokedAt + 1, kept);
   }
 

@@ -72,8 +72,8 @@ export interface RevokeAllResult {
   /** the caller was gone: nothing was done */
   gone?: boolean;
   revokedAt: number;
-  /** the revocation in force before this one (0: none): sessions signed in at or before it were revoked already */
-  previousRevokedAt: number;
+  /** the revocation in force before this one, if any: sessions signed in at or before it were revoked already */
+  previousRevokedAt: number | undefined;
   /** the kept handles the index held (live sessions) */
   keptHandles: string[];
   /** the session ids removed from the index */
@@ -160,16 +160,18 @@ export class UserSessionIndex {
 
   /**
    * Records "destroy all" now and removes all sessions but `keep` (handles). Returns the recorded time,
-   * the one recorded before it (0: none), the kept handles the index held and the removed session ids.
+   * the one recorded before it (if any), the kept handles the index held and the removed session ids.
    */
   async revokeAll(userId: string, keep: string[], revokedTtl: number, caller: Caller = {}, now = Date.now()): Promise<RevokeAllResult> {
     const k = this.keys(userId);
     const result = await this.#call('revokeAll', k.sessions, k.meta, k.dead, k.revoked,
       now, revokedTtl, TOMBSTONE_MS, ...callerArgs(caller), ...keep) as unknown[];
-    if (result[0] === 'gone') return { gone: true, revokedAt: Number(result[1]), previousRevokedAt: Number(result[1]), keptHandles: [], sessionIds: [] };
+    // the script answers 0 for "none recorded"
+    const previousRevokedAt = Number(result[1]) || undefined;
+    if (result[0] === 'gone') return { gone: true, revokedAt: Number(result[1]), previousRevokedAt, keptHandles: [], sessionIds: [] };
     const keptCount = Number(result[2]);
     const sessionIds = result.slice(3 + keptCount).map(parseEntry).filter(entry => entry !== undefined).map(entry => entry.sid);
-    return { revokedAt: Number(result[0]), previousRevokedAt: Number(result[1]), keptHandles: result.slice(3, 3 + keptCount).map(String), sessionIds };
+    return { revokedAt: Number(result[0]), previousRevokedAt, keptHandles: result.slice(3, 3 + keptCount).map(String), sessionIds };
   }
 
   /** True when the index does not hold the session and its user had all sessions destroyed at or after `signedInAt`. */
