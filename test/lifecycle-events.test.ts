@@ -159,8 +159,15 @@ describe('lifecycle events: session:created|regenerated|destroyed|revoked|evicte
           const all = events.take();
           assert.deepEqual(all.map(e => [ e.event, e.reason ]), [ [ 'destroyed', 'destroyAll' ] ], 'the tablet itself, once');
 
-          // app.sessions.destroyAll() called in a request without its ctx: the event still names the request
+          // app.sessions.destroy() and destroyAll() called in a request without its ctx: the event still names the request
           const desk = issued(await send(booted.http.url, '/signin?user=lc-4'));
+          const kiosk = issued(await send(booted.http.url, '/signin?user=lc-4'));
+          const kioskId = (await send(booted.http.url, '/devices/id', `EGG_SESS=${kiosk}`)).body.id;
+          await settled();
+          events.take();
+          await send(booted.http.url, `/devices/app-destroy?id=${kioskId}`, `EGG_SESS=${desk}`);
+          await settled();
+          assert.deepEqual(events.take().map(e => [ e.event, e.reason, e.path ]), [ [ 'destroyed', 'destroy', '/devices/app-destroy' ] ]);
           await settled();
           events.take();
           await send(booted.http.url, '/devices/app-destroy-all', `EGG_SESS=${desk}`);

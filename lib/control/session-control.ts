@@ -100,9 +100,10 @@ export class SessionControl {
   }
 
   /** Destroys one session of the user by its id from `list()`; false when there is no such session. */
-  async destroy(userId: string | number, id: string, ctx?: Context): Promise<boolean> {
+  async destroy(userId: string | number, id: string, requestCtx?: Context): Promise<boolean> {
     const user = asUserId(userId);
-    const caller = this.#callerOf(ctx ?? currentContextOf(this.#app), user);
+    const ctx = requestCtx ?? currentContextOf(this.#app);
+    const caller = this.#callerOf(ctx, user);
     if (caller === 'gone') return false;
     const sessionId = await this.#redis(this.#index.remove(user, id, caller));
     if (!sessionId) return false;
