@@ -59,10 +59,17 @@ export function signedInBefore(signedInAt: number, revokedAt: number | undefined
   return revokedAt !== undefined && signedInAt <= revokedAt;
 }
 
+/** The user a session was loaded with, when it signed in, and (store sessions) the id it was loaded under. */
+export interface LoadedSignIn {
+  user: UserId;
+  at: number;
+  id?: string;
+}
+
 /** The user a loaded session carries and when it signed in (unknown, e.g. a legacy cookie: 0, before any revocation). */
-export function signInOf(data: unknown, userKey: string): { user: UserId; at: number } | undefined {
+export function signInOf(data: unknown, userKey: string, id?: string): LoadedSignIn | undefined {
   const user = userOf(data, userKey);
-  return user === undefined ? undefined : { user, at: numberField(data, AUTH_AT) ?? 0 };
+  return user === undefined ? undefined : { user, at: numberField(data, AUTH_AT) ?? 0, id };
 }
 
 /**
