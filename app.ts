@@ -1,16 +1,15 @@
 import type { Application, ILifecycleBoot } from 'egg';
-import { validateSessionConfig, type ResolvedSessionConfig } from './lib/config.js';
-import { appKeys } from './lib/app-keys.js';
-import { cookieNeedsKeys } from './lib/koa-options.js';
-import { MISSING_KEYS } from './lib/cookie-codec.js';
-import { createBuiltinStore, describeStore } from './lib/builtin-store.js';
-import { logSessionEvents } from './lib/events.js';
-import { defaultCookieSizePolicy } from './lib/cookie-size.js';
-import { installSessionControl } from './lib/control/setup.js';
+import { configWarnings, validateSessionConfig, type ResolvedSessionConfig } from './lib/config.js';
+import { appKeys, MISSING_KEYS } from './lib/cookie/codec.js';
+import { defaultCookieSizePolicy } from './lib/cookie/response.js';
+import { createBuiltinStore, describeStore } from './lib/store/builtin.js';
+import { logSessionEvents } from './lib/log-lines.js';
+import { installSessionControl, sessionControlEnabled } from './lib/control/setup.js';
+import { installRequestOwner, peekOwner } from './lib/request/setup.js';
 import { checkEggVersion } from './lib/egg-version.js';
 
 /** What the session cookie holds and how it is protected, for the boot line. */
-function describeCookie(config: ResolvedSessionConfig, store: string): string {
+function cookieKind(config: ResolvedSessionConfig, store: string): string {
   if (store === 'cookie') return config.encrypt ? 'aes-256-gcm' : 'signed';
   // a custom genid's ids are signed; the default genid's are checked against its shape
   const signed = Boolean(config.genid) || (!config.encrypt && config.signed);
@@ -24,6 +23,10 @@ export default class SessionBoot implements ILifecycleBoot {
     this.app = app;
   }
 
+  get #config(): ResolvedSessionConfig {
+    return this.app.config.session as ResolvedSessionConfig;
+  }
+
   configWillLoad() {
     // an unsupported egg major fails here, not request by request
     checkEggVersion(this.app.loader.eggPaths, message => this.app.coreLogger.warn(message));
@@ -31,12 +34,14 @@ export default class SessionBoot implements ILifecycleBoot {
   }
 
   configDidLoad() {
-    const app = this.app;
-    const config = app.config.session as ResolvedSessionConfig;
+    const { app } = this;
+    const config = this.#config;
     validateSessionConfig(config);
     config.onCookieTooLarge ??= defaultCookieSizePolicy(app.config.env);
-    // as @eggjs/session: boot, and fail only the request that must seal or sign a session cookie
-    if (cookieNeedsKeys(config) && !appKeys(app).length) app.coreLogger.warn(`[egg-session-plus] ${MISSING_KEYS}`);
+    // egg writes no cookie without keys, and sealing needs one: nothing of the session could work
+    if (!appKeys(app.config.keys).length) throw new Error(`[egg-session-plus] ${MISSING_KEYS}`);
+    const redisInUse = config.store === 'redis' || sessionControlEnabled(config);
+    for (const warning of configWarnings(config, redisInUse)) app.coreLogger.warn(`[egg-session-plus] ${warning}`);
     if (!config.encrypt && !config.signed && !(config as { decode?: unknown }).decode) {
       app.coreLogger.warn('[egg-session-plus] config.session has encrypt: false and signed: false: session cookies are plain base64 JSON ' +
         'that any client can forge. Remove signed: false (or encrypt: false)');
@@ -50,19 +55,17 @@ export default class SessionBoot implements ILifecycleBoot {
   }
 
   async didLoad() {
-    const config = this.app.config.session as ResolvedSessionConfig;
+    const config = this.#config;
     // an object here was set by the app (config or app.sessionStore) and wins over a built-in store
-    if (typeof config.store === 'string') {
-      config.store = await createBuiltinStore(this.app, config);
-    }
-    installSessionControl(this.app, config);
+    if (typeof config.store === 'string') config.store = await createBuiltinStore(this.app, config);
+    const keeper = installSessionControl(this.app, config, peekOwner);
+    installRequestOwner(this.app, config, keeper);
   }
 
   async didReady() {
-    const app = this.app;
-    const config = app.config.session as ResolvedSessionConfig;
-    const store = describeStore(config.store);
+    const { app } = this;
+    const store = describeStore(this.#config.store);
     app.coreLogger.info('[egg-session-plus] egg-session-plus@%s serving sessions, store: %s, cookie: %s',
-      app.plugins.session?.version ?? 'unknown', store, describeCookie(config, store));
+      app.plugins.session?.version ?? 'unknown', store, cookieKind(this.#config, store));
   }
 }

@@ -41,12 +41,13 @@ export type {
 export { MemoryStore } from './lib/store/memory.js';
 // egg 4.1's plugin list spreads `sessionPlugin()`, the default export of `@eggjs/session`
 export { default, PLUGIN_PATH, type EggPluginEntry } from './lib/egg-plugin.js';
-export { SessionStoreError } from './lib/store/guard.js';
-export { isAnonymousSession } from './lib/request-session.js';
-export type { SessionLifecycleEvent, LifecycleEventName, DestroyReason } from './lib/lifecycle.js';
-export { SessionCookieTooLargeError } from './lib/cookie-size.js';
-export { Sealer } from './lib/codec/sealer.js';
+export { SessionStoreError } from './lib/store/adapter.js';
+export { isAnonymousSession } from './lib/request/setup.js';
+export type { SessionLifecycleEvent, LifecycleEventName, DestroyReason } from './lib/request/announcer.js';
+export { SessionCookieTooLargeError } from './lib/cookie/response.js';
+export { Sealer } from './lib/cookie/sealer.js';
 export { FLASH_KEY, type FlashMessage } from './lib/flash.js';
-export { SessionControl, type SessionControlOptions, type DestroyAllOptions, type DestroyAllResult } from './lib/control/session-control.js';
+export { SessionControl, type DestroyAllOptions, type DestroyAllResult } from './lib/control/session-control.js';
+export { SessionLimitError } from './lib/control/index-keeper.js';
 export { ContextSessions } from './lib/control/context-sessions.js';
 export type { SessionInfo } from './lib/control/user-index.js';

@@ -1,5 +1,6 @@
 import type { SessionConfig } from '../lib/config.js';
 
+/** The only defaults of `config.session` (lib/config.ts validates, and adds none). */
 export default {
   session: {
     key: 'EGG_SESS',
@@ -28,6 +29,9 @@ export default {
     storeTimeout: 500,
     onStoreError: 'fail',
     userKey: 'userId',
+    // session control: the most sessions a user keeps (0 or Infinity: no bound); over it, the oldest is evicted
+    maxSessionsPerUser: 100,
+    maxSessionsPreventsLogin: false,
     control: {
       touchInterval: 60 * 1000,
     },

@@ -1,10 +1,41 @@
 import type { Application } from 'egg';
 
+/**
+ * The app's Redis for sessions: the client, the one script registry and every key this plugin
+ * writes, in two namespaces under `prefix` that no key of the other can name: sessions at
+ * `<prefix><id>` (ids never contain `{`: lib/session-id.ts), session-control keys at
+ * `<prefix>{u:<user>}:…`. All keys of one user carry the hash tag `{u:<user>}`, so on Redis Cluster
+ * they share a slot and one Lua script can update them together.
+ */
+
+export function sessionKey(prefix: string, id: string): string {
+  return prefix + id;
+}
+
+/** Redis keys of one user's session index (lib/control/index-scripts.ts). */
+export interface UserKeys {
+  /** sorted set: session reference -> expiry (ms) */
+  sessions: string;
+  /** hash: reference -> JSON metadata (session id, created, signed in, last seen, ip, user agent) */
+  meta: string;
+  /** sorted set: reference -> the user's generation it was signed in (or kept) at */
+  stamps: string;
+  /** sorted set: reference -> tombstone expiry; a destroyed session's late write may not index it again */
+  dead: string;
+  /** hash: `gen`, the user's generation (one more per "destroy all"), and `at`, when the last one ran */
+  revocation: string;
+}
+
+export function userKeys(prefix: string, userId: string): UserKeys {
+  const base = `${prefix}{u:${encodeURIComponent(userId)}}`;
+  return { sessions: `${base}:sessions`, meta: `${base}:meta`, stamps: `${base}:stamps`, dead: `${base}:dead`, revocation: `${base}:revocation` };
+}
+
 /** The part of an ioredis client (standalone or Cluster) the store and session control use. */
 export interface RedisClient {
   status?: string;
   defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
-  get(key: string): Promise<string | null>;
+  hget(key: string, field: string): Promise<string | null>;
   set(key: string, value: string, px: 'PX', ttl: number, xx?: 'XX'): Promise<unknown>;
   pexpire(key: string, ttl: number): Promise<number>;
   del(key: string): Promise<number>;

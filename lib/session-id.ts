@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Application, Context } from 'egg';
-import { describeCookie } from './cookie-codec.js';
+import { describeCookie } from './cookie/codec.js';
 
 /** koa-session's `externalKey` option: where a store session's id is read from and written to. */
 export interface ExternalKey {
@@ -52,10 +53,15 @@ export function assertSessionIdsCanBeTrusted(settings: SessionIdSettings & { sig
   }
 }
 
+/** The public reference of a store session: a hash of its id, which is the credential (lists and logs show this). */
+export function refOf(id: string): string {
+  return createHash('sha256').update(id).digest('base64url').slice(0, 22);
+}
+
 /**
- * The id reader koa-session uses for store sessions: the one place a client-supplied id is checked.
- * An id that fails the test never reaches the store: the request starts a fresh session and
- * `session:invalid` is emitted, as for any unreadable cookie.
+ * The one place a client-supplied id is read and checked. An id that fails the test never reaches
+ * the store: the request starts a fresh session and `session:invalid` is emitted, as for any
+ * unreadable cookie.
  */
 export function createSessionIdReader(app: Application, settings: SessionIdSettings): ExternalKey {
   const trusted = sessionIdTest(settings);

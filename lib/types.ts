@@ -18,7 +18,7 @@ export interface StoreDestroyOptions {
   ctx: Context;
 }
 
-/** Session data as it crosses the store boundary (koa-session adds `_expire`, `_maxAge`, `_session`). */
+/** Session data as it crosses the store boundary (with the hidden `_` fields: `_expire`, `_maxAge`, `_session`, …). */
 export type StoredSession = Record<string, unknown>;
 
 /** The `app.sessionStore` contract, the same as `@eggjs/session`'s. */
@@ -31,6 +31,25 @@ export interface SessionStore {
 /** A store class, constructed with `app` when assigned to `app.sessionStore`. */
 export type SessionStoreClass = new (app: any) => SessionStore;
 
+/** What a built-in store read: the session, and what it needs to know of that read at the next write. */
+export interface StoreRead {
+  value: StoredSession;
+  snapshot: unknown;
+}
+
+/**
+ * A built-in store (memory, redis). It knows no request: the adapter hands it what the request read
+ * (`snapshot`), and a session read before is written back only while it still exists.
+ */
+export interface BuiltinStore extends SessionStore {
+  readonly storeName: 'memory' | 'redis';
+  read(id: string): Promise<StoreRead | undefined>;
+  /** The snapshot of what is stored now, or undefined when a session read before (`snapshot`) was gone. */
+  write(id: string, value: StoredSession, maxAge: number | 'session' | undefined, snapshot?: unknown): Promise<unknown>;
+  /** Whether the session existed. */
+  remove(id: string): Promise<boolean>;
+}
+
 /** The payload of the `session:missed|expired|invalid` events. */
 export interface SessionEvent {
   key?: string;
@@ -40,7 +59,14 @@ export interface SessionEvent {
 
 /** The payload of the `session:error` event. */
 export interface SessionErrorEvent {
+  /** what the log line names: the cookie name, or `ref:<reference>` of a store session (never its id) */
   key?: string;
+  /** the store session's reference (as `ctx.sessions.list()` shows it) */
+  ref?: string;
+  /** the id an app's own store was called with (only for an app's store, which may need it) */
+  storeKey?: string;
+  /** what failed: 'get', 'set', 'destroy', 'revocation check', 'index', … */
+  operation: string;
   error: Error;
   ctx: Context;
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
-import { appTextOf, sessionText } from '../lib/codec/session-text.js';
-import { Sealer } from '../lib/codec/sealer.js';
+import { appTextOf, sessionText } from '../lib/cookie/session-text.js';
+import { Sealer } from '../lib/cookie/sealer.js';
 import { bootApp } from './helpers/boot.js';
 
 const KEYS = 'change-detection-key';

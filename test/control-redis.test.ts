@@ -313,7 +313,7 @@ describe('per-user session index (Redis store)', function () {
     await signIn(user, 'Phone');
     const laptop = await signIn(user, 'Laptop');
     const keys = (await redis.keys(`${PREFIX}{u:${user}}*`)).sort();
-    assert.deepEqual(keys, [ `${PREFIX}{u:${user}}:meta`, `${PREFIX}{u:${user}}:sessions` ]);
+    assert.deepEqual(keys, [ `${PREFIX}{u:${user}}:meta`, `${PREFIX}{u:${user}}:sessions`, `${PREFIX}{u:${user}}:stamps` ]);
     assert.equal(new Set(keys.map(key => calculateSlot(key))).size, 1, 'one hash slot (Redis Cluster)');
     for (const key of keys) {
       const pttl = await redis.pttl(key);
@@ -334,7 +334,7 @@ describe('per-user session index (Redis store)', function () {
     await device.get('/max-age?value=300'); // the store keeps it 300 ms + koa-session's 10 s margin
     const [ entry ] = await control.list(user);
     assert.ok(entry.expiresAt - Date.now() <= 10_300);
-    const keys = [ `${PREFIX}{u:${user}}:sessions`, `${PREFIX}{u:${user}}:meta` ];
+    const keys = [ `${PREFIX}{u:${user}}:sessions`, `${PREFIX}{u:${user}}:meta`, `${PREFIX}{u:${user}}:stamps` ];
     await sleep(Math.max(0, entry.expiresAt - Date.now()) + 200);
     assert.equal(await redis.exists(...keys), 0, 'Redis dropped the index keys');
     assert.equal(await redis.exists(PREFIX + device.sessionCookie), 0, 'and the session');

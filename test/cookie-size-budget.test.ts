@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
 import type { ResolvedSessionConfig } from '../lib/config.js';
-import { Sealer } from '../lib/codec/sealer.js';
+import { Sealer } from '../lib/cookie/sealer.js';
 import { findCookie, sessionCookie } from './helpers/cs-cookies.js';
 import { bootCookieApp } from './helpers/boot.js';
 import { csApps } from './helpers/cs-apps.js';

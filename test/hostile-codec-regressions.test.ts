@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { Sealer } from '../lib/codec/sealer.js';
-import { MAX_JSON_DEPTH, nestsDeeperThan, parseJsonObject } from '../lib/codec/safe-json.js';
-import { createSealedCookieCodec } from '../lib/cookie-codec.js';
+import { Sealer } from '../lib/cookie/sealer.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan, parseJsonObject } from '../lib/json.js';
+import { sealedCodec as createSealedCookieCodec } from './helpers/codec.js';
 import { nestedJson } from './helpers/hostile.js';
 
 // found by the hostile-cookie generator (test/hostile-cookies.test.ts); kept here as plain unit tests

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { mm, type MockApplication } from '@eggjs/mock';
-import { Sealer } from '../lib/codec/sealer.js';
+import { Sealer } from '../lib/cookie/sealer.js';
 import { hostileCookieCases, hostileSeed, type CookieSources } from './helpers/hostile.js';
 import {
   CASE_HEADER, freshSessionProblems, getRaw, recordSessionEvents, runHostileCases, setCookieValue,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
-import { Sealer } from '../lib/codec/sealer.js';
+import { Sealer } from '../lib/cookie/sealer.js';
 import { bootCookieApp } from './helpers/boot.js';
 import { csApps } from './helpers/cs-apps.js';
 import { findCookie, isDeletion, nextEvent, noEvent, sessionCookie, type SetCookie } from './helpers/cs-cookies.js';

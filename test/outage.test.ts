@@ -4,7 +4,7 @@ import type { MockApplication } from '@eggjs/mock';
 import { bootApp, redisClient, type AppConfig } from './helpers/boot.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 import { closeApp, get, serve, type Served } from './helpers/rd-http.js';
-import { sessionHandle } from '../lib/redis-keys.js';
+import { refOf as sessionHandle } from '../lib/session-id.js';
 
 /** Polls until `ready()` is true; bounded. */
 async function waitUntil(ready: () => boolean, timeoutMs: number, what: string): Promise<number> {

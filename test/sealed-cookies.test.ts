@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createDecipheriv, hkdfSync } from 'node:crypto';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
-import { Sealer } from '../lib/codec/sealer.js';
+import { Sealer } from '../lib/cookie/sealer.js';
 import {
   findCookie, nextEvent, noEvent, objectPrototypeSnapshot, sealedBody, sessionCookie, setCookies,
 } from './helpers/cs-cookies.js';

@@ -131,14 +131,14 @@ describe('security: store ids, stored values and logout (securityStoreApp)', fun
     }
 
     it('hostile ids (index keys, hash tags, separators, 4000 chars, empty-looking, upper case) never reach Redis', async () => {
-      // u1's index: sessions + meta from sign-ins, dead from a logout, revoked from destroyAll
+      // u1's index: sessions, meta and stamps from sign-ins, dead from a logout, revocation from destroyAll
       const first = await login('u1');
       const second = await login('u1');
       assert.equal((await send(booted.http.url, '/logout', `EGG_SESS=${second}`)).status, 200);
       await controlOf(booted).destroyAll('u1');
       assert.equal(await redis.exists(PREFIX + first), 0);
       await login('u1');
-      const index = [ 'sessions', 'meta', 'dead', 'revoked' ].map(part => `{u:u1}:${part}`);
+      const index = [ 'sessions', 'meta', 'stamps', 'dead', 'revocation' ].map(part => `{u:u1}:${part}`);
       for (const name of index) assert.equal(await redis.exists(PREFIX + name), 1, `${PREFIX}${name} exists`);
 
       const hostile = [

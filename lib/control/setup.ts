@@ -1,46 +1,49 @@
-import type { Application } from 'egg';
-import { MAX_COOKIE_LIFETIME, type ResolvedSessionConfig } from '../config.js';
-import { describeStore } from '../builtin-store.js';
+import type { Application, Context } from 'egg';
+import type { ResolvedSessionConfig } from '../config.js';
+import { describeStore } from '../store/builtin.js';
 import { resolveRedisClient } from '../redis.js';
+import type { RequestParty } from '../request/owner.js';
+import { IndexKeeper } from './index-keeper.js';
 import { SessionControl } from './session-control.js';
 import { UserSessionIndex } from './user-index.js';
+import { needsSessionControl } from './context-sessions.js';
 
 const CONTROL = Symbol.for('egg-session-plus#sessionControl');
 
 /** Session control is on with the built-in Redis store, or when `config.session.control.enable` says so. */
 export function sessionControlEnabled(config: ResolvedSessionConfig): boolean {
-  return config.control?.enable ?? describeStore(config.store) === 'redis';
+  return config.control.enable ?? describeStore(config.store) === 'redis';
 }
 
-/** Builds `app.sessions` (at didLoad, once @eggjs/redis and the store exist). */
-export function installSessionControl(app: Application, config: ResolvedSessionConfig): void {
+/** Builds `app.sessions` (at didLoad, once @eggjs/redis and the store exist); returns what requests use of it. */
+export function installSessionControl(app: Application, config: ResolvedSessionConfig, partyOf: (ctx: Context) => RequestParty | undefined): IndexKeeper | undefined {
   let control: SessionControl | undefined;
+  let keeper: IndexKeeper | undefined;
   if (sessionControlEnabled(config)) {
     const client = resolveRedisClient(app, config.redis.client, 'session control (per-user sessions, "log out everywhere") needs Redis,');
     const index = new UserSessionIndex(client, config.redis.prefix);
-    control = new SessionControl(app, index, {
-      userKey: config.userKey,
-      maxSessionsPerUser: config.maxSessionsPerUser,
+    const maxAge = typeof config.maxAge === 'number' ? config.maxAge : Infinity;
+    keeper = new IndexKeeper(app, index, {
+      maxSessionsPerUser: Number.isFinite(config.maxSessionsPerUser) ? config.maxSessionsPerUser : 0,
+      refuseOverLimit: config.maxSessionsPreventsLogin,
       absoluteMaxAge: config.absoluteMaxAge,
       sessionTTL: config.redis.sessionTTL,
-      // no cookie is valid longer than this on the server (cookie-expiry.ts), whatever its format or sign-in time
-      revocationTTL: MAX_COOKIE_LIFETIME,
-      // the index entry of a session lives maxAge (+10 s), or sessionTTL for a browser-session one: re-index it well
-      // before that, however long touchInterval is
-      touchInterval: Math.min(config.control.touchInterval, Math.floor(config.redis.sessionTTL / 2),
-        typeof config.maxAge === 'number' ? Math.floor(config.maxAge / 2) : Infinity),
+      // an index entry lives maxAge (+10 s), or sessionTTL for a browser-session one: refreshed well before that
+      touchInterval: Math.min(config.control.touchInterval, Math.floor(config.redis.sessionTTL / 2), Math.floor(maxAge / 2)),
       timeout: config.storeTimeout,
+      failure: { policy: config.onStoreError, key: config.key },
     });
+    control = new SessionControl(app, index, keeper, config.storeTimeout, partyOf);
   }
   Reflect.set(app, CONTROL, control);
   Object.defineProperty(app, 'sessions', {
     configurable: true,
     get() {
       if (control) return control;
-      throw new Error('[egg-session-plus] app.sessions needs session control: use `config.session.store = \'redis\'`, ' +
-        'or set `config.session.control = { enable: true }` with @eggjs/redis enabled');
+      throw needsSessionControl('app.sessions');
     },
   });
+  return keeper;
 }
 
 export function sessionControlOf(app: Application): SessionControl | undefined {

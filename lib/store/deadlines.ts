@@ -72,34 +72,26 @@ class DeadlineQueue {
 const queues = new Map<number, DeadlineQueue>();
 
 /**
- * `work`, or a rejection with "<operation> timed out after <ms>ms" when it takes longer; `ms` 0
- * means no limit. `recover`, when given, turns a failure or the timeout into the result (or
- * throws): the same as `.catch(recover)`, without a promise more per call.
+ * `work`, or a rejection with "<operation> timed out after <ms>ms" when it takes longer; `ms` 0 means
+ * no limit. The timer is shared, so a timeout is only ever a rejection: what handles it runs where
+ * the caller awaits, in the caller's request (its log lines carry that request, not the timer's).
  */
-export function withTimeout<T, R = never>(work: Promise<T> | T, ms: number, operation: string, recover?: (error: unknown) => R): Promise<T | R> {
-  if (!ms) return recover ? Promise.resolve(work).then(undefined, recover) : Promise.resolve(work);
+export function withTimeout<T>(work: Promise<T> | T, ms: number, operation: string): Promise<T> {
+  if (!ms) return Promise.resolve(work);
   let queue = queues.get(ms);
   if (!queue) {
     queue = new DeadlineQueue(ms);
     queues.set(ms, queue);
   }
   const deadlines = queue;
-  return new Promise<T | R>((resolve, reject) => {
-    const fail = (error: unknown) => {
-      if (!recover) return reject(error);
-      try {
-        resolve(recover(error));
-      } catch (thrown) {
-        reject(thrown);
-      }
-    };
-    const entry = deadlines.add(() => fail(new Error(`${operation} timed out after ${ms}ms`)));
+  return new Promise<T>((resolve, reject) => {
+    const entry = deadlines.add(() => reject(new Error(`${operation} timed out after ${ms}ms`)));
     Promise.resolve(work).then(value => {
       deadlines.remove(entry);
       resolve(value);
     }, (error: unknown) => {
       deadlines.remove(entry);
-      fail(error);
+      reject(error);
     });
   });
 }

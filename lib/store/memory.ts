@@ -1,6 +1,5 @@
-import type { SessionStore, StoreGetOptions, StoreSetOptions, StoredSession } from '../types.js';
-import { parseJsonObject } from '../codec/safe-json.js';
-import { markSessionGone, peekRequestSession } from '../request-session.js';
+import type { BuiltinStore, StoreRead, StoredSession } from '../types.js';
+import { parseJsonObject } from '../json.js';
 
 interface Entry {
   json: string;
@@ -8,12 +7,12 @@ interface Entry {
 }
 
 /**
- * An in-process store for development and tests: entries expire with their maxAge and the
- * least recently used ones are evicted beyond `maxEntries`. Sessions are not shared between
- * processes. Like the Redis store, a session a request loaded is written back only while it
- * still exists: one destroyed meanwhile (a logout in another tab) stays destroyed.
+ * An in-process store for development and tests: entries expire with their maxAge and the least
+ * recently used ones are evicted beyond `maxEntries` (so a burst of new sessions flushes older ones:
+ * not for production). Not shared between processes. A session read before is written back only
+ * while it still exists: one destroyed meanwhile (a logout in another tab) stays destroyed.
  */
-export class MemoryStore implements SessionStore {
+export class MemoryStore implements BuiltinStore {
   readonly storeName = 'memory';
   readonly #entries = new Map<string, Entry>();
   readonly #maxEntries: number;
@@ -28,35 +27,37 @@ export class MemoryStore implements SessionStore {
     return this.#entries.size;
   }
 
-  async get(key: string, _maxAge?: number | 'session', options?: StoreGetOptions): Promise<StoredSession | undefined> {
-    const entry = this.#entries.get(key);
+  async read(id: string): Promise<StoreRead | undefined> {
+    const entry = this.#entries.get(id);
     if (!entry) return;
-    // the id a request loaded is kept by its session owner
-    const owner = options?.ctx && peekRequestSession(options.ctx);
-    if (owner) owner.storeLoaded = key;
-    this.#entries.delete(key);
+    this.#entries.delete(id);
     if (entry.expiresAt <= Date.now()) return;
-    this.#entries.set(key, entry); // most recently used last
-    return parseJsonObject(entry.json);
+    this.#entries.set(id, entry); // most recently used last
+    const value = parseJsonObject(entry.json);
+    return value && { value, snapshot: true };
   }
 
-  async set(key: string, value: StoredSession, maxAge?: number | 'session', options?: StoreSetOptions): Promise<void> {
-    const ttl = typeof maxAge === 'number' ? maxAge : this.#sessionTTL;
-    const loadedHere = options?.ctx !== undefined && peekRequestSession(options.ctx)?.storeLoaded === key;
-    if (loadedHere && !this.#entries.has(key)) {
-      markSessionGone(options.ctx, key, true);
-      return;
-    }
-    this.#entries.delete(key);
-    this.#entries.set(key, { json: JSON.stringify(value), expiresAt: Date.now() + ttl });
-    while (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-    }
+  async write(id: string, value: StoredSession, maxAge?: number | 'session', snapshot?: unknown): Promise<unknown> {
+    if (snapshot && !this.#entries.has(id)) return;
+    this.#entries.delete(id);
+    this.#entries.set(id, { json: JSON.stringify(value), expiresAt: Date.now() + (typeof maxAge === 'number' ? maxAge : this.#sessionTTL) });
+    while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
+    return true;
   }
 
-  /** Returns whether the session existed. */
-  async destroy(key: string): Promise<boolean> {
-    return this.#entries.delete(key);
+  async remove(id: string): Promise<boolean> {
+    return this.#entries.delete(id);
+  }
+
+  async get(id: string): Promise<StoredSession | undefined> {
+    return (await this.read(id))?.value;
+  }
+
+  async set(id: string, value: StoredSession, maxAge?: number | 'session'): Promise<void> {
+    await this.write(id, value, maxAge);
+  }
+
+  destroy(id: string): Promise<boolean> {
+    return this.remove(id);
   }
 }

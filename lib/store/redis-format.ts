@@ -1,4 +1,4 @@
-import { parseJsonObject, type JsonObject } from '../codec/safe-json.js';
+import { parseJsonObject, type JsonObject } from '../json.js';
 import type { StoredSession } from '../types.js';
 
 /**
@@ -14,8 +14,7 @@ export type StoredFormat = 'string' | 'hash';
 const KOA_SESSION_STORE_MARGIN = 10_000;
 
 /** What one request read from Redis: enough to tell at save time what it changed. */
-export interface LoadedSession {
-  key: string;
+export interface Snapshot {
   format: StoredFormat;
   /** the whole-object JSON as stored ('string' format) */
   text?: string;
@@ -25,7 +24,7 @@ export interface LoadedSession {
 
 export interface ReadSession {
   value: JsonObject;
-  loaded: Omit<LoadedSession, 'key'>;
+  loaded: Snapshot;
 }
 
 /** The value to store: koa-session's session data without `_expire`. */
@@ -47,7 +46,7 @@ export function encodeFields(value: StoredSession): Map<string, string> {
 }
 
 /** The fields of a loaded session, whichever format it was read in. */
-export function loadedFields(loaded: LoadedSession): Map<string, string> | undefined {
+export function loadedFields(loaded: Snapshot): Map<string, string> | undefined {
   if (loaded.fields) return loaded.fields;
   const value = loaded.text === undefined ? undefined : parseJsonObject(loaded.text);
   return value && encodeFields(value);

@@ -1,4 +1,4 @@
-import type { JsonObject } from './safe-json.js';
+import type { JsonObject } from '../json.js';
 
 /**
  * The JSON text of a sealed session, written so that change detection needs no stringify on read:

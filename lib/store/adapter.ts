@@ -1,0 +1,125 @@
+import { debuglog } from 'node:util';
+import type { Context } from 'egg';
+import { withTimeout } from './deadlines.js';
+import { refOf } from '../session-id.js';
+import type { BuiltinStore, SessionStore, StoreRead, StoredSession } from '../types.js';
+
+const debug = debuglog('egg-session-plus');
+
+export type StoreErrorPolicy = 'fail' | 'anonymous';
+
+/** A store failure under `onStoreError: 'fail'`: egg answers 503. */
+export class SessionStoreError extends Error {
+  readonly status = 503;
+  readonly expose = true;
+  readonly code = 'SESSION_STORE_UNAVAILABLE';
+
+  constructor(operation: string, cause: unknown) {
+    // a write that timed out is still on its way: the store may apply it when it answers
+    const late = operation === 'get' ? '' : '; it may have been saved all the same';
+    super(`Session store unavailable (${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}${late})`, { cause });
+    this.name = 'SessionStoreError';
+  }
+}
+
+/** What a store call under `onStoreError: 'anonymous'` answers when it failed: the request goes on without a session. */
+export const FAILED = Symbol('session store failed');
+export type Failed = typeof FAILED;
+
+export interface FailurePolicy {
+  policy: StoreErrorPolicy;
+  /** the cookie name, for failures of cookie sessions */
+  key: string;
+}
+
+/**
+ * The one handling of a failed store or Redis call: `session:error` (naming a session by its
+ * reference, never its id; `storeKey` only for an app's own store), then 503 under 'fail' or FAILED
+ * under 'anonymous'. It runs where the request awaits the call, so its log line is that request's.
+ */
+export function storeFailed(ctx: Context, { policy, key }: FailurePolicy, operation: string, error: unknown, id?: string, own = false): Failed {
+  const err = error instanceof Error ? error : new Error(String(error));
+  const ref = id && refOf(id);
+  debug('%s failed (%s): %s', operation, ref ?? key, err.message);
+  ctx.app.emit('session:error', { key: ref ? `ref:${ref}` : key, ref, ...(own ? { storeKey: id } : {}), error: err, ctx, operation });
+  if (policy === 'fail') throw new SessionStoreError(operation, err);
+  return FAILED;
+}
+
+function isBuiltin(store: SessionStore): store is BuiltinStore {
+  return typeof (store as Partial<BuiltinStore>).read === 'function' && typeof (store as Partial<BuiltinStore>).storeName === 'string';
+}
+
+export interface AdapterSettings extends FailurePolicy {
+  timeout: number;
+}
+
+/**
+ * The one layer between a request's owner and any store, built-in or the app's: a time limit on
+ * every call, the outage policy, and one shape of answer. The owner hands in what the request read
+ * (`snapshot`) and keeps what comes back; the store itself knows nothing of the request.
+ */
+export class StoreAdapter {
+  readonly store: SessionStore;
+  /** the built-in store behind it: it answers destroys with whether the session existed */
+  readonly builtin: BuiltinStore | undefined;
+  readonly #settings: AdapterSettings;
+
+  constructor(store: SessionStore, settings: AdapterSettings) {
+    this.store = store;
+    this.builtin = isBuiltin(store) ? store : undefined;
+    this.#settings = settings;
+  }
+
+  get name(): string {
+    return this.builtin?.storeName ?? 'custom';
+  }
+
+  read(ctx: Context, id: string, maxAge: number | 'session' | undefined, rolling: boolean): Promise<StoreRead | undefined | Failed> {
+    return this.#call(ctx, 'get', id, async () => {
+      if (this.builtin) return this.builtin.read(id);
+      const value = await this.store.get(id, maxAge, { ctx, rolling });
+      return value === undefined || value === null ? undefined : { value: value as StoredSession, snapshot: undefined };
+    });
+  }
+
+  /** `{ snapshot }` of what is stored now, or 'gone': a session read before no longer existed, and nothing was written. */
+  write(ctx: Context, id: string, value: StoredSession, maxAge: number | 'session' | undefined,
+    options: { rolling: boolean; changed: boolean; snapshot?: unknown }): Promise<{ snapshot: unknown } | 'gone' | Failed> {
+    return this.#call(ctx, 'set', id, async () => {
+      if (!this.builtin) {
+        await this.store.set(id, value, maxAge, { ctx, rolling: options.rolling, changed: options.changed });
+        return { snapshot: undefined };
+      }
+      const snapshot = await this.builtin.write(id, value, maxAge, options.snapshot);
+      return snapshot === undefined ? 'gone' : { snapshot };
+    });
+  }
+
+  /** Whether the session existed (undefined: an app's store does not say). */
+  remove(ctx: Context, id: string): Promise<boolean | undefined | Failed> {
+    return this.#call(ctx, 'destroy', id, async () => {
+      if (this.builtin) return this.builtin.remove(id);
+      await this.store.destroy(id, { ctx });
+      return undefined;
+    });
+  }
+
+  async #call<T>(ctx: Context, operation: string, id: string, call: () => Promise<T>): Promise<T | Failed> {
+    if (debug.enabled) debug('store %s %s ref:%s', this.name, operation, refOf(id));
+    try {
+      return await withTimeout(call(), this.#settings.timeout, `session store ${operation}`);
+    } catch (error) {
+      return storeFailed(ctx, this.#settings, operation, error, id, !this.builtin);
+    }
+  }
+}
+
+const adapters = new WeakMap<SessionStore, StoreAdapter>();
+
+/** The adapter of a store the app set (`app.sessionStore`, config) or boot built; one per store. */
+export function adapterOf(store: SessionStore, settings: AdapterSettings): StoreAdapter {
+  let adapter = adapters.get(store);
+  if (!adapter) adapters.set(store, adapter = new StoreAdapter(store, settings));
+  return adapter;
+}
