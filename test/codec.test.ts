@@ -6,7 +6,7 @@ import { isSessionShaped, parseJsonObject } from '../lib/codec/safe-json.js';
 import { createSealedCookieCodec, createSignedCookieCodec, LegacyCookie } from '../lib/cookie-codec.js';
 import { createCookieSizeCheck, SessionCookieTooLargeError } from '../lib/cookie-size.js';
 import { sendsEmptyCookie } from '../lib/empty-cookie.js';
-import { objectPrototypeSnapshot } from './helpers/cs-cookies.js';
+import { objectPrototypeSnapshot } from './helpers/hostile-run.js';
 
 /** egg's cookie encryption key for `key` (@eggjs/cookies keygrip: EVP_BytesToKey with MD5). */
 function eggCbcKey(key: string): Buffer {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
-import {
-  findCookie, nextEvent, objectPrototypeSnapshot, sessionCookie, setCookies,
-} from './helpers/cs-cookies.js';
+import { findCookie, sessionCookie, setCookies } from './helpers/cookies.js';
+import { nextEvent } from './helpers/session-events.js';
+import { objectPrototypeSnapshot } from './helpers/hostile-run.js';
+import { codecApps } from './helpers/codec-apps.js';
 import { bootCookieApp } from './helpers/boot.js';
-import { csApps } from './helpers/cs-apps.js';
 
 const hex = (json: string) => 'hex:' + Buffer.from(json).toString('hex');
 
@@ -14,7 +14,7 @@ describe('options', () => {
 
   describe('keys', () => {
     it('config.keys without a usable key boots with a warning saying how to set it (requests that seal fail: foundation-boot)', async () => {
-      const app = await bootCookieApp(csApps.noKeys());
+      const app = await bootCookieApp(codecApps.noKeys());
       try {
         app.expectLog(/\[egg-session-plus\] config\.keys is empty or holds no usable key.*list older keys after the newest to rotate/, 'coreLogger');
       } finally {
@@ -23,10 +23,10 @@ describe('options', () => {
     });
   });
 
-  describe('a user-supplied encode/decode (csApps.userCodec)', () => {
+  describe('a user-supplied encode/decode (codecApps.userCodec)', () => {
     let app: MockApplication;
     before(async () => {
-      app = await bootCookieApp(csApps.userCodec());
+      app = await bootCookieApp(codecApps.userCodec());
     });
     after(() => app.close());
 
@@ -73,12 +73,12 @@ describe('options', () => {
     });
   });
 
-  describe('encrypt: false (csApps.plain): @eggjs/session\'s signed base64 cookies', () => {
+  describe('encrypt: false (codecApps.plain): @eggjs/session\'s signed base64 cookies', () => {
     let app: MockApplication;
     let upstream: MockApplication;
     before(async () => {
-      app = await bootCookieApp(csApps.plain());
-      upstream = await bootCookieApp(csApps.upstream());
+      app = await bootCookieApp(codecApps.plain());
+      upstream = await bootCookieApp(codecApps.upstream());
     });
     after(() => Promise.all([ app.close(), upstream.close() ]));
 
@@ -117,10 +117,10 @@ describe('options', () => {
     });
   });
 
-  describe('logValue: false (csApps.noLog)', () => {
+  describe('logValue: false (codecApps.noLog)', () => {
     let app: MockApplication;
     before(async () => {
-      app = await bootCookieApp(csApps.noLog());
+      app = await bootCookieApp(codecApps.noLog());
     });
     after(() => app.close());
 

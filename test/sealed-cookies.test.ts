@@ -3,11 +3,11 @@ import { createDecipheriv, hkdfSync } from 'node:crypto';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
 import { Sealer } from '../lib/codec/sealer.js';
-import {
-  findCookie, nextEvent, noEvent, objectPrototypeSnapshot, sealedBody, sessionCookie, setCookies,
-} from './helpers/cs-cookies.js';
+import { findCookie, sealedBody, sessionCookie, setCookies } from './helpers/cookies.js';
+import { nextEvent, noEvent } from './helpers/session-events.js';
+import { objectPrototypeSnapshot } from './helpers/hostile-run.js';
+import { codecApps } from './helpers/codec-apps.js';
 import { bootCookieApp } from './helpers/boot.js';
-import { csApps } from './helpers/cs-apps.js';
 
 const SECRETS = { name: 'cs-secret-name-7f3a', role: 'cs-admin-role-91', email: 'alice.cs@example.test' };
 
@@ -22,10 +22,10 @@ function flipBit(value: string, byteIndex: number): string {
   return 'v2.' + body.toString('base64url');
 }
 
-describe('sealed cookie sessions over HTTP (csApps.sealed)', () => {
+describe('sealed cookie sessions over HTTP (codecApps.sealed)', () => {
   let app: MockApplication;
   before(async () => {
-    app = await bootCookieApp(csApps.sealed());
+    app = await bootCookieApp(codecApps.sealed());
   });
   after(() => app.close());
   afterEach(mm.restore);

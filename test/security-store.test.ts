@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { SessionControl } from '../index.js';
-import { requireRedis, startRedisServer, usePrivateRedis, type RedisServer } from './helpers/redis.js';
-import { inspector } from './helpers/rd-http.js';
+import { inspector, requireRedis, startRedisServer, usePrivateRedis, type RedisServer } from './helpers/redis.js';
 import {
   bootWith, encryptedLegacyCookie, EventLog, issued, keyspace, keyspaceChanges, legacyData, redisReady, send,
   inFlight, signedLegacyCookie, TAG_HEADER, uuid, UUID_V4, within, type Answer, type BootedApp,

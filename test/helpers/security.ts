@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { MockApplication } from '@eggjs/mock';
 import { Keygrip } from '@eggjs/cookies';
 import type { Redis } from 'ioredis';
-import { bootApp, redisClient, type AppConfig, type BootOptions } from './boot.js';
-import { closeApp, fetchReply, serve, type Served } from './rd-http.js';
+import { bootApp, closeApp, redisClient, type AppConfig, type BootOptions } from './boot.js';
+import { fetchReply, serve, type Served } from './http.js';
 
 /**
  * Shared by the security tests (issue 14): booting one fixture app per configuration, judging
