@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import {
   SMOKE_APPS, TS_CONSUMERS, makeWorkDir, packTarball, repoRoot, smokeApp, typecheckConsumer, type Tarball,
 } from '../scripts/pack-smoke.mjs';
@@ -30,6 +31,14 @@ describe('packaging: npm pack → install into throwaway egg apps (plain JS, and
     assert.ok(tarball.files.includes('dist/esm/app.js'));
     assert.ok(tarball.files.includes('dist/commonjs/app.js'));
     assert.ok(!tarball.files.some(file => file.startsWith('test/') || file.startsWith('example/')));
+  });
+
+  it('ships the documents the README links at the package root (LICENSE, SECURITY.md)', () => {
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    // [text](FILE) with no folder and no URL scheme: a file beside README.md in the package
+    const linked = [ ...readme.matchAll(/\]\(([^)/#:\s]+)(?:#[^)]*)?\)/g) ].map(match => match[1]);
+    assert.ok(linked.includes('SECURITY.md') && linked.includes('LICENSE'), `README links ${linked.join(', ')}`);
+    for (const file of new Set(linked)) assert.ok(tarball.files.includes(file), `${file} is linked from README.md but not packed`);
   });
 
   for (const spec of TS_CONSUMERS) {
