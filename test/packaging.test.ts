@@ -42,7 +42,7 @@ describe('packaging: npm pack → install into throwaway egg apps (plain JS, and
   });
 
   for (const spec of TS_CONSUMERS) {
-    it(`${spec.fixture} (${spec.route} route): ESM and CommonJS TypeScript see typed ctx.session, config, sessionStore`,
+    it(`${spec.name} (${spec.route} route): ESM and CommonJS TypeScript see typed ctx.session, config, sessionStore`,
       async () => {
         await typecheckConsumer(spec, tarball, workDir);
       });
@@ -53,7 +53,7 @@ describe('packaging: npm pack → install into throwaway egg apps (plain JS, and
       ? 'npm overrides @eggjs/session, plugin.js only `session: true`'
       : "plugin.js `package: 'egg-session-plus'`";
     const serves = spec.store === 'redis' ? 'serves sessions from the built-in Redis store' : 'serves sealed sessions';
-    it(`${spec.fixture} (${spec.flavour}${spec.prod ? ', prod' : ''}; ${how}) ${serves}`, async function() {
+    it(`${spec.name} (${spec.flavour}${spec.prod ? ', prod' : ''}; ${how}) ${serves}`, async function() {
       if (spec.store === 'redis' && !requireRedis(this)) return;
       const result = await smokeApp(spec, tarball, workDir);
       assert.match(result.cookie, spec.store === 'redis' ? /^EGG_SESS=[0-9a-f-]{36}$/ : /^EGG_SESS=v2\./);
