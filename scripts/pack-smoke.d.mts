@@ -12,6 +12,8 @@ export interface SmokeAppSpec {
   prod?: boolean;
   /** 'redis': the app uses the built-in Redis store (@eggjs/redis, a redis-server of the smoke's own) */
   store?: 'redis';
+  /** 'git': installed from a git URL of a snapshot of the tree (npm runs `prepare`) instead of the tarball */
+  source?: 'git';
 }
 
 export interface Tarball {
@@ -36,7 +38,7 @@ export interface SmokeResult {
 export declare const SMOKE_APPS: SmokeAppSpec[];
 export declare function makeWorkDir(): string;
 export declare function packTarball(repoRoot: string, workDir: string): Promise<Tarball>;
-/** Installs the tarball into the app, boots it, proves its sessions over HTTP (and in Redis); throws on any failure. */
+/** Installs the tarball (or the git snapshot) into the app, boots it, proves its sessions over HTTP (and in Redis); throws on any failure. */
 export declare function smokeApp(spec: SmokeAppSpec, tarball: Tarball, workDir: string): Promise<SmokeResult>;
 export interface TsConsumerSpec {
   /** the app's name; written from test/fixtures/consumer-types (session.ts, api.ts, tsconfig.json, tsconfig.cjs.json) */

@@ -2,7 +2,8 @@
 // Packs the package (built in a temp copy of the tree) and installs the tarball into throwaway
 // plain-JS egg 4 apps: ESM and CommonJS via `package: 'egg-session-plus'`, and CommonJS via an npm
 // `overrides` entry with a stock `session: true`. Each app boots and must serve sealed sessions;
-// one more (ESM, prod) serves them from the built-in Redis store through @eggjs/redis and its own redis-server.
+// one more (ESM, prod) serves them from the built-in Redis store through @eggjs/redis and its own redis-server,
+// and one (ESM) installs the package from a git URL of a snapshot of the tree (npm runs `prepare`, which builds).
 // Two TypeScript apps (one per route) must compile against the packed declarations.
 // The apps are written per variant from two templates (scripts/pack/consumer-app.mjs).
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packTarball } from './pack/tarball.mjs';
 import { installApp } from './pack/throwaway-app.mjs';
 import { REDIS_PREFIX, writeConsumerApp, writeTypesApp } from './pack/consumer-app.mjs';
+import { gitSource } from './pack/git-source.mjs';
 import { startApp } from './pack/app-process.mjs';
 import { probeRedisSession, probeSealedSession } from './pack/session-probe.mjs';
 // the bench's private redis-server (free loopback port, nothing on disk, stopped by PID)
@@ -28,6 +30,7 @@ export const SMOKE_APPS = [
   { name: 'cjs-app', route: 'package', flavour: 'commonjs', prod: true },
   { name: 'overrides-app', route: 'overrides', flavour: 'commonjs' },
   { name: 'redis-app', route: 'package', flavour: 'esm', prod: true, store: 'redis' },
+  { name: 'git-app', route: 'package', flavour: 'esm', source: 'git' },
 ];
 
 export { hasRedisServer };
@@ -59,11 +62,31 @@ async function checkPluginFactory(pkgRoot) {
   }
 }
 
+/** Every file below `dir`, relative to it, with `/` separators. */
+function filesUnder(dir, rel = '') {
+  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap(entry => {
+    const file = rel ? `${rel}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? filesUnder(dir, file) : [ file ];
+  });
+}
+
+/**
+ * The git route: npm cloned the snapshot, ran `prepare` (the build and the egg 3 shims) and installed
+ * exactly the files the packed tarball holds.
+ */
+function checkGitInstall(app, source, tarball) {
+  const lock = JSON.parse(fs.readFileSync(path.join(app.dir, 'package-lock.json'), 'utf8'));
+  const resolved = lock.packages['node_modules/egg-session-plus']?.resolved ?? '';
+  assert.ok(resolved.startsWith(`${source.git}#`), `egg-session-plus resolved from ${resolved}, not ${source.git}`);
+  const installed = filesUnder(path.join(app.dir, 'node_modules', 'egg-session-plus')).sort();
+  assert.deepEqual(installed, [ ...tarball.files ].sort(), 'the git install holds the files the packed tarball holds');
+}
+
 /** Installs the plugin into one throwaway app, boots it and checks it over HTTP and in its logs. */
 export async function smokeApp(spec, tarball, workDir) {
   const started = Date.now();
   const dir = path.join(workDir, spec.name);
-  const source = { tarball: tarball.path };
+  const source = spec.source === 'git' ? { git: (await gitSource(repoRoot, workDir)).url } : { tarball: tarball.path };
   // the Redis variant's config names its server's port
   const redisServer = spec.store === 'redis' ? await startRedisServer() : undefined;
   let cookie;
@@ -99,6 +122,7 @@ export async function smokeApp(spec, tarball, workDir) {
   await checkPluginFactory(path.join(app.dir, 'node_modules', pkgDir));
   assert.equal(evidence.plugin.version, tarball.version);
   assert.equal(evidence.config.encrypt, true, 'config.session.encrypt (a key only this plugin keeps)');
+  if (source.git) checkGitInstall(app, source, tarball);
   return { app: spec.name, url, cookie, bootLine: evidence.bootLine.trim(), plugin: evidence.plugin,
     ms: Date.now() - started };
 }

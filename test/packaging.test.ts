@@ -8,6 +8,7 @@ import { requireRedis } from './helpers/redis.js';
 
 // The packed tarball, installed into throwaway plain-JS egg 4 apps (npm install from the local
 // cache), must load and serve sealed sessions: catches a missing file in `files` or a broken export.
+// One app installs the package from a git URL instead (npm's `prepare` builds it).
 describe('packaging: npm pack → install into throwaway egg apps (plain JS, and TypeScript)', function() {
   this.timeout(180_000);
   let workDir: string;
@@ -51,7 +52,7 @@ describe('packaging: npm pack → install into throwaway egg apps (plain JS, and
   for (const spec of SMOKE_APPS) {
     const how = spec.route === 'overrides'
       ? 'npm overrides @eggjs/session, plugin.js only `session: true`'
-      : "plugin.js `package: 'egg-session-plus'`";
+      : `plugin.js \`package: 'egg-session-plus'\`${spec.source === 'git' ? ', installed from a git URL (npm runs prepare)' : ''}`;
     const serves = spec.store === 'redis' ? 'serves sessions from the built-in Redis store' : 'serves sealed sessions';
     it(`${spec.name} (${spec.flavour}${spec.prod ? ', prod' : ''}; ${how}) ${serves}`, async function() {
       if (spec.store === 'redis' && !requireRedis(this)) return;
