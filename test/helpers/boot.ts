@@ -27,7 +27,8 @@ export type RouteSet =
 export type StoreName = 'map' | 'function' | 'recording' | 'app-map-store' | 'naive-redis' | 'failing';
 
 /** test/fixtures/base/variants.js */
-export type Variant = 'hooks' | 'counting-before-save' | 'hex-codec' | 'tenant-store' | 'header-key' | 'store-without-methods' | 'decode-table';
+export type Variant =
+  | 'hooks' | 'counting-before-save' | 'hex-codec' | 'tenant-store' | 'custom-genid' | 'header-key' | 'store-without-methods' | 'decode-table';
 
 /** app config as JSON: merged over the base config (keys, CSRF off, fixture.routes 'json') */
 export interface AppConfig {
