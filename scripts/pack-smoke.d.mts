@@ -2,8 +2,8 @@
 export declare const repoRoot: string;
 
 export interface SmokeAppSpec {
-  /** fixture dir under test/fixtures */
-  fixture: string;
+  /** the app's name (its dir in the work dir, egg's app name); written from test/fixtures/consumer-app */
+  name: string;
   /** 'package': config/plugin.js names egg-session-plus; 'overrides': npm overrides replace @eggjs/session */
   route: 'package' | 'overrides';
   /** the dist flavour egg must load for this app */
@@ -12,6 +12,8 @@ export interface SmokeAppSpec {
   prod?: boolean;
   /** 'redis': the app uses the built-in Redis store (@eggjs/redis, a redis-server of the smoke's own) */
   store?: 'redis';
+  /** 'git': installed from a git URL of a snapshot of the tree (npm runs `prepare`) instead of the tarball */
+  source?: 'git';
 }
 
 export interface Tarball {
@@ -36,11 +38,11 @@ export interface SmokeResult {
 export declare const SMOKE_APPS: SmokeAppSpec[];
 export declare function makeWorkDir(): string;
 export declare function packTarball(repoRoot: string, workDir: string): Promise<Tarball>;
-/** Installs the tarball into the app, boots it, proves its sessions over HTTP (and in Redis); throws on any failure. */
+/** Installs the tarball (or the git snapshot) into the app, boots it, proves its sessions over HTTP (and in Redis); throws on any failure. */
 export declare function smokeApp(spec: SmokeAppSpec, tarball: Tarball, workDir: string): Promise<SmokeResult>;
 export interface TsConsumerSpec {
-  /** fixture dir under test/fixtures, with check.ts, tsconfig.json (ESM) and tsconfig.cjs.json */
-  fixture: string;
+  /** the app's name; written from test/fixtures/consumer-types (session.ts, api.ts, tsconfig.json, tsconfig.cjs.json) */
+  name: string;
   route: 'package' | 'overrides';
 }
 export declare const TS_CONSUMERS: TsConsumerSpec[];

@@ -2,8 +2,10 @@
 // Packs the package (built in a temp copy of the tree) and installs the tarball into throwaway
 // plain-JS egg 4 apps: ESM and CommonJS via `package: 'egg-session-plus'`, and CommonJS via an npm
 // `overrides` entry with a stock `session: true`. Each app boots and must serve sealed sessions;
-// one more (ESM, prod) serves them from the built-in Redis store through @eggjs/redis and its own redis-server.
+// one more (ESM, prod) serves them from the built-in Redis store through @eggjs/redis and its own redis-server,
+// and one (ESM) installs the package from a git URL of a snapshot of the tree (npm runs `prepare`, which builds).
 // Two TypeScript apps (one per route) must compile against the packed declarations.
+// The apps are written per variant from two templates (scripts/pack/consumer-app.mjs).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +13,9 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packTarball } from './pack/tarball.mjs';
-import { createApp } from './pack/throwaway-app.mjs';
+import { installApp } from './pack/throwaway-app.mjs';
+import { REDIS_PREFIX, writeConsumerApp, writeTypesApp } from './pack/consumer-app.mjs';
+import { gitSource } from './pack/git-source.mjs';
 import { startApp } from './pack/app-process.mjs';
 import { probeRedisSession, probeSealedSession } from './pack/session-probe.mjs';
 // the bench's private redis-server (free loopback port, nothing on disk, stopped by PID)
@@ -22,10 +26,11 @@ import { run } from './pack/run.mjs';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const SMOKE_APPS = [
-  { fixture: 'pk-esm-app', route: 'package', flavour: 'esm' },
-  { fixture: 'pk-cjs-app', route: 'package', flavour: 'commonjs', prod: true },
-  { fixture: 'pk-overrides-app', route: 'overrides', flavour: 'commonjs' },
-  { fixture: 'pk-redis-app', route: 'package', flavour: 'esm', prod: true, store: 'redis' },
+  { name: 'esm-app', route: 'package', flavour: 'esm' },
+  { name: 'cjs-app', route: 'package', flavour: 'commonjs', prod: true },
+  { name: 'overrides-app', route: 'overrides', flavour: 'commonjs' },
+  { name: 'redis-app', route: 'package', flavour: 'esm', prod: true, store: 'redis' },
+  { name: 'git-app', route: 'package', flavour: 'esm', source: 'git' },
 ];
 
 export { hasRedisServer };
@@ -57,24 +62,47 @@ async function checkPluginFactory(pkgRoot) {
   }
 }
 
-/** Installs the tarball into one throwaway app, boots it and checks it over HTTP and in its logs. */
+/** Every file below `dir`, relative to it, with `/` separators. */
+function filesUnder(dir, rel = '') {
+  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap(entry => {
+    const file = rel ? `${rel}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? filesUnder(dir, file) : [ file ];
+  });
+}
+
+/**
+ * The git route: npm cloned the snapshot, ran `prepare` (the build and the egg 3 shims) and installed
+ * exactly the files the packed tarball holds.
+ */
+function checkGitInstall(app, source, tarball) {
+  const lock = JSON.parse(fs.readFileSync(path.join(app.dir, 'package-lock.json'), 'utf8'));
+  const resolved = lock.packages['node_modules/egg-session-plus']?.resolved ?? '';
+  assert.ok(resolved.startsWith(`${source.git}#`), `egg-session-plus resolved from ${resolved}, not ${source.git}`);
+  const installed = filesUnder(path.join(app.dir, 'node_modules', 'egg-session-plus')).sort();
+  assert.deepEqual(installed, [ ...tarball.files ].sort(), 'the git install holds the files the packed tarball holds');
+}
+
+/** Installs the plugin into one throwaway app, boots it and checks it over HTTP and in its logs. */
 export async function smokeApp(spec, tarball, workDir) {
   const started = Date.now();
-  const app = await createApp({
-    fixtureDir: path.join(repoRoot, 'test', 'fixtures', spec.fixture),
-    dir: path.join(workDir, spec.fixture),
-    route: spec.route,
-    tarball: tarball.path,
-    eggVersion: installedVersion('egg'),
-    dependencies: spec.store === 'redis' ? { '@eggjs/redis': installedVersion('@eggjs/redis') } : undefined,
-  });
-  // prod logs to <EGG_HOME>/logs/<app>: keep that inside the temp dir
-  const env = spec.prod ? { EGG_SERVER_ENV: 'prod', EGG_HOME: app.dir } : { EGG_SERVER_ENV: 'local' };
+  const dir = path.join(workDir, spec.name);
+  const source = spec.source === 'git' ? { git: (await gitSource(repoRoot, workDir)).url } : { tarball: tarball.path };
+  // the Redis variant's config names its server's port
   const redisServer = spec.store === 'redis' ? await startRedisServer() : undefined;
   let cookie;
   let url;
+  let app;
   try {
-    const server = await startApp(app.dir, { env: { ...env, PK_REDIS_PORT: String(redisServer?.port ?? '') } });
+    writeConsumerApp(spec, dir, { redisPort: redisServer?.port });
+    app = await installApp(dir, {
+      route: spec.route,
+      source,
+      eggVersion: installedVersion('egg'),
+      dependencies: spec.store === 'redis' ? { '@eggjs/redis': installedVersion('@eggjs/redis') } : undefined,
+    });
+    // prod logs to <EGG_HOME>/logs/<app>: keep that inside the temp dir
+    const env = spec.prod ? { EGG_SERVER_ENV: 'prod', EGG_HOME: app.dir } : { EGG_SERVER_ENV: 'local' };
+    const server = await startApp(app.dir, { env });
     url = server.url;
     try {
       cookie = redisServer ? await probeWithRedis(server.url, redisServer.port) : await probeSealedSession(server.url);
@@ -94,7 +122,8 @@ export async function smokeApp(spec, tarball, workDir) {
   await checkPluginFactory(path.join(app.dir, 'node_modules', pkgDir));
   assert.equal(evidence.plugin.version, tarball.version);
   assert.equal(evidence.config.encrypt, true, 'config.session.encrypt (a key only this plugin keeps)');
-  return { app: spec.fixture, url, cookie, bootLine: evidence.bootLine.trim(), plugin: evidence.plugin,
+  if (source.git) checkGitInstall(app, source, tarball);
+  return { app: spec.name, url, cookie, bootLine: evidence.bootLine.trim(), plugin: evidence.plugin,
     ms: Date.now() - started };
 }
 
@@ -103,7 +132,7 @@ async function probeWithRedis(url, port) {
   const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true });
   try {
     await redis.connect();
-    return await probeRedisSession(url, redis, 'pk:sess:');
+    return await probeRedisSession(url, redis, REDIS_PREFIX);
   } finally {
     redis.disconnect();
   }
@@ -111,29 +140,29 @@ async function probeWithRedis(url, port) {
 
 /** TypeScript apps compiled against the tarball's declarations, as ESM (NodeNext) and CommonJS (Node10). */
 export const TS_CONSUMERS = [
-  { fixture: 'pk-ts-consumer', route: 'package' },
-  { fixture: 'pk-ts-overrides-consumer', route: 'overrides' },
+  { name: 'ts-app', route: 'package' },
+  { name: 'ts-overrides-app', route: 'overrides' },
 ];
 
 export async function typecheckConsumer(spec, tarball, workDir) {
   const started = Date.now();
-  const app = await createApp({
-    fixtureDir: path.join(repoRoot, 'test', 'fixtures', spec.fixture),
-    dir: path.join(workDir, spec.fixture),
+  const dir = path.join(workDir, spec.name);
+  writeTypesApp(spec, dir);
+  const app = await installApp(dir, {
     route: spec.route,
-    tarball: tarball.path,
+    source: { tarball: tarball.path },
     eggVersion: installedVersion('egg'),
     devDependencies: { typescript: installedVersion('typescript'), '@types/node': installedVersion('@types/node') },
   });
   const tsc = path.join(app.dir, 'node_modules', 'typescript', 'bin', 'tsc');
   await Promise.all([ 'tsconfig.json', 'tsconfig.cjs.json' ].map(project =>
     run(process.execPath, [ tsc, '-p', project ], { cwd: app.dir })));
-  return { app: spec.fixture, ms: Date.now() - started };
+  return { app: spec.name, ms: Date.now() - started };
 }
 
 function skipRedis() {
   if (process.env.REQUIRE_REDIS === '1') throw new Error('no redis-server binary, and REQUIRE_REDIS=1');
-  console.warn('[pack-smoke] SKIPPED pk-redis-app: no redis-server binary on PATH');
+  console.warn('[pack-smoke] SKIPPED redis-app: no redis-server binary on PATH');
   return false;
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
-import { assertCleared, cookieHeader, setCookie, setCookieLines } from './helpers/fd-cookies.js';
+import { assertCleared, cookieHeader, setCookie, setCookieLines } from './helpers/cookies.js';
 import { bootApp } from './helpers/boot.js';
 
 interface StoreCall { op: string; key: string; maxAge?: number | string; changed?: boolean; rolling?: boolean; hasCtx: boolean }
@@ -31,7 +31,7 @@ describe('external store', () => {
   let store: MapStore;
   before(async () => {
     // app.js installs the recording MapStore; renew: re-save a session in its last half day
-    app = await bootApp('cookie', { keys: 'fd-store-key', fixture: { routes: 'fd-store', store: 'recording' }, session: { renew: true } });
+    app = await bootApp('cookie', { keys: 'fd-store-key', fixture: { routes: 'app-session-store', store: 'recording' }, session: { renew: true } });
   });
   beforeEach(() => {
     // a clean store per test, set the way app.js does

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { TestAgent } from '@eggjs/supertest';
 import { baseDir as baseAppDir, bootApp, bootError, type AppConfig } from './helpers/boot.js';
-import { setCookie } from './helpers/fd-cookies.js';
+import { setCookie } from './helpers/cookies.js';
 
 interface LabelledStore { label: string; appName?: string; data: Map<string, Record<string, unknown>> }
 
@@ -10,8 +10,8 @@ describe('app.sessionStore set from app.js', () => {
   // cookie-app's app.js is the plain function form (stores.js 'function'); the boot classes are apps of their own
   const forms = [
     { baseDir: baseAppDir('cookie'), appName: 'cookie-app', label: 'function', form: 'plain function form' },
-    { baseDir: 'fd-boot-config-will-load', appName: 'fd-boot-config-will-load', label: 'configWillLoad', form: 'boot class, configWillLoad (class store)' },
-    { baseDir: 'fd-boot-will-ready', appName: 'fd-boot-will-ready', label: 'willReady', form: 'boot class, willReady (ESM app)' },
+    { baseDir: 'boot-config-will-load', appName: 'boot-config-will-load', label: 'configWillLoad', form: 'boot class, configWillLoad (class store)' },
+    { baseDir: 'boot-will-ready', appName: 'boot-will-ready', label: 'willReady', form: 'boot class, willReady (ESM app)' },
   ];
 
   for (const { baseDir, appName, label, form } of forms) {
@@ -19,7 +19,7 @@ describe('app.sessionStore set from app.js', () => {
       let app: MockApplication;
       before(async () => {
         if (label === 'function') {
-          app = await bootApp('cookie', { keys: 'fd-boot-function-key', fixture: { routes: 'fd-boot', store: 'function' } });
+          app = await bootApp('cookie', { keys: 'boot-function-key', fixture: { routes: 'boot-checks', store: 'function' } });
         } else {
           app = mm.app({ baseDir, cache: false });
           await app.ready();
@@ -46,9 +46,9 @@ describe('app.sessionStore set from app.js', () => {
 });
 
 describe('boot checks', () => {
-  const HTTPONLY_OFF: AppConfig = { keys: 'fd-httponly-off-key', fixture: { routes: 'fd-httponly-off' }, session: { httpOnly: false } };
+  const HTTPONLY_OFF: AppConfig = { keys: 'httponly-off-key', fixture: { routes: 'boot-checks' }, session: { httpOnly: false } };
   const bootWithSession = (session: Record<string, unknown>): Promise<Error> =>
-    bootError('cookie', { keys: 'fd-boot-checks-key', session });
+    bootError('cookie', { keys: 'boot-checks-key', session });
 
   it("a bad config.session.maxAge ('soon') fails the boot naming the key", async () => {
     const err = await bootWithSession({ maxAge: 'soon' });
@@ -63,13 +63,13 @@ describe('boot checks', () => {
   });
 
   it('a config.session.store object without set/destroy fails the boot naming the key', async () => {
-    const err = await bootError('cookie', { keys: 'fd-bad-store-methods-key' }, { variant: 'store-without-methods' });
+    const err = await bootError('cookie', { keys: 'bad-store-methods-key' }, { variant: 'store-without-methods' });
     assert.match(err.message, /config\.session\.store: must be 'cookie', 'memory', 'redis' or an object with get\/set\/destroy/);
   });
 
   it('config.keys without a usable key (empty, blank entries) fails the boot naming config.keys, in every env: no session cookie could be sealed', async () => {
     for (const keys of [ '', ' , ', ',' ]) {
-      const err = await bootError('cookie', { keys, fixture: { routes: 'fd-no-keys' } });
+      const err = await bootError('cookie', { keys, fixture: { routes: 'boot-checks' } });
       assert.match(err.message, /\[egg-session-plus\] config\.keys is empty or holds no usable key/, `keys ${JSON.stringify(keys)}`);
     }
   });
@@ -92,7 +92,7 @@ describe('boot checks', () => {
     const app = await bootApp('cookie', HTTPONLY_OFF);
     try {
       app.expectLog('[@eggjs/session]: please set `config.session.httpOnly` to true. It is very dangerous if session can read by client JavaScript.', 'coreLogger');
-      const res = await new TestAgent(app.callback()).get('/set').expect(200);
+      const res = await new TestAgent(app.callback()).get('/write').expect(200);
       assert.equal(setCookie(res).attrs.httponly, undefined);
     } finally {
       await app.close();

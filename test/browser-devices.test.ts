@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { MockApplication } from '@eggjs/mock';
 import type { BrowserContext, Page } from 'playwright-core';
-import { serve, type Served } from './helpers/rd-http.js';
+import { serve, type Served } from './helpers/http.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 import {
   allStarted, ARTIFACTS_DIR, bootExample, freshProfile, launchChromium, logIn, removeProfile, requireBrowser, type Chromium,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { MockApplication } from '@eggjs/mock';
-import { serve, type Served } from './helpers/rd-http.js';
+import { serve, type Served } from './helpers/http.js';
 import {
   allStarted, bootExample, cookieIn, freshProfile, launchChromium, logIn, removeProfile, requireBrowser, type Chromium,
 } from './helpers/browser.js';

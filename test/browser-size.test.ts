@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import type { BrowserContext, Page } from 'playwright-core';
-import { serve, type Served } from './helpers/rd-http.js';
+import { serve, type Served } from './helpers/http.js';
 import { allStarted, cookieIn, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
 import { bootApp } from './helpers/boot.js';
 

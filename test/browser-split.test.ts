@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { MockApplication } from '@eggjs/mock';
-import { serve, type Served } from './helpers/rd-http.js';
+import { serve, type Served } from './helpers/http.js';
 import { allStarted, freshProfile, launchChromium, removeProfile, requireBrowser, type Chromium } from './helpers/browser.js';
 import { bootApp } from './helpers/boot.js';
 import { securityCookieApp } from './helpers/security.js';

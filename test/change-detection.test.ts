@@ -25,7 +25,7 @@ function randomValue(depth: number, next: () => number): unknown {
 }
 
 describe('change detection: one stringify per commit, none per read', () => {
-  describe('the sealed session text (lib/codec/session-text.ts)', () => {
+  describe('the sealed session text (lib/cookie/session-text.ts)', () => {
     it('puts the hidden keys first; the rest is exactly JSON.stringify of the app data, whatever it holds', () => {
       let seed = 7;
       const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);

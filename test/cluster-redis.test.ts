@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { Cluster } from 'ioredis';
 import { requireRedis } from './helpers/redis.js';
-import { hasRedisCli, startRedisCluster, type RedisClusterServers } from './helpers/rd-cluster.js';
-import { rdApps } from './helpers/rd-apps.js';
-import { get } from './helpers/rd-http.js';
+import { hasRedisCli, startRedisCluster, type RedisClusterServers } from './helpers/redis-cluster.js';
+import { redisApps } from './helpers/redis-apps.js';
+import { get } from './helpers/http.js';
 import {
-  describeMergeBehaviour, serveApp, describeStoreBehaviour, type RedisTarget,
-} from './helpers/rd-store-behaviour.js';
+  describeMergeBehaviour, describeStoreBehaviour, serveApp, type RedisTarget,
+} from './helpers/store-behaviour.js';
 
 describe('redis store on a 3-master Redis Cluster', function () {
   this.timeout(120_000);
@@ -35,17 +35,17 @@ describe('redis store on a 3-master Redis Cluster', function () {
   });
 
   describe('whole-object saves', () => {
-    describeStoreBehaviour({ app: () => rdApps.cluster(cluster.ports, false), prefix: 'rdcluster:', merge: false, target });
+    describeStoreBehaviour({ app: () => redisApps.cluster(cluster.ports, false), prefix: 'rdcluster:', merge: false, target });
   });
 
   describe('merge saves', () => {
-    describeStoreBehaviour({ app: () => rdApps.cluster(cluster.ports, true), prefix: 'rdclustermerge:', merge: true, target });
+    describeStoreBehaviour({ app: () => redisApps.cluster(cluster.ports, true), prefix: 'rdclustermerge:', merge: true, target });
   });
 
   describe('concurrent requests', () => {
     describeMergeBehaviour({
-      wholeApp: () => rdApps.cluster(cluster.ports, false),
-      mergeApp: () => rdApps.cluster(cluster.ports, true),
+      wholeApp: () => redisApps.cluster(cluster.ports, false),
+      mergeApp: () => redisApps.cluster(cluster.ports, true),
       wholePrefix: 'rdcluster:',
       mergePrefix: 'rdclustermerge:',
       target,
@@ -53,7 +53,7 @@ describe('redis store on a 3-master Redis Cluster', function () {
   });
 
   describe('key placement', () => {
-    const state = serveApp(() => rdApps.cluster(cluster.ports, true));
+    const state = serveApp(() => redisApps.cluster(cluster.ports, true));
 
     it('spreads sessions over the masters: one key per session, each on the master owning its slot', async () => {
       const ids: string[] = [];

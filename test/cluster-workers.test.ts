@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mm } from '@eggjs/mock';
 import { bootCluster, redisClient } from './helpers/boot.js';
 import { freePort, requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { getOnNewConnection, type Reply } from './helpers/rd-http.js';
+import { getOnNewConnection, type Reply } from './helpers/http.js';
 
 type ClusterApp = ReturnType<typeof mm.cluster>;
 
@@ -19,7 +19,7 @@ describe('redis store across two egg workers (egg cluster mode)', function () {
     // the forked master and workers inherit NODE_OPTIONS (ts-node loader) and the config (EGG_APP_CONFIG)
     app = await bootCluster('redis', {
       keys: 'rd-workers-key',
-      fixture: { routes: 'rd-workers' },
+      fixture: { routes: 'store-sessions' },
       session: { store: 'redis', redis: { prefix: 'rdworkers:' } },
       redis: redisClient(server.port),
     }, { workers: 2, port });

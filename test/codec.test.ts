@@ -5,9 +5,9 @@ import { RandomPool } from '../lib/cookie/random-pool.js';
 import { isSessionShaped, parseJsonObject } from '../lib/json.js';
 import { sealedCodec as createSealedCookieCodec, signedCodec as createSignedCookieCodec } from './helpers/codec.js';
 import { checkCookieSize, SessionCookieTooLargeError, sendsEmptyCookie, type CookieSizeSettings } from '../lib/cookie/response.js';
+import { objectPrototypeSnapshot } from './helpers/hostile-run.js';
 
 const createCookieSizeCheck = (key: string, settings: Omit<CookieSizeSettings, 'key'>) => (ctx: any) => checkCookieSize(ctx, { key, ...settings });
-import { objectPrototypeSnapshot } from './helpers/cs-cookies.js';
 
 /** egg's cookie encryption key for `key` (@eggjs/cookies keygrip: EVP_BytesToKey with MD5). */
 function eggCbcKey(key: string): Buffer {

@@ -3,9 +3,8 @@ import type { MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
 import type { Redis } from 'ioredis';
 import { Sealer } from '../lib/cookie/sealer.js';
-import { bootApp, redisClient, type AppConfig } from './helpers/boot.js';
 import { usePrivateRedis, type RedisServer } from './helpers/redis.js';
-import { closeApp } from './helpers/rd-http.js';
+import { bootApp, closeApp, redisClient, type AppConfig } from './helpers/boot.js';
 
 const KEYS = 'commit-sequences-key';
 

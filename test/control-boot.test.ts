@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import type { MockApplication } from '@eggjs/mock';
 import type { ResolvedSessionConfig } from '../index.js';
-import { bootApp, bootError } from './helpers/boot.js';
-import { scApps } from './helpers/sc-apps.js';
-import { closeApp } from './helpers/sc-device.js';
+import { controlApps } from './helpers/session-control-apps.js';
+import { bootApp, bootError, closeApp } from './helpers/boot.js';
 
 describe('session control: boot and switches', () => {
   it('control.enable without @eggjs/redis fails boot saying how to enable it', async () => {
-    const error = await bootError('cookie', scApps.noRedis());
+    const error = await bootError('cookie', controlApps.noRedis());
     assert.match(error.message, /session control .* needs Redis/);
     assert.match(error.message, /redis: \{ enable: true, package: '@eggjs\/redis' \}/);
   });
@@ -15,7 +14,7 @@ describe('session control: boot and switches', () => {
   describe('off (cookie store, default)', () => {
     let app: MockApplication;
     before(async () => {
-      app = await bootApp('cookie', scApps.flashCookie());
+      app = await bootApp('cookie', controlApps.flashCookie());
     });
     after(() => closeApp(app));
 

@@ -2,17 +2,18 @@ import assert from 'node:assert/strict';
 import type { MockApplication } from '@eggjs/mock';
 import { Cluster } from 'ioredis';
 import type { SessionControl } from '../index.js';
-import { bootApp } from './helpers/boot.js';
 import { requireRedis } from './helpers/redis.js';
-import { scApps } from './helpers/sc-apps.js';
-import { startRedisCluster, type RedisCluster } from './helpers/sc-cluster.js';
-import { closeApp, deferred, Device, serve, type Served } from './helpers/sc-device.js';
-import { destroyedCount } from './helpers/sc-suite.js';
+import { controlApps } from './helpers/session-control-apps.js';
+import { startRedisCluster, type RedisClusterServers } from './helpers/redis-cluster.js';
+import { bootApp, closeApp } from './helpers/boot.js';
+import { deferred, Device } from './helpers/device.js';
+import { serve, type Served } from './helpers/http.js';
+import { destroyedCount } from './helpers/control-suite.js';
 
 
 describe('session control on a 3-master Redis Cluster', function () {
   this.timeout(60_000);
-  let cluster: RedisCluster;
+  let cluster: RedisClusterServers;
   let app: MockApplication;
   let http: Served;
   let inspector: Cluster;
@@ -21,7 +22,7 @@ describe('session control on a 3-master Redis Cluster', function () {
   before(async function () {
     if (!requireRedis(this)) return;
     cluster = await startRedisCluster();
-    app = await bootApp('redis', scApps.cluster(cluster.ports));
+    app = await bootApp('redis', controlApps.cluster(cluster.ports));
     http = await serve(app.callback());
     inspector = new Cluster(cluster.ports.map(port => ({ host: '127.0.0.1', port })));
     control = (app as unknown as { sessions: SessionControl }).sessions;

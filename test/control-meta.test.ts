@@ -3,10 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { MockApplication } from '@eggjs/mock';
 import { Redis } from 'ioredis';
 import { Sealer, type SessionControl } from '../index.js';
-import { bootApp, type AppConfig, type BaseApp } from './helpers/boot.js';
-import { scApps } from './helpers/sc-apps.js';
+import { controlApps } from './helpers/session-control-apps.js';
+import { bootApp, closeApp, type AppConfig, type BaseApp } from './helpers/boot.js';
+import { Device } from './helpers/device.js';
+import { serve, type Served } from './helpers/http.js';
 import { requireRedis, startRedisServer } from './helpers/redis.js';
-import { closeApp, Device, serve, type Served } from './helpers/sc-device.js';
 
 function hiddenKeys(data: Record<string, unknown>): string[] {
   return Object.keys(data).filter(key => key.startsWith('_'));
@@ -41,7 +42,7 @@ async function bootRedis(suite: Mocha.Context): Promise<Setup | undefined> {
   const redis = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
   let setup: Setup;
   try {
-    setup = await boot('redis', scApps.redisAbsolute(server.port), async (_app, device) => {
+    setup = await boot('redis', controlApps.redisAbsolute(server.port), async (_app, device) => {
       const json = await redis.get(`scabs:${device.sessionCookie}`);
       return json ? JSON.parse(json) : undefined;
     });
@@ -68,8 +69,8 @@ const fromStore = async (app: MockApplication, device: Device) =>
   await (app.sessionStore as any).get(device.sessionCookie!) as Record<string, any> | undefined;
 
 const variants: { name: string; start(suite: Mocha.Context): Promise<Setup | undefined>; indexed?: boolean }[] = [
-  { name: 'cookie sessions', start: () => boot('cookie', scApps.cookie(), fromCookie('sc-cookie-app-key')) },
-  { name: 'memory store sessions', start: () => boot('cookie', scApps.memory(), fromStore) },
+  { name: 'cookie sessions', start: () => boot('cookie', controlApps.cookie(), fromCookie('sc-cookie-app-key')) },
+  { name: 'memory store sessions', start: () => boot('cookie', controlApps.memory(), fromStore) },
   { name: 'Redis store sessions', start: bootRedis, indexed: true },
 ];
 
@@ -173,7 +174,7 @@ for (const variant of variants) {
 describe('absoluteMaxAge, cookie sessions', () => {
   let setup: Setup;
   before(async () => {
-    setup = await boot('cookie', scApps.cookie(), fromCookie('sc-cookie-app-key'));
+    setup = await boot('cookie', controlApps.cookie(), fromCookie('sc-cookie-app-key'));
   });
   after(async () => {
     await setup?.close();
@@ -212,7 +213,7 @@ describe('absoluteMaxAge, cookie sessions', () => {
 describe('absoluteMaxAge with renew (cookie sessions)', () => {
   let setup: Setup;
   before(async () => {
-    setup = await boot('cookie', scApps.renew(), fromCookie('sc-renew-app-key'));
+    setup = await boot('cookie', controlApps.renew(), fromCookie('sc-renew-app-key'));
   });
   after(async () => {
     await setup?.close();

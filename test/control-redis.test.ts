@@ -3,11 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { createRequire } from 'node:module';
 import type { SessionControl } from '../index.js';
-import { Device, type Served } from './helpers/sc-device.js';
-import { scApps } from './helpers/sc-apps.js';
-import { controlSuite } from './helpers/sc-suite.js';
-import { describeSignInRules } from './helpers/sc-sign-in-rules.js';
-import { destroyedCount } from './helpers/sc-suite.js';
+import { Device } from './helpers/device.js';
+import type { Served } from './helpers/http.js';
+import { controlApps } from './helpers/session-control-apps.js';
+import { controlSuite, destroyedCount } from './helpers/control-suite.js';
+import { describeSignInRules } from './helpers/sign-in-rules.js';
 import { redisClient } from './helpers/boot.js';
 
 
@@ -18,7 +18,7 @@ const PREFIX = 'scapp:';
 const DAY = 24 * 3600 * 1000;
 
 describe('per-user session index (Redis store)', function () {
-  const suite = controlSuite(scApps.redis);
+  const suite = controlSuite(controlApps.redis);
   let http: Served;
   let redis: Redis;
   let control: SessionControl;
@@ -361,7 +361,7 @@ describe('per-user session index (Redis store)', function () {
 
 describe('per-user session index with a short browser-session TTL (redis.sessionTTL under twice touchInterval)', function () {
   const suite = controlSuite(port => ({
-    keys: 'sc-short-ttl-app-key', fixture: { routes: 'sc' },
+    keys: 'sc-short-ttl-app-key', fixture: { routes: 'session-control' },
     session: { store: 'redis', redis: { prefix: 'scttl:', sessionTTL: 1000 }, control: { touchInterval: 3000 } },
     redis: redisClient(port),
   }));

@@ -3,11 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { MockApplication } from '@eggjs/mock';
 import { Redis } from 'ioredis';
 import type { SessionControl } from '../index.js';
-import { bootApp, type AppConfig } from './helpers/boot.js';
-import { scApps } from './helpers/sc-apps.js';
+import { controlApps } from './helpers/session-control-apps.js';
+import { bootApp, closeApp, type AppConfig } from './helpers/boot.js';
+import { deferred, Device, type Reply } from './helpers/device.js';
+import { serve, type Served } from './helpers/http.js';
+import { destroyedCount } from './helpers/control-suite.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { closeApp, deferred, Device, serve, type Reply, type Served } from './helpers/sc-device.js';
-import { destroyedCount } from './helpers/sc-suite.js';
 
 
 /**
@@ -62,7 +63,7 @@ describe('no resurrection: a late write of an in-flight request does not bring a
     const key = (device: Device) => `scapp:${device.sessionCookie}`;
     before(async function () {
       if (!server) return this.skip();
-      booted = await boot(scApps.redis(server.port));
+      booted = await boot(controlApps.redis(server.port));
     });
     after(async () => {
       await booted?.http.close();
@@ -155,7 +156,7 @@ describe('no resurrection: a late write of an in-flight request does not bring a
     const key = (device: Device) => `naive:${device.sessionCookie}`;
     before(async function () {
       if (!server) return this.skip();
-      booted = await boot(scApps.naiveStore(server.port));
+      booted = await boot(controlApps.naiveStore(server.port));
     });
     after(async () => {
       await booted?.http.close();
@@ -192,7 +193,7 @@ describe('no resurrection: a late write of an in-flight request does not bring a
     let booted: Booted;
     before(async function () {
       if (!server) return this.skip();
-      booted = await boot(scApps.cookieRedis(server.port));
+      booted = await boot(controlApps.cookieRedis(server.port));
     });
     after(async () => {
       await booted?.http.close();

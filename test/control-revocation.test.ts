@@ -4,12 +4,12 @@ import type { MockApplication } from '@eggjs/mock';
 import type { Redis } from 'ioredis';
 import { Sealer, type SessionControl } from '../index.js';
 import type { RedisServer } from './helpers/redis.js';
-import { Device, type Served } from './helpers/sc-device.js';
-import { scApps } from './helpers/sc-apps.js';
-import { controlSuite } from './helpers/sc-suite.js';
-import { describeSignInRules } from './helpers/sc-sign-in-rules.js';
+import { Device } from './helpers/device.js';
+import type { Served } from './helpers/http.js';
+import { controlApps } from './helpers/session-control-apps.js';
+import { controlSuite, destroyedCount } from './helpers/control-suite.js';
+import { describeSignInRules } from './helpers/sign-in-rules.js';
 import { legacyData, signedLegacyCookie } from './helpers/security.js';
-import { destroyedCount } from './helpers/sc-suite.js';
 import { redisClient } from './helpers/boot.js';
 
 
@@ -20,7 +20,7 @@ async function getCalls(redis: Redis): Promise<number> {
 }
 
 describe('revoking cookie sessions ("log out everywhere" without a session store)', function () {
-  const suite = controlSuite(scApps.cookieRedis);
+  const suite = controlSuite(controlApps.cookieRedis);
   let server: RedisServer;
   let app: MockApplication;
   let http: Served;
@@ -220,7 +220,7 @@ describe('revoking cookie sessions ("log out everywhere" without a session store
 
 describe('a route the session middleware skips (ignore), with session control on', function () {
   const suite = controlSuite(port => ({
-    keys: 'sc-ignore-app-key', fixture: { routes: 'sc' },
+    keys: 'sc-ignore-app-key', fixture: { routes: 'session-control' },
     session: { control: { enable: true }, redis: { prefix: 'scignore:' }, ignore: '/unguarded' },
     redis: redisClient(port),
   }));
@@ -249,7 +249,7 @@ describe('a route the session middleware skips (ignore), with session control on
 });
 
 describe('revocation check with Redis down and onStoreError: anonymous', function () {
-  const suite = controlSuite(scApps.cookieRedisAnonymous);
+  const suite = controlSuite(controlApps.cookieRedisAnonymous);
   let server: RedisServer;
   let app: MockApplication;
   let http: Served;
@@ -308,7 +308,7 @@ describe('revocation check with Redis down and onStoreError: anonymous', functio
 describe('destroyAll after app.sessionStore was replaced at runtime', function () {
   // the default touchInterval (60 s): the test must not wait for this process to forget the session
   const suite = controlSuite(port => ({
-    keys: 'sc-swap-app-key', fixture: { routes: 'sc' },
+    keys: 'sc-swap-app-key', fixture: { routes: 'session-control' },
     session: { store: 'redis', redis: { prefix: 'scswap:' } },
     redis: redisClient(port),
   }));

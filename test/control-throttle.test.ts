@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { SessionControl } from '../index.js';
-import { Device, type Served } from './helpers/sc-device.js';
+import { Device } from './helpers/device.js';
+import type { Served } from './helpers/http.js';
+import { controlSuite } from './helpers/control-suite.js';
 import { redisClient } from './helpers/boot.js';
-import { controlSuite } from './helpers/sc-suite.js';
 
 const PREFIX = 'pfthrottle:';
 const TOUCH_INTERVAL = 1500;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
-import {
-  findCookie, nextEvent, objectPrototypeSnapshot, sessionCookie, setCookies,
-} from './helpers/cs-cookies.js';
+import { findCookie, sessionCookie, setCookies } from './helpers/cookies.js';
+import { nextEvent } from './helpers/session-events.js';
+import { objectPrototypeSnapshot } from './helpers/hostile-run.js';
+import { codecApps } from './helpers/codec-apps.js';
 import { bootCookieApp, bootError } from './helpers/boot.js';
-import { csApps } from './helpers/cs-apps.js';
 
 const hex = (json: string) => 'hex:' + Buffer.from(json).toString('hex');
 
@@ -14,15 +14,15 @@ describe('options', () => {
 
   describe('keys', () => {
     it('config.keys of blank entries only fails the boot, saying how to set it: no session cookie could be sealed', async () => {
-      const err = await bootError('cookie', csApps.noKeys().config);
+      const err = await bootError('cookie', codecApps.noKeys().config);
       assert.match(err.message, /\[egg-session-plus\] config\.keys is empty or holds no usable key.*list older keys after the newest to rotate/);
     });
   });
 
-  describe('a user-supplied encode/decode (csApps.userCodec)', () => {
+  describe('a user-supplied encode/decode (codecApps.userCodec)', () => {
     let app: MockApplication;
     before(async () => {
-      app = await bootCookieApp(csApps.userCodec());
+      app = await bootCookieApp(codecApps.userCodec());
     });
     after(() => app.close());
 
@@ -69,12 +69,12 @@ describe('options', () => {
     });
   });
 
-  describe('encrypt: false (csApps.plain): @eggjs/session\'s signed base64 cookies', () => {
+  describe('encrypt: false (codecApps.plain): @eggjs/session\'s signed base64 cookies', () => {
     let app: MockApplication;
     let upstream: MockApplication;
     before(async () => {
-      app = await bootCookieApp(csApps.plain());
-      upstream = await bootCookieApp(csApps.upstream());
+      app = await bootCookieApp(codecApps.plain());
+      upstream = await bootCookieApp(codecApps.upstream());
     });
     after(() => Promise.all([ app.close(), upstream.close() ]));
 
@@ -113,10 +113,10 @@ describe('options', () => {
     });
   });
 
-  describe('logValue: false (csApps.noLog)', () => {
+  describe('logValue: false (codecApps.noLog)', () => {
     let app: MockApplication;
     before(async () => {
-      app = await bootCookieApp(csApps.noLog());
+      app = await bootCookieApp(codecApps.noLog());
     });
     after(() => app.close());
 

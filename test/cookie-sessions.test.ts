@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
-import { assertCleared, cookieHeader, setCookie, setCookieLines, setCookiesNamed } from './helpers/fd-cookies.js';
+import { assertCleared, cookieHeader, setCookie, setCookieLines, setCookiesNamed } from './helpers/cookies.js';
 import { bootApp } from './helpers/boot.js';
 
 const DAY_S = 24 * 3600;
@@ -9,7 +9,7 @@ const DAY_S = 24 * 3600;
 describe('cookie sessions', () => {
   let app: MockApplication;
   before(async () => {
-    app = await bootApp('cookie', { keys: 'fd-cookie-key', fixture: { routes: 'fd-cookie' } });
+    app = await bootApp('cookie', { keys: 'fd-cookie-key', fixture: { routes: 'cookie-sessions' } });
   });
   after(() => app.close());
   afterEach(mm.restore);
@@ -128,7 +128,7 @@ describe("config maxAge: 'session'", () => {
   let app: MockApplication;
   before(async () => {
     // a browser-session cookie: no Expires / Max-Age
-    app = await bootApp('cookie', { keys: 'fd-session-cookie-key', fixture: { routes: 'fd-session-cookie' }, session: { maxAge: 'session' } });
+    app = await bootApp('cookie', { keys: 'fd-session-cookie-key', fixture: { routes: 'cookie-sessions' }, session: { maxAge: 'session' } });
   });
   after(() => app.close());
 
@@ -139,7 +139,7 @@ describe("config maxAge: 'session'", () => {
     assert.equal(cookie.attrs.expires, undefined);
     assert.equal(cookie.attrs['max-age'], undefined);
     const read = await agent.get('/get').expect(200);
-    assert.deepEqual(read.body, { session: { name: 'egg' }, maxAge: 'session' });
+    assert.deepEqual(read.body, { session: { name: 'egg' }, isNew: false, maxAge: 'session' });
 
     const longer = await agent.get('/max-age?value=120000').expect(200);
     assert.equal(setCookie(longer).attrs['max-age'], '120');
@@ -149,7 +149,7 @@ describe("config maxAge: 'session'", () => {
 describe('rolling: true', () => {
   let app: MockApplication;
   before(async () => {
-    app = await bootApp('cookie', { keys: 'fd-rolling-key', fixture: { routes: 'fd-rolling' }, session: { rolling: true } });
+    app = await bootApp('cookie', { keys: 'fd-rolling-key', fixture: { routes: 'cookie-sessions' }, session: { rolling: true } });
   });
   after(() => app.close());
 
@@ -157,13 +157,13 @@ describe('rolling: true', () => {
     const set = await request(app.callback()).get('/set?name=egg').expect(200);
     const first = setCookie(set);
     const read = await request(app.callback()).get('/get').set('cookie', cookieHeader(set)).expect(200);
-    assert.deepEqual(read.body, { name: 'egg' });
+    assert.deepEqual(read.body.session, { name: 'egg' });
     const rolled = setCookie(read);
     assert.equal(rolled.attrs['max-age'], String(DAY_S));
     assert.notEqual(rolled.value, first.value);
     assert.ok(Date.parse(String(rolled.attrs.expires)) >= Date.parse(String(first.attrs.expires)));
     const again = await request(app.callback()).get('/get').set('cookie', `EGG_SESS=${rolled.value}`).expect(200);
-    assert.deepEqual(again.body, { name: 'egg' });
+    assert.deepEqual(again.body.session, { name: 'egg' });
   });
 
   it('still sets nothing for a request that never touches the session', async () => {
@@ -176,7 +176,7 @@ describe('rolling: true', () => {
 describe('autoCommit: false', () => {
   let app: MockApplication;
   before(async () => {
-    app = await bootApp('cookie', { keys: 'fd-manual-commit-key', fixture: { routes: 'fd-manual-commit' }, session: { autoCommit: false } });
+    app = await bootApp('cookie', { keys: 'fd-manual-commit-key', fixture: { routes: 'cookie-sessions' }, session: { autoCommit: false } });
   });
   after(() => app.close());
 
@@ -187,6 +187,6 @@ describe('autoCommit: false', () => {
     const committed = await request(app.callback()).get('/set-and-commit?name=egg').expect(200);
     setCookie(committed);
     const read = await request(app.callback()).get('/get').set('cookie', cookieHeader(committed)).expect(200);
-    assert.deepEqual(read.body, { name: 'egg' });
+    assert.deepEqual(read.body.session, { name: 'egg' });
   });
 });

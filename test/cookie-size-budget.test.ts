@@ -3,9 +3,9 @@ import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
 import type { ResolvedSessionConfig } from '../lib/config.js';
 import { Sealer } from '../lib/cookie/sealer.js';
-import { findCookie, sessionCookie } from './helpers/cs-cookies.js';
+import { findCookie, sessionCookie } from './helpers/cookies.js';
+import { codecApps } from './helpers/codec-apps.js';
 import { bootCookieApp } from './helpers/boot.js';
-import { csApps } from './helpers/cs-apps.js';
 
 const sessionConfig = (app: MockApplication) => app.config.session as unknown as ResolvedSessionConfig;
 
@@ -40,10 +40,10 @@ async function exactFit(app: MockApplication, limit: number): Promise<Padding> {
 describe('session cookie size budget', () => {
   afterEach(mm.restore);
 
-  describe("onCookieTooLarge: 'error' (the unittest default), default cookieSizeLimit 4093 (csApps.sealed)", () => {
+  describe("onCookieTooLarge: 'error' (the unittest default), default cookieSizeLimit 4093 (codecApps.sealed)", () => {
     let app: MockApplication;
     before(async () => {
-      app = await bootCookieApp(csApps.sealed());
+      app = await bootCookieApp(codecApps.sealed());
     });
     after(() => app.close());
 
@@ -78,10 +78,10 @@ describe('session cookie size budget', () => {
     });
   });
 
-  describe("onCookieTooLarge: 'warn' in the app's config wins over the unittest default (csApps.sizeWarn, limit 1000)", () => {
+  describe("onCookieTooLarge: 'warn' in the app's config wins over the unittest default (codecApps.sizeWarn, limit 1000)", () => {
     let app: MockApplication;
     before(async () => {
-      app = await bootCookieApp(csApps.sizeWarn());
+      app = await bootCookieApp(codecApps.sizeWarn());
     });
     after(() => app.close());
 
@@ -98,10 +98,10 @@ describe('session cookie size budget', () => {
     });
   });
 
-  describe('the policy defaults by env (csApps.size, limit 1000, no policy set)', () => {
+  describe('the policy defaults by env (codecApps.size, limit 1000, no policy set)', () => {
     async function overLimit(env?: string): Promise<{ app: MockApplication; status: number }> {
       if (env) mm.env(env);
-      const app = await bootCookieApp(csApps.size());
+      const app = await bootCookieApp(codecApps.size());
       app.mockLog('coreLogger');
       const res = await request(app.callback()).get('/fill').query({ len: 2000 });
       return { app, status: res.status };
@@ -132,7 +132,7 @@ describe('session cookie size budget', () => {
   });
 
   it('sealing costs 3 + 4/3 × 28 bytes over the JSON: v2. prefix, IV and tag, base64url', async () => {
-    const app = await bootCookieApp(csApps.sealed());
+    const app = await bootCookieApp(codecApps.sealed());
     try {
       const res = await request(app.callback()).get('/set')
         .query({ userId: '1234567', name: 'Alice Example', role: 'editor', locale: 'en-US', csrf: 'a'.repeat(32) }).expect(200);

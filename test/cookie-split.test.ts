@@ -83,6 +83,31 @@ describe("sessions larger than one cookie: onCookieTooLarge 'split'", () => {
     }
   });
 
+  it('a genuine sealed value split into more chunks than maxCookieChunks, every chunk sent, is a fresh session with session:invalid', async () => {
+    const chunks = await bigSession();
+    const sealed = chunks[0].value.replace(/^s4\./, '') + chunks.slice(1).map(chunk => chunk.value).join('');
+    assert.match(sealed, /^v2\.[A-Za-z0-9_-]+$/, 'the joined value is one sealed cookie');
+    /** `sealed` cut into `count` cookies as the writer cuts it: `s<count>.` on the first, EGG_SESS.1… after it */
+    const splitInto = (count: number): Line[] => {
+      const size = Math.ceil(sealed.length / count);
+      return Array.from({ length: count }, (_, i) => ({
+        name: i === 0 ? 'EGG_SESS' : `EGG_SESS.${i}`,
+        value: (i === 0 ? `s${count}.` : '') + sealed.slice(i * size, (i + 1) * size),
+        line: '',
+      }));
+    };
+    // within the bound (maxCookieChunks 4) the same value in 3 chunks is the session: the cutting is sound
+    assert.deepEqual((await request(app.callback()).get('/note').set('Cookie', header(splitInto(3))).expect(200)).body,
+      { length: 10_000, isNew: false });
+    for (const count of [ 5, 8, 12 ]) {
+      const invalid = nextInvalid(app);
+      const res = await request(app.callback()).get('/note').set('Cookie', header(splitInto(count)));
+      assert.equal(res.status, 200, `${count} chunks`);
+      assert.deepEqual(res.body, { length: 0, isNew: true }, `${count} chunks`);
+      await invalid;
+    }
+  });
+
   it('ignores a chunk left over past the count, and shrinking the session clears the extra cookies', async () => {
     const chunks = await bigSession();
     const stale = { name: 'EGG_SESS.7', value: 'junk', line: '' };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
-import { bootApp } from './helpers/boot.js';
-import { securityCookieApp } from './helpers/security.js';
+import { bootApp, type StoreName } from './helpers/boot.js';
+import { holdSlowRequest, inFlight, securityCookieApp, within } from './helpers/security.js';
 
 /** A `Cookie` header holding the cookies `setCookie` set over those of `jar` (cleared ones dropped). */
 function withCookies(jar: Map<string, string>, setCookie: unknown): Map<string, string> {
@@ -20,9 +20,10 @@ function withCookies(jar: Map<string, string>, setCookie: unknown): Map<string, 
 
 const header = (jar: Map<string, string>) => [ ...jar ].map(([ name, value ]) => `${name}=${value}`).join('; ');
 
-async function boot(session: Record<string, unknown>): Promise<MockApplication> {
+/** The security tests' cookie app with CSRF on; `store` names an app store test/fixtures/base/stores.js installs. */
+async function boot(session: Record<string, unknown>, store?: StoreName): Promise<MockApplication> {
   const { config, options } = securityCookieApp(session, { csrf: true });
-  return bootApp('cookie', config, options);
+  return bootApp('cookie', store ? { ...config, fixture: { ...config.fixture, store } } : config, options);
 }
 
 /** Gets a CSRF token, signs in with it, then posts with the token from before the sign-in and with a fresh one. */
@@ -60,4 +61,54 @@ describe('CSRF rotation on login: regenerate() rotates egg\'s CSRF secret', () =
       await app.close();
     }
   });
+});
+
+describe('CSRF rotation when regenerate() finds its session destroyed meanwhile (a logout overtook the login)', () => {
+  afterEach(mm.restore);
+
+  // a built-in store answers whether its destroy found the session; an app's store is asked with get() first
+  const stores: Array<{ label: string; session: Record<string, unknown>; appStore?: StoreName }> = [
+    { label: "store 'memory'", session: { store: 'memory' } },
+    { label: "an app's own store (app.sessionStore)", session: {}, appStore: 'map' },
+  ];
+  for (const { label, session, appStore } of stores) {
+    it(`${label}: the login goes on with a fresh session and a new secret: a token from before it is refused (403)`, async () => {
+      const app = await boot(session, appStore);
+      try {
+        // a visitor with a store session and a CSRF token for the login form
+        let jar = withCookies(new Map(), (await request(app.callback()).get('/set?cart=1').expect(200)).headers['set-cookie']);
+        assert.ok(jar.has('EGG_SESS'), 'a store session');
+        const form = await request(app.callback()).get('/csrf').set('Cookie', header(jar)).expect(200);
+        const before = form.body.token as string;
+        jar = withCookies(jar, form.headers['set-cookie']);
+
+        // the login passed the CSRF check and loaded the session; a logout (another tab) destroys it meanwhile
+        const { arrival, release } = holdSlowRequest(app);
+        const signin = inFlight(request(app.callback()).post('/slow-signin').set('Cookie', header(jar)).set('x-csrf-token', before)
+          .then(res => res));
+        let loggedOut: unknown;
+        try {
+          await within(arrival, 5000, 'the login did not load its session');
+          loggedOut = (await request(app.callback()).get('/logout').set('Cookie', header(jar)).expect(200)).headers['set-cookie'];
+        } finally {
+          release();
+        }
+        const login = await signin;
+        assert.ok(!(login instanceof Error), String(login));
+        assert.equal(login.status, 200, login.text);
+        assert.deepEqual(login.body, { userId: 'csrf-user' });
+        jar = withCookies(withCookies(jar, loggedOut), login.headers['set-cookie']);
+
+        const page = await request(app.callback()).get('/csrf').set('Cookie', header(jar)).expect(200);
+        assert.equal(page.body.userId, 'csrf-user', 'signed in on the fresh session');
+        const old = await request(app.callback()).post('/protected').set('Cookie', header(jar)).set('x-csrf-token', before);
+        assert.equal(old.status, 403, 'the token from before the login');
+        jar = withCookies(jar, page.headers['set-cookie']);
+        const fresh = await request(app.callback()).post('/protected').set('Cookie', header(jar)).set('x-csrf-token', page.body.token);
+        assert.equal(fresh.status, 200, 'a token from after the login');
+      } finally {
+        await app.close();
+      }
+    });
+  }
 });

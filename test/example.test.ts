@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { TestAgent } from '@eggjs/supertest';
 import type { Redis } from 'ioredis';
-import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { inspector } from './helpers/rd-http.js';
+import { inspector, requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 import { bootExample } from './helpers/browser.js';
 
 // The example app (`npm run example`) booted from its own directory (bootExample), on the plugin's TS source.

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import type { MockApplication } from '@eggjs/mock';
 import type { Context } from 'egg';
 import type { FlashMessage } from '../index.js';
-import { bootApp } from './helpers/boot.js';
-import { scApps } from './helpers/sc-apps.js';
-import { closeApp, Device, serve, type Served } from './helpers/sc-device.js';
+import { controlApps } from './helpers/session-control-apps.js';
+import { bootApp, closeApp } from './helpers/boot.js';
+import { Device } from './helpers/device.js';
+import { serve, type Served } from './helpers/http.js';
 
 // compile-time: ctx.flash is typed (checked by `npm run typecheck`)
 export function typedFlash(ctx: Context): void {
@@ -17,8 +18,8 @@ export function typedFlash(ctx: Context): void {
 }
 
 for (const { name, config } of [
-  { name: 'cookie sessions', config: scApps.flashCookie },
-  { name: 'store sessions (memory)', config: scApps.flashMemory },
+  { name: 'cookie sessions', config: controlApps.flashCookie },
+  { name: 'store sessions (memory)', config: controlApps.flashMemory },
 ]) {
   describe(`ctx.flash, ${name}`, () => {
     let app: MockApplication;

@@ -4,12 +4,12 @@ import type { MockApplication } from '@eggjs/mock';
 import type { Redis } from 'ioredis';
 import { hostileIdCases, hostileSeed, type HostileIdCase } from './helpers/hostile.js';
 import {
-  CASE_HEADER, freshSessionProblems, getRaw, recordSessionEvents, runHostileCases, setCookieValue,
+  CASE_HEADER, freshSessionProblems, getRaw, objectPrototypeSnapshot, recordSessionEvents, runHostileCases, setCookieValue,
 } from './helpers/hostile-run.js';
-import { objectPrototypeSnapshot } from './helpers/cs-cookies.js';
+import { bootApp, closeApp, redisClient } from './helpers/boot.js';
+import { inspector } from './helpers/redis.js';
+import { serve, type Served } from './helpers/http.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { closeApp, inspector, serve, type Served } from './helpers/rd-http.js';
-import { bootApp, redisClient } from './helpers/boot.js';
 
 const CASES = 500;
 const CONCURRENCY = 16;
@@ -32,7 +32,7 @@ describe('seeded hostile session ids against the Redis store (redis-app, own red
     server = await startRedisServer();
     redis = inspector(server.port);
     console.log(`      hostile seed ${seed} (replay with HOSTILE_SEED=${seed}); redis-server on port ${server.port}`);
-    // the hostile-cookie app's routes (hd-cookie-app's router) on the Redis store
+    // the hostile-cookie routes on the Redis store
     app = await bootApp('redis', {
       keys: 'hd-redis-key',
       fixture: { routes: 'hostile' },

@@ -3,8 +3,9 @@ import { mm, type MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
 import { Sealer } from '../lib/cookie/sealer.js';
 import { bootCookieApp } from './helpers/boot.js';
-import { csApps } from './helpers/cs-apps.js';
-import { findCookie, nextEvent, sessionCookie } from './helpers/cs-cookies.js';
+import { codecApps } from './helpers/codec-apps.js';
+import { findCookie, sessionCookie } from './helpers/cookies.js';
+import { nextEvent } from './helpers/session-events.js';
 
 /**
  * The app before the rotation runs with keys 'cs-old-key'; the sealed app is the same app after it,
@@ -14,8 +15,8 @@ describe('key rotation', () => {
   let oldApp: MockApplication;
   let app: MockApplication;
   before(async () => {
-    oldApp = await bootCookieApp(csApps.beforeRotation());
-    app = await bootCookieApp(csApps.sealed());
+    oldApp = await bootCookieApp(codecApps.beforeRotation());
+    app = await bootCookieApp(codecApps.sealed());
   });
   after(() => Promise.all([ oldApp.close(), app.close() ]));
   afterEach(mm.restore);

@@ -2,15 +2,16 @@ import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
 import {
-  CHROME_100, CHROME_120, assertCleared, cookieHeader, nextTicks, setCookie, setCookieLines, setCookiesNamed,
-} from './helpers/fd-cookies.js';
-import { bootApp, type AppConfig, type BootOptions, type RouteSet } from './helpers/boot.js';
+  assertCleared, CHROME_100, CHROME_120, cookieHeader, setCookie, setCookieLines, setCookiesNamed,
+} from './helpers/cookies.js';
+import { nextTicks } from './helpers/session-events.js';
+import { bootApp, type AppConfig, type BootOptions } from './helpers/boot.js';
 
-/** cookie-app with `config` (keys and routes named after the feature) for the current suite */
-function useApp(name: RouteSet, config: AppConfig = {}, options?: BootOptions): () => MockApplication {
+/** cookie-app serving routes/koa-session-options.js with `config` (keys named after the feature) for the current suite */
+function useApp(feature: string, config: AppConfig = {}, options?: BootOptions): () => MockApplication {
   let app: MockApplication;
   before(async () => {
-    app = await bootApp('cookie', { keys: `${name}-key`, fixture: { routes: name }, ...config }, options);
+    app = await bootApp('cookie', { keys: `${feature}-key`, ...config, fixture: { routes: 'koa-session-options', ...config.fixture } }, options);
   });
   after(() => app.close());
   afterEach(mm.restore);
@@ -18,7 +19,7 @@ function useApp(name: RouteSet, config: AppConfig = {}, options?: BootOptions): 
 }
 
 describe('egg cookie options pass through to Set-Cookie', () => {
-  const app = useApp('fd-cookie-options', {
+  const app = useApp('cookie-options', {
     // behind a TLS-terminating proxy: trust x-forwarded-proto
     proxy: true,
     // egg cookie options koa-session does not know: they must reach Set-Cookie untouched
@@ -52,7 +53,7 @@ describe('egg cookie options pass through to Set-Cookie', () => {
       .set('x-forwarded-proto', 'https')
       .set('cookie', `EGG_SESS=${cookie.value}`)
       .expect(200);
-    assert.deepEqual(read.body, { name: 'egg' });
+    assert.deepEqual(read.body.session, { name: 'egg' });
   });
 
   it('secure: true over plain http is refused by egg rather than sent', async () => {
@@ -63,7 +64,7 @@ describe('egg cookie options pass through to Set-Cookie', () => {
 });
 
 describe("sameSite: 'none' + partitioned (CHIPS) behind a proxy", () => {
-  const app = useApp('fd-chips', {
+  const app = useApp('chips', {
     proxy: true,
     // a cross-site (third-party) session cookie, partitioned per top-level site (CHIPS)
     session: { sameSite: 'none', partitioned: true },
@@ -85,7 +86,7 @@ describe("sameSite: 'none' + partitioned (CHIPS) behind a proxy", () => {
       .set('x-forwarded-proto', 'https')
       .set('cookie', cookieHeader(res))
       .expect(200);
-    assert.deepEqual(read.body, { name: 'egg' });
+    assert.deepEqual(read.body.session, { name: 'egg' });
   });
 
   it('an older Chrome gets SameSite=None without Partitioned (egg cookies decide per user agent)', async () => {
@@ -111,7 +112,7 @@ describe("sameSite: 'none' + partitioned (CHIPS) behind a proxy", () => {
 
 describe("egg's middleware options on the session middleware", () => {
   describe('ignore', () => {
-    const app = useApp('fd-ignore', { session: { ignore: '/public' } });
+    const app = useApp('ignore', { session: { ignore: '/public' } });
 
     it('no session cookie is read or written on ignored paths', async () => {
       const ignored = await request(app().callback()).get('/public/set?name=egg').expect(200);
@@ -120,16 +121,16 @@ describe("egg's middleware options on the session middleware", () => {
       const set = await request(app().callback()).get('/set?name=egg').expect(200);
       const cookie = setCookie(set);
       const read = await request(app().callback()).get('/get').set('cookie', cookieHeader(set)).expect(200);
-      assert.deepEqual(read.body, { name: 'egg' });
+      assert.deepEqual(read.body.session, { name: 'egg' });
       const ignoredRead = await request(app().callback()).get('/public/get')
         .set('cookie', `EGG_SESS=${cookie.value}`).expect(200);
-      assert.deepEqual(ignoredRead.body, { name: 'egg' }, 'ctx.session still reads the cookie lazily');
+      assert.deepEqual(ignoredRead.body.session, { name: 'egg' }, 'ctx.session still reads the cookie lazily');
       assert.deepEqual(setCookieLines(ignoredRead), []);
     });
   });
 
   describe('enable: false', () => {
-    const app = useApp('fd-disabled', { session: { enable: false } });
+    const app = useApp('disabled', { session: { enable: false } });
 
     it('never commits a session', async () => {
       const res = await request(app().callback()).get('/set?name=egg').expect(200);
@@ -139,8 +140,8 @@ describe("egg's middleware options on the session middleware", () => {
 });
 
 describe('encode/decode, valid, beforeSave', () => {
-  const app = useApp('fd-hooks', {}, { variant: 'hooks' });
-  const UA = 'fd-hooks-browser';
+  const app = useApp('hooks', {}, { variant: 'hooks' });
+  const UA = 'hooks-browser';
 
   it("the app's encode/decode win over the sealed format; beforeSave runs on every save", async () => {
     const set = await request(app().callback()).get('/set?name=egg').set('user-agent', UA).expect(200);
@@ -172,7 +173,7 @@ describe('encode/decode, valid, beforeSave', () => {
       .set('cookie', cookieHeader(set)).expect(200);
     assert.deepEqual(read.body, { session: {}, isNew: true });
     await nextTicks();
-    app().expectLog(/\[session\]\[invalid\] key\(undefined\) value\(\{"name":"egg","ua":"fd-hooks-browser","saves":1,/, 'coreLogger');
+    app().expectLog(/\[session\]\[invalid\] key\(undefined\) value\(\{"name":"egg","ua":"hooks-browser","saves":1,/, 'coreLogger');
   });
 
   it('a decode that throws is a bad cookie (new session, session:invalid), not a 500', async () => {
@@ -190,7 +191,7 @@ describe('encode/decode, valid, beforeSave', () => {
 });
 
 describe('ContextStore and genid', () => {
-  const app = useApp('fd-context-store', {}, { variant: 'tenant-store' });
+  const app = useApp('context-store', {}, { variant: 'tenant-store' });
 
   it('builds the store per request from ctx and names sessions with genid (ids signed: a custom genid has no known shape)', async () => {
     const a = await request(app().callback()).get('/set?name=alice').set('x-tenant', 'acme').expect(200);
@@ -208,7 +209,7 @@ describe('ContextStore and genid', () => {
 
     const read = await request(app().callback()).get('/get').set('x-tenant', 'acme')
       .set('cookie', aCookies).expect(200);
-    assert.deepEqual(read.body, { session: { name: 'alice' }, isNew: false });
+    assert.deepEqual(read.body, { session: { name: 'alice' }, isNew: false, externalKey: aKey });
     // another tenant's store does not know the id
     const cross = await request(app().callback()).get('/get').set('x-tenant', 'globex')
       .set('cookie', aCookies).expect(200);
@@ -221,7 +222,7 @@ describe('ContextStore and genid', () => {
 });
 
 describe('externalKey (session id in a header) and prefix', () => {
-  const app = useApp('fd-external-key', { fixture: { routes: 'fd-external-key', store: 'map' }, session: { prefix: 'api:' } }, { variant: 'header-key' });
+  const app = useApp('external-key', { fixture: { store: 'map' }, session: { prefix: 'api:' } }, { variant: 'header-key' });
 
   it('sends and reads the prefixed id in x-session-id, never in a cookie', async () => {
     const set = await request(app().callback()).get('/set?name=api').expect(200);

@@ -3,8 +3,9 @@ import { mm, type MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
 import { Sealer } from '../lib/cookie/sealer.js';
 import { bootCookieApp } from './helpers/boot.js';
-import { csApps } from './helpers/cs-apps.js';
-import { findCookie, isDeletion, nextEvent, noEvent, sessionCookie, type SetCookie } from './helpers/cs-cookies.js';
+import { codecApps } from './helpers/codec-apps.js';
+import { findCookie, isDeletion, sessionCookie, type SetCookie } from './helpers/cookies.js';
+import { nextEvent, noEvent } from './helpers/session-events.js';
 import { signedLegacyCookie } from './helpers/security.js';
 
 const newKeySealer = new Sealer([ 'cs-new-key' ], 'EGG_SESS');
@@ -15,7 +16,7 @@ function cookieHeader(...cookies: SetCookie[]): string {
 }
 
 /**
- * Legacy cookies are produced for real: csApps.upstream and csApps.upstreamEncrypt boot egg's
+ * Legacy cookies are produced for real: codecApps.upstream and codecApps.upstreamEncrypt boot egg's
  * built-in @eggjs/session (plugin: false keeps this package out), with the sealed app's keys.
  */
 describe('upgrading @eggjs/session cookies', () => {
@@ -26,11 +27,11 @@ describe('upgrading @eggjs/session cookies', () => {
   /** the sealed app with `legacyEncryptedCookies: true` */
   let optIn: MockApplication;
   before(async () => {
-    upstream = await bootCookieApp(csApps.upstream());
-    upstreamEncrypt = await bootCookieApp(csApps.upstreamEncrypt());
-    app = await bootCookieApp(csApps.sealed());
-    noUpgrade = await bootCookieApp(csApps.noUpgrade());
-    const sealed = csApps.sealed();
+    upstream = await bootCookieApp(codecApps.upstream());
+    upstreamEncrypt = await bootCookieApp(codecApps.upstreamEncrypt());
+    app = await bootCookieApp(codecApps.sealed());
+    noUpgrade = await bootCookieApp(codecApps.noUpgrade());
+    const sealed = codecApps.sealed();
     optIn = await bootCookieApp({ config: { ...sealed.config, session: { legacyEncryptedCookies: true } } });
   });
   after(() => Promise.all([ upstream.close(), upstreamEncrypt.close(), app.close(), noUpgrade.close(), optIn.close() ]));
@@ -66,7 +67,7 @@ describe('upgrading @eggjs/session cookies', () => {
     });
 
     it('signed with an older app key (rotated during the migration) are upgraded too', async () => {
-      const oldUpstream = await bootCookieApp(csApps.upstreamBeforeRotation());
+      const oldUpstream = await bootCookieApp(codecApps.upstreamBeforeRotation());
       try {
         const res = await request(oldUpstream.callback()).get('/set').query({ name: 'old-key-user' }).expect(200);
         const upgraded = await request(app.callback()).get('/get')
@@ -107,7 +108,7 @@ describe('upgrading @eggjs/session cookies', () => {
     });
 
     it('created longer ago than absoluteMaxAge are expired, as sealed cookies are', async () => {
-      const absolute = await bootCookieApp({ config: { ...csApps.sealed().config, session: { absoluteMaxAge: 4000 } } });
+      const absolute = await bootCookieApp({ config: { ...codecApps.sealed().config, session: { absoluteMaxAge: 4000 } } });
       try {
         const fields = { name: 'old', _expire: Date.now() + DAY, _maxAge: DAY };
         const stale = signedLegacyCookie([ 'cs-new-key' ], { ...fields, _created: Date.now() - 5000 });

@@ -4,12 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { MemoryStore } from '../lib/store/memory.js';
 import { baseDir, bootApp, type AppConfig } from './helpers/boot.js';
-import { get, serve, type Served } from './helpers/rd-http.js';
+import { get, serve, type Served } from './helpers/http.js';
 
 /** cookie-app with the memory store, bounded small enough to see eviction and expiry */
 const MEMORY_APP: AppConfig = {
   keys: 'rd-memory-key',
-  fixture: { routes: 'memory' },
+  fixture: { routes: 'store-sessions' },
   session: { store: 'memory', memory: { maxEntries: 3, sessionTTL: 300 } },
 };
 

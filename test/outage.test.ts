@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MockApplication } from '@eggjs/mock';
-import { bootApp, redisClient, type AppConfig } from './helpers/boot.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { closeApp, get, serve, type Served } from './helpers/rd-http.js';
+import { bootApp, closeApp, redisClient, type AppConfig } from './helpers/boot.js';
+import { get, serve, type Served } from './helpers/http.js';
 import { refOf as sessionHandle } from '../lib/session-id.js';
 
 /** Polls until `ready()` is true; bounded. */
@@ -39,7 +39,7 @@ describe('outage policy against a real redis-server stopped and restarted by PID
     before(async () => {
       const config: AppConfig = {
         keys: `rd-outage-${name}-key`,
-        fixture: { routes: 'rd-outage' },
+        fixture: { routes: 'store-sessions' },
         session: { store: 'redis', storeTimeout: 500, ...session },
         redis: redisClient(server.port, client),
       };

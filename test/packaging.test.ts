@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import {
   SMOKE_APPS, TS_CONSUMERS, makeWorkDir, packTarball, repoRoot, smokeApp, typecheckConsumer, type Tarball,
 } from '../scripts/pack-smoke.mjs';
@@ -7,6 +8,7 @@ import { requireRedis } from './helpers/redis.js';
 
 // The packed tarball, installed into throwaway plain-JS egg 4 apps (npm install from the local
 // cache), must load and serve sealed sessions: catches a missing file in `files` or a broken export.
+// One app installs the package from a git URL instead (npm's `prepare` builds it).
 describe('packaging: npm pack → install into throwaway egg apps (plain JS, and TypeScript)', function() {
   this.timeout(180_000);
   let workDir: string;
@@ -32,8 +34,16 @@ describe('packaging: npm pack → install into throwaway egg apps (plain JS, and
     assert.ok(!tarball.files.some(file => file.startsWith('test/') || file.startsWith('example/')));
   });
 
+  it('ships the documents the README links at the package root (LICENSE, SECURITY.md)', () => {
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    // [text](FILE) with no folder and no URL scheme: a file beside README.md in the package
+    const linked = [ ...readme.matchAll(/\]\(([^)/#:\s]+)(?:#[^)]*)?\)/g) ].map(match => match[1]);
+    assert.ok(linked.includes('SECURITY.md') && linked.includes('LICENSE'), `README links ${linked.join(', ')}`);
+    for (const file of new Set(linked)) assert.ok(tarball.files.includes(file), `${file} is linked from README.md but not packed`);
+  });
+
   for (const spec of TS_CONSUMERS) {
-    it(`${spec.fixture} (${spec.route} route): ESM and CommonJS TypeScript see typed ctx.session, config, sessionStore`,
+    it(`${spec.name} (${spec.route} route): ESM and CommonJS TypeScript see typed ctx.session, config, sessionStore`,
       async () => {
         await typecheckConsumer(spec, tarball, workDir);
       });
@@ -42,9 +52,9 @@ describe('packaging: npm pack → install into throwaway egg apps (plain JS, and
   for (const spec of SMOKE_APPS) {
     const how = spec.route === 'overrides'
       ? 'npm overrides @eggjs/session, plugin.js only `session: true`'
-      : "plugin.js `package: 'egg-session-plus'`";
+      : `plugin.js \`package: 'egg-session-plus'\`${spec.source === 'git' ? ', installed from a git URL (npm runs prepare)' : ''}`;
     const serves = spec.store === 'redis' ? 'serves sessions from the built-in Redis store' : 'serves sealed sessions';
-    it(`${spec.fixture} (${spec.flavour}${spec.prod ? ', prod' : ''}; ${how}) ${serves}`, async function() {
+    it(`${spec.name} (${spec.flavour}${spec.prod ? ', prod' : ''}; ${how}) ${serves}`, async function() {
       if (spec.store === 'redis' && !requireRedis(this)) return;
       const result = await smokeApp(spec, tarball, workDir);
       assert.match(result.cookie, spec.store === 'redis' ? /^EGG_SESS=[0-9a-f-]{36}$/ : /^EGG_SESS=v2\./);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { bootApp, bootError, redisClient, type AppConfig } from './helpers/boot.js';
-import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { closeApp, get, inspector, serve } from './helpers/rd-http.js';
+import { bootApp, bootError, closeApp, redisClient, type AppConfig } from './helpers/boot.js';
+import { get, serve } from './helpers/http.js';
+import { inspector, requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 
 /** config.redis.clients: 'cache' (db 0) and 'sessions' (db 1) on the same redis-server */
 function twoClients(port: number): AppConfig['redis'] {

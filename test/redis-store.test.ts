@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { usePrivateRedis, type RedisServer } from './helpers/redis.js';
-import { rdApps } from './helpers/rd-apps.js';
-import { describeStoreBehaviour, type RedisTarget } from './helpers/rd-store-behaviour.js';
+import { redisApps } from './helpers/redis-apps.js';
+import { describeStoreBehaviour, type RedisTarget } from './helpers/store-behaviour.js';
 
 describe('redis store on standalone Redis', function () {
   let server: RedisServer;
@@ -12,10 +12,10 @@ describe('redis store on standalone Redis', function () {
   before(() => ({ server, redis } = privateRedis));
 
   describe('whole-object saves (redis.merge: false)', () => {
-    describeStoreBehaviour({ app: () => rdApps.standalone(server.port, false), prefix: 'rdapp:', merge: false, target });
+    describeStoreBehaviour({ app: () => redisApps.standalone(server.port, false), prefix: 'rdapp:', merge: false, target });
   });
 
   describe('merge saves (redis.merge: true)', () => {
-    describeStoreBehaviour({ app: () => rdApps.standalone(server.port, true), prefix: 'rdmerge:', merge: true, target });
+    describeStoreBehaviour({ app: () => redisApps.standalone(server.port, true), prefix: 'rdmerge:', merge: true, target });
   });
 });

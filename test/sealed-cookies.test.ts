@@ -3,11 +3,11 @@ import { createDecipheriv, hkdfSync } from 'node:crypto';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request, TestAgent } from '@eggjs/supertest';
 import { Sealer } from '../lib/cookie/sealer.js';
-import {
-  findCookie, nextEvent, noEvent, objectPrototypeSnapshot, sealedBody, sessionCookie, setCookies,
-} from './helpers/cs-cookies.js';
+import { findCookie, sealedBody, sessionCookie, setCookies } from './helpers/cookies.js';
+import { nextEvent, noEvent } from './helpers/session-events.js';
+import { objectPrototypeSnapshot } from './helpers/hostile-run.js';
+import { codecApps } from './helpers/codec-apps.js';
 import { bootCookieApp } from './helpers/boot.js';
-import { csApps } from './helpers/cs-apps.js';
 
 const SECRETS = { name: 'cs-secret-name-7f3a', role: 'cs-admin-role-91', email: 'alice.cs@example.test' };
 
@@ -22,10 +22,16 @@ function flipBit(value: string, byteIndex: number): string {
   return 'v2.' + body.toString('base64url');
 }
 
-describe('sealed cookie sessions over HTTP (csApps.sealed)', () => {
+/** The base64url character that differs from `char` in its lowest bit only. */
+function base64urlSibling(char: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  return alphabet[alphabet.indexOf(char) ^ 1];
+}
+
+describe('sealed cookie sessions over HTTP (codecApps.sealed)', () => {
   let app: MockApplication;
   before(async () => {
-    app = await bootCookieApp(csApps.sealed());
+    app = await bootCookieApp(codecApps.sealed());
   });
   after(() => app.close());
   afterEach(mm.restore);
@@ -91,8 +97,17 @@ describe('sealed cookie sessions over HTTP (csApps.sealed)', () => {
 
   describe('hostile cookies: a fresh empty session, a 200, session:invalid logged, prototypes untouched', () => {
     let genuine: string;
+    // a genuine cookie that has '-' or '_' and unused low bits in its last character: it can be respelled
+    let respellable: string;
     before(async () => {
       genuine = sessionCookie(await request(app.callback()).get('/set').query({ name: 'genuine', admin: 'no' })).value;
+      for (let pad = 0; !respellable && pad < 64; pad++) {
+        const value = sessionCookie(await request(app.callback()).get('/set').query({ name: 'respelled', pad: 'p'.repeat(pad) })).value;
+        if (/[-_]/.test(value.slice(3)) && sealedBody(value).length % 3 !== 0) respellable = value;
+      }
+      assert.ok(respellable, 'a respellable genuine cookie');
+      const read = await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${respellable}`).expect(200);
+      assert.equal(read.body.session.name, 'respelled', 'the genuine spelling opens');
     });
 
     const sealedPayloads: Record<string, string> = {
@@ -122,6 +137,10 @@ describe('sealed cookie sessions over HTTP (csApps.sealed)', () => {
       [ 'sealed with an unknown key', () => new Sealer([ 'cs-stranger-key' ], 'EGG_SESS').seal('{"name":"forged","admin":"yes"}') ],
       [ 'not base64', () => 'v2.!!not*base64(at)all!!' ],
       [ 'base64 with junk inside', () => genuine.slice(0, 20) + '!!' + genuine.slice(20) ],
+      // the same bytes under another spelling (Node's base64url decoder accepts each): one cookie has one spelling
+      [ 'a genuine cookie respelled in standard base64 (+ and / for - and _)', () => respellable.replaceAll('-', '+').replaceAll('_', '/') ],
+      [ 'a genuine cookie with a changed unused low bit in its last character', () => respellable.slice(0, -1) + base64urlSibling(respellable.at(-1)!) ],
+      [ 'a genuine cookie with a character the base64 decoder skips (.) inserted', () => respellable.slice(0, 30) + '.' + respellable.slice(30) ],
       [ 'no version prefix, random text', () => 'hello-there' ],
       [ 'a future version', () => 'v3.' + genuine.slice(3) ],
       [ 'the previous version (v1, not bound to the cookie name)', () => 'v1.' + genuine.slice(3) ],

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { SessionControl } from '../index.js';
-import { requireRedis, startRedisServer, usePrivateRedis, type RedisServer } from './helpers/redis.js';
-import { inspector } from './helpers/rd-http.js';
+import { inspector, requireRedis, startRedisServer, usePrivateRedis, type RedisServer } from './helpers/redis.js';
 import {
   bootWith, encryptedLegacyCookie, EventLog, issued, keyspace, keyspaceChanges, legacyData, redisReady, send,
-  inFlight, signedLegacyCookie, TAG_HEADER, uuid, UUID_V4, within, type Answer, type BootedApp,
+  holdSlowRequest, inFlight, signedLegacyCookie, TAG_HEADER, uuid, UUID_V4, within, type Answer, type BootedApp,
 } from './helpers/security.js';
 
 const KEYS = [ 'security-store-key-1', 'security-store-key-0' ];
@@ -23,25 +22,6 @@ function assertFresh(answer: Answer, what: string): void {
   assert.equal(answer.body.isNew, true, `${what}: isNew`);
 }
 
-/**
- * Holds the next slow route of `booted` once it has loaded its session (the fixture's
- * app.securityHold): `arrival` resolves then, `release()` lets it finish and removes the hold.
- */
-function holdSlowRequest(booted: BootedApp): { arrival: Promise<void>; release(): void } {
-  let arrived!: () => void;
-  let unblock!: () => void;
-  const arrival = new Promise<void>(resolve => { arrived = resolve; });
-  const released = new Promise<void>(resolve => { unblock = resolve; });
-  Reflect.set(booted.app, 'securityHold', { arrived, released });
-  return {
-    arrival,
-    release() {
-      unblock();
-      Reflect.deleteProperty(booted.app, 'securityHold');
-    },
-  };
-}
-
 interface Race {
   oldId: string;
   newId: string;
@@ -55,7 +35,7 @@ interface Race {
  */
 async function logoutRacingSlowRequest(booted: BootedApp, user: string): Promise<Race> {
   const oldId = issued(await send(booted.http.url, `/login?user=${user}`), 'login');
-  const { arrival, release } = holdSlowRequest(booted);
+  const { arrival, release } = holdSlowRequest(booted.app);
   const slow = inFlight(send(booted.http.url, '/slow', `EGG_SESS=${oldId}`));
   let newId = '';
   try {
@@ -83,7 +63,7 @@ async function logoutRacingSlowRequest(booted: BootedApp, user: string): Promise
  */
 async function logoutRacingRegenerate(booted: BootedApp, user: string): Promise<void> {
   const oldId = issued(await send(booted.http.url, `/login?user=${user}`), 'login');
-  const { arrival, release } = holdSlowRequest(booted);
+  const { arrival, release } = holdSlowRequest(booted.app);
   const slow = inFlight(send(booted.http.url, '/slow-regenerate', `EGG_SESS=${oldId}`));
   try {
     await within(arrival, 5000, 'the slow request did not load its session');
@@ -249,7 +229,7 @@ describe('security: store ids, stored values and logout (securityStoreApp)', fun
 
     it('a login (regenerate(), then the user) that a logout of its old session overtook signs in on a fresh session, no 500', async () => {
       const oldId = issued(await send(booted.http.url, '/login?user=anon-before'), 'first visit');
-      const { arrival, release } = holdSlowRequest(booted);
+      const { arrival, release } = holdSlowRequest(booted.app);
       const login = inFlight(send(booted.http.url, '/slow-login?user=rl2', `EGG_SESS=${oldId}`));
       try {
         await within(arrival, 5000, 'the login did not load its session');
@@ -313,6 +293,100 @@ describe('security: store ids, stored values and logout (securityStoreApp)', fun
       assert.equal(await redis.pttl('feature:flags'), -1, 'no TTL put on it');
     });
   });
+
+  describe('store "redis" with a custom genid (ids signed in their cookie; prefix sg:, session control on)', () => {
+    const PREFIX = 'sg:';
+    let booted: BootedApp;
+    let events: EventLog;
+    before(async function () {
+      if (!server) return this.skip();
+      booted = await bootWith({ store: 'redis', redis: { prefix: PREFIX } }, server.port, { variant: 'custom-genid' });
+      events = new EventLog(booted.app);
+    });
+    after(async () => {
+      events?.stop();
+      await booted?.close();
+    });
+
+    /** A Cookie header with `id` as the session id, signed with the app's keys the way egg signs the id cookie. */
+    function signedIdCookie(id: string): string {
+      const ctx = booted.app.createAnonymousContext();
+      ctx.cookies.set('EGG_SESS', id, { signed: true });
+      const lines = [ ctx.response.get('set-cookie') ?? [] ].flat() as string[];
+      const sig = lines.map(line => line.split(';')[0]).find(pair => pair.startsWith('EGG_SESS.sig='));
+      assert.ok(sig, `egg signed the id: ${JSON.stringify(lines)}`);
+      return `EGG_SESS=${id}; ${sig}`;
+    }
+
+    it('a correctly signed id naming an index key ({u:<user>}:revoked) never reaches Redis: session:invalid, fresh, no key read or written', async () => {
+      const victim = `victim-${uuid().slice(0, 8)}`;
+      const genuine = issued(await send(booted.http.url, `/login?user=${victim}`), 'login');
+      assert.match(genuine, /^gid\.[0-9a-f-]{36}$/, "the app's genid");
+      // the same signing lets the genuine id in: the hostile ones below fail on their braces, not their signature
+      assert.equal((await send(booted.http.url, '/get', signedIdCookie(genuine))).body.session.userId, victim);
+      await controlOf(booted).destroyAll(victim);
+      const index = [ 'sessions', 'meta', 'dead', 'revoked' ].map(part => `{u:${victim}}:${part}`);
+      assert.equal(await redis.exists(PREFIX + index[3]), 1, 'the revocation record exists');
+      const hostile = [ ...index, `{u:${victim}}`, `${PREFIX}{u:${victim}}:revoked`, 'a{b}c', `gid.${uuid()}}` ];
+
+      const before = await keyspace(redis);
+      const monitor = await redis.monitor();
+      const commands: string[][] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => commands.push(args));
+      const problems: string[] = [];
+      try {
+        for (const id of hostile) {
+          for (const path of [ '/get', '/set?field=1', '/logout' ]) {
+            const tag = nextTag();
+            const answer = await send(booted.http.url, path, signedIdCookie(id), { [TAG_HEADER]: tag });
+            if (answer.status !== 200) problems.push(`${id} ${path}: status ${answer.status}`);
+            if (path === '/get' && (JSON.stringify(answer.body.session) !== '{}' || answer.body.isNew !== true)) {
+              problems.push(`${id} /get: not a fresh session: ${answer.text.slice(0, 200)}`);
+            }
+            if (path === '/set' && !/^gid\.[0-9a-f-]{36}$/.test(answer.cookie ?? '')) problems.push(`${id} /set: new id ${answer.cookie}`);
+            if (!(await events.of(tag)).includes('invalid')) problems.push(`${id} ${path}: no session:invalid (${await events.of(tag)})`);
+          }
+        }
+        // MONITOR lines arrive in order: once this marker is seen, every command of the requests above was
+        const marker = `end-of-hostile-ids-${uuid()}`;
+        await redis.echo(marker);
+        for (let wait = 0; wait < 100 && !commands.some(args => args.includes(marker)); wait++) await sleep(20);
+        assert.ok(commands.some(args => args.includes(marker)), 'MONITOR saw the marker');
+      } finally {
+        monitor.disconnect();
+      }
+      for (const id of hostile) {
+        // the key the store would have used, as a command's argument (EVALSHA's KEYS too)
+        const touching = commands.filter(args => args.includes(PREFIX + id));
+        if (touching.length) problems.push(`${id} reached Redis: ${touching.map(args => args.slice(0, 3).join(' ')).join('; ')}`);
+      }
+      const { changed, added } = keyspaceChanges(before, await keyspace(redis));
+      for (const key of added) if (!/^sg:gid\.[0-9a-f-]{36}$/.test(key)) problems.push(`new key ${key}`);
+      assert.deepEqual([ ...changed, ...problems ], []);
+    });
+  });
+
+  for (const control of [ true, false ]) {
+    describe(`store "redis" with redis.merge: true${control ? ' (session control on)' : ' and control: { enable: false }'}`, () => {
+      const PREFIX = control ? 'sm:' : 'smn:';
+      let booted: BootedApp;
+      before(async function () {
+        if (!server) return this.skip();
+        booted = await bootWith({ store: 'redis', redis: { prefix: PREFIX, merge: true }, ...(control ? {} : { control: { enable: false } }) }, server.port);
+      });
+      after(() => booted?.close());
+
+      it('logout with a flash while a slow request is in flight: the late merge save does not write the old key back', async () => {
+        const { oldId, newId } = await logoutRacingSlowRequest(booted, `merge-${control ? 'c' : 'n'}-${uuid().slice(0, 8)}`);
+        assert.equal(await redis.exists(PREFIX + oldId), 0, 'the old key is gone');
+        assert.equal(await redis.type(PREFIX + newId), 'hash', 'merge saves write hashes');
+      });
+
+      it('regenerate() in a slow request that a logout overtook does not bring the session back', async () => {
+        await logoutRacingRegenerate(booted, `merge-rg-${control ? 'c' : 'n'}`);
+      });
+    });
+  }
 
   describe('store "redis" with control: { enable: false }', () => {
     const PREFIX = 'ssn:';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
-import { nextTicks, setCookieLines } from './helpers/fd-cookies.js';
+import { nextTicks } from './helpers/session-events.js';
+import { setCookieLines } from './helpers/cookies.js';
 import { bootApp, type AppConfig } from './helpers/boot.js';
 
 type PlantableStore = { data: Map<string, unknown> };
@@ -15,8 +16,8 @@ async function getWith(app: MockApplication, cookie: string) {
 
 // app.js installs a store the tests can plant entries in; logValue defaults to true
 const cases = [
-  { config: { keys: 'fd-events-key', fixture: { routes: 'fd-get', store: 'map' } } satisfies AppConfig, logValue: true },
-  { config: { keys: 'fd-events-quiet-key', fixture: { routes: 'fd-get', store: 'map' }, session: { logValue: false } } satisfies AppConfig, logValue: false },
+  { config: { keys: 'fd-events-key', fixture: { routes: 'basic', store: 'map' } } satisfies AppConfig, logValue: true },
+  { config: { keys: 'fd-events-quiet-key', fixture: { routes: 'basic', store: 'map' }, session: { logValue: false } } satisfies AppConfig, logValue: false },
 ];
 
 for (const { config, logValue } of cases) {

@@ -4,15 +4,15 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { mm, type MockApplication } from '@eggjs/mock';
 import { TestAgent } from '@eggjs/supertest';
-import { assertCleared, setCookie } from './helpers/fd-cookies.js';
+import { assertCleared, setCookie } from './helpers/cookies.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fixture = path.join(root, 'test/fixtures/fd-typed');
+const fixture = path.join(root, 'test/fixtures/typed-session-app');
 
 describe('a TypeScript (ESM) app with typed session data', () => {
   let app: MockApplication;
   before(async () => {
-    app = mm.app({ baseDir: 'fd-typed' });
+    app = mm.app({ baseDir: 'typed-session-app' });
     await app.ready();
   });
   after(() => app.close());

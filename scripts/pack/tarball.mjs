@@ -7,6 +7,9 @@ import { run } from './run.mjs';
 // `npm pack --ignore-scripts` skips prepack: the egg 3 shims are written here, after the build
 const { SHIM_FILES, writeShims } = createRequire(import.meta.url)('../egg3-shims.cjs');
 
+// the documents the README links at the package root: a reader of the installed package follows them
+export const DOCUMENTS = [ 'README.md', 'LICENSE', 'SECURITY.md' ];
+
 // what an installed plugin needs; a narrower `files` or a broken build would drop one of these
 const REQUIRED_FILES = [ 'esm', 'commonjs' ].flatMap(flavour => [
   `dist/${flavour}/package.json`,
@@ -17,7 +20,7 @@ const REQUIRED_FILES = [ 'esm', 'commonjs' ].flatMap(flavour => [
   `dist/${flavour}/app/extend/application.js`,
   `dist/${flavour}/config/config.default.js`,
   `dist/${flavour}/typings/index.d.ts`,
-]).concat('package.json', SHIM_FILES);
+]).concat('package.json', SHIM_FILES, DOCUMENTS);
 
 /** Builds the package in a temp copy of the tree and packs it; returns the tarball and its file list. */
 export async function packTarball(repoRoot, workDir) {

@@ -25,8 +25,8 @@ function walkFiles(root, dir = '') {
   });
 }
 
-/** Returns the copy's path; its node_modules is a symlink to the repo's. */
-export function copyTree(repoRoot, target) {
+/** Returns the copy's path; its node_modules is a symlink to the repo's unless `linkNodeModules` is false. */
+export function copyTree(repoRoot, target, { linkNodeModules = true } = {}) {
   const files = gitFiles(repoRoot) ?? walkFiles(repoRoot);
   for (const rel of files) {
     const from = path.join(repoRoot, rel);
@@ -34,6 +34,6 @@ export function copyTree(repoRoot, target) {
     fs.mkdirSync(path.dirname(path.join(target, rel)), { recursive: true });
     fs.copyFileSync(from, path.join(target, rel));
   }
-  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(target, 'node_modules'), 'dir');
+  if (linkNodeModules) fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(target, 'node_modules'), 'dir');
   return target;
 }

@@ -19,17 +19,16 @@ export type BaseApp = 'cookie' | 'redis';
 
 /** test/fixtures/base/routes/<name>.js */
 export type RouteSet =
-  | 'json' | 'sc' | 'rd' | 'rd-outage' | 'rd-workers' | 'memory' | 'throttle' | 'hostile'
-  | 'security-cookie' | 'security-store' | 'cs' | 'cs-basic' | 'browser-size'
-  | 'fd-cookie' | 'fd-session-cookie' | 'fd-rolling' | 'fd-manual-commit' | 'fd-chips' | 'fd-cookie-options'
-  | 'fd-disabled' | 'fd-get' | 'fd-external-key' | 'fd-hooks' | 'fd-httponly-off' | 'fd-ignore'
-  | 'fd-no-keys' | 'fd-store' | 'fd-context-store' | 'fd-boot' | 'commit-sequences';
+  | 'json' | 'basic' | 'cookie-sessions' | 'koa-session-options' | 'boot-checks' | 'app-session-store'
+  | 'sealed-cookies' | 'store-sessions' | 'session-control' | 'throttle' | 'hostile'
+  | 'security-cookie' | 'security-store' | 'browser-size' | 'commit-sequences';
 
 /** test/fixtures/base/stores.js: the store app.js installs as app.sessionStore */
 export type StoreName = 'map' | 'function' | 'recording' | 'app-map-store' | 'naive-redis' | 'failing';
 
 /** test/fixtures/base/variants.js */
-export type Variant = 'hooks' | 'counting-before-save' | 'hex-codec' | 'tenant-store' | 'header-key' | 'store-without-methods' | 'decode-table';
+export type Variant =
+  | 'hooks' | 'counting-before-save' | 'hex-codec' | 'tenant-store' | 'custom-genid' | 'header-key' | 'store-without-methods' | 'decode-table';
 
 /** app config as JSON: merged over the base config (keys, CSRF off, fixture.routes 'json') */
 export interface AppConfig {
@@ -172,7 +171,24 @@ export function redisClusterClient(ports: number[], extra: Record<string, unknow
   };
 }
 
-/** bootApp('cookie', ...) of a named setup: `{ config, options }` (e.g. helpers/cs-apps.ts). */
+/** bootApp('cookie', ...) of a named setup: `{ config, options }` (e.g. helpers/codec-apps.ts). */
 export function bootCookieApp(setup: { config: AppConfig; options?: BootOptions }): Promise<MockApplication> {
   return bootApp('cookie', setup.config, setup.options);
+}
+
+/**
+ * Closes a test app and its @eggjs/redis clients: the plugin does not quit them on close, and a
+ * client left behind keeps reconnecting (and logging) once the test stops its redis-server.
+ */
+export async function closeApp(app: { close(): Promise<unknown> } | undefined): Promise<void> {
+  if (!app) return;
+  let redis: { disconnect?: () => void; clients?: Map<string, { disconnect(): void }> } | undefined;
+  try {
+    redis = Reflect.get(app, 'redis');
+  } catch {
+    // @eggjs/mock's app throws on property access when it failed to boot
+  }
+  for (const client of redis?.clients?.values() ?? []) client.disconnect();
+  if (typeof redis?.disconnect === 'function') redis.disconnect();
+  await app.close();
 }

@@ -7,11 +7,12 @@ import { mm, type MockApplication } from '@eggjs/mock';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /**
- * Debian's Chromium, driven by playwright-core over the DevTools protocol. The test starts the
- * browser process itself, so it runs with exactly the flags below (Playwright's own launcher adds
- * its defaults and picks the profile dir) and nothing can ever download a browser.
+ * Debian's Chromium (or the binary `CHROMIUM_PATH` names), driven by playwright-core over the DevTools
+ * protocol. The test starts the browser process itself, so it runs with exactly the flags below
+ * (Playwright's own launcher adds its defaults and picks the profile dir) and nothing can ever download
+ * a browser.
  */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** The flags issue 9 names; launchChromium() adds only headless mode, the profile dir and a debugging port. */
 export const CHROMIUM_FLAGS = [
@@ -46,10 +47,20 @@ export async function bootExample(env: Record<string, string> = {}): Promise<Moc
   }
 }
 
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Call first in a browser `describe`'s before hook (with `function () {}` so `this` is the suite). */
 export function requireBrowser(suite: Mocha.Context): boolean {
-  if (fs.existsSync(CHROMIUM_PATH)) return true;
-  const message = `BROWSER TESTS SKIPPED: ${CHROMIUM_PATH} not found. Install it with \`apt-get install chromium\`.`;
+  if (isExecutable(CHROMIUM_PATH)) return true;
+  const message = `BROWSER TESTS SKIPPED: ${CHROMIUM_PATH} not found (or not executable). ` +
+    'Install it with `apt-get install chromium`, or set CHROMIUM_PATH to a Chromium or Chrome binary.';
   if (process.env.REQUIRE_BROWSER === '1') throw new Error(`${message} (REQUIRE_BROWSER=1 makes this a failure)`);
   console.warn(`\n${'!'.repeat(80)}\n!! ${message}\n${'!'.repeat(80)}\n`);
   suite.skip(); // throws: the rest of the hook and the suite's tests do not run

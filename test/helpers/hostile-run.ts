@@ -190,3 +190,12 @@ export async function runHostileCases<T extends TaggedCase>(cases: Iterable<T>, 
   }
   return { cases: expected.size, timedOut, failures, eventMismatches, totals, wanted, summary, ms };
 }
+
+/** Everything a prototype-pollution attempt could have changed on Object.prototype. */
+export function objectPrototypeSnapshot(): string {
+  return JSON.stringify(Reflect.ownKeys(Object.prototype).map(String).sort()) +
+    JSON.stringify(Object.getOwnPropertyNames(Object.prototype).map(name => {
+      const descriptor = Object.getOwnPropertyDescriptor(Object.prototype, name)!;
+      return [ name, typeof descriptor.value, typeof descriptor.get, typeof descriptor.set ];
+    }));
+}

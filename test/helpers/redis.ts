@@ -4,8 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
-import { inspector } from './rd-http.js';
+import { Redis } from 'ioredis';
 
 /**
  * Redis for tests: a `redis-server` the test starts itself on a free loopback port, or the
@@ -120,4 +119,17 @@ export function usePrivateRedis(): { server: RedisServer; redis: Redis } {
     await held.server?.stop();
   });
   return held;
+}
+
+/** Calls per command since the last CONFIG RESETSTAT, from INFO commandstats. */
+export async function commandCalls(client: Redis): Promise<Record<string, number>> {
+  const info = await client.info('commandstats');
+  const calls: Record<string, number> = {};
+  for (const match of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) calls[match[1]] = Number(match[2]);
+  return calls;
+}
+
+/** A client of the test's redis-server on `port`, to look at what the plugin wrote. */
+export function inspector(port: number, db = 0): Redis {
+  return new Redis({ host: '127.0.0.1', port, db, lazyConnect: false, maxRetriesPerRequest: 1 });
 }

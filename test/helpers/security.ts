@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { MockApplication } from '@eggjs/mock';
 import { Keygrip } from '@eggjs/cookies';
 import type { Redis } from 'ioredis';
-import { bootApp, redisClient, type AppConfig, type BootOptions } from './boot.js';
-import { closeApp, fetchReply, serve, type Served } from './rd-http.js';
+import { bootApp, closeApp, redisClient, type AppConfig, type BootOptions } from './boot.js';
+import { fetchReply, serve, type Served } from './http.js';
 
 /**
  * Shared by the security tests (issue 14): booting one fixture app per configuration, judging
@@ -56,9 +56,9 @@ export function securityStoreApp(session: Record<string, unknown>, redisPort?: n
   };
 }
 
-/** Boots securityStoreApp(session, redisPort) and serves it on a loopback port. */
-export async function bootWith(session: Record<string, unknown>, redisPort?: number): Promise<BootedApp> {
-  const app = await bootApp('redis', securityStoreApp(session, redisPort));
+/** Boots securityStoreApp(session, redisPort) (with boot `options`: a variant) and serves it on a loopback port. */
+export async function bootWith(session: Record<string, unknown>, redisPort?: number, options?: BootOptions): Promise<BootedApp> {
+  const app = await bootApp('redis', securityStoreApp(session, redisPort), options);
   const http = await serve(app.callback());
   return {
     app,
@@ -211,6 +211,25 @@ export function encryptedLegacyCookie(keys: string[], data: Record<string, unkno
  */
 export function inFlight<T>(work: Promise<T>): Promise<T | Error> {
   return work.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+}
+
+/**
+ * Holds the next slow route of `app` once it has loaded its session (the fixtures' app.securityHold):
+ * `arrival` resolves then, `release()` lets it finish and removes the hold.
+ */
+export function holdSlowRequest(app: object): { arrival: Promise<void>; release(): void } {
+  let arrived!: () => void;
+  let unblock!: () => void;
+  const arrival = new Promise<void>(resolve => { arrived = resolve; });
+  const released = new Promise<void>(resolve => { unblock = resolve; });
+  Reflect.set(app, 'securityHold', { arrived, released });
+  return {
+    arrival,
+    release() {
+      unblock();
+      Reflect.deleteProperty(app, 'securityHold');
+    },
+  };
 }
 
 /** `work`, or a rejection with `message` after `ms`; the timer is cleared either way. */

@@ -1,7 +1,7 @@
 'use strict';
 
-// the hostile-cookie routes of the hardening tests' app (/get, /set, /proto, /logout)
-const hostileRoutes = require('../../../../test/fixtures/hd-cookie-app/app/router.js');
+// the hostile-cookie routes of the hardening tests (/get, /set, /proto, /logout)
+const hostileRoutes = require('../../../../test/fixtures/base/routes/hostile.js');
 
 module.exports = app => {
   const { router } = app;
