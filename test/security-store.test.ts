@@ -318,16 +318,16 @@ describe('security: store ids, stored values and logout (securityStoreApp)', fun
       return `EGG_SESS=${id}; ${sig}`;
     }
 
-    it('a correctly signed id naming an index key ({u:<user>}:revoked) never reaches Redis: session:invalid, fresh, no key read or written', async () => {
+    it('a correctly signed id naming an index key ({u:<user>}:revocation) never reaches Redis: session:invalid, fresh, no key read or written', async () => {
       const victim = `victim-${uuid().slice(0, 8)}`;
       const genuine = issued(await send(booted.http.url, `/login?user=${victim}`), 'login');
       assert.match(genuine, /^gid\.[0-9a-f-]{36}$/, "the app's genid");
       // the same signing lets the genuine id in: the hostile ones below fail on their braces, not their signature
       assert.equal((await send(booted.http.url, '/get', signedIdCookie(genuine))).body.session.userId, victim);
       await controlOf(booted).destroyAll(victim);
-      const index = [ 'sessions', 'meta', 'dead', 'revoked' ].map(part => `{u:${victim}}:${part}`);
-      assert.equal(await redis.exists(PREFIX + index[3]), 1, 'the revocation record exists');
-      const hostile = [ ...index, `{u:${victim}}`, `${PREFIX}{u:${victim}}:revoked`, 'a{b}c', `gid.${uuid()}}` ];
+      const index = [ 'sessions', 'meta', 'stamps', 'dead', 'revocation' ].map(part => `{u:${victim}}:${part}`);
+      assert.equal(await redis.exists(PREFIX + index[4]), 1, 'the revocation record exists');
+      const hostile = [ ...index, `{u:${victim}}`, `${PREFIX}{u:${victim}}:revocation`, 'a{b}c', `gid.${uuid()}}` ];
 
       const before = await keyspace(redis);
       const monitor = await redis.monitor();
