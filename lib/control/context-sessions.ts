@@ -34,8 +34,8 @@ export class ContextSessions {
 
   /** The id `list()` gives this request's session (store sessions only), also after `regenerate()` gave it a new one. */
   get id(): string | undefined {
-    const owner = this.#owner;
-    return owner.store && this.#ctx.session && owner.externalKey ? refOf(owner.externalKey) : undefined;
+    const id = this.#owner.storeId;
+    return id && refOf(id);
   }
 
   /** The user's sessions, this one marked `current: true`; [] when no user is signed in. */

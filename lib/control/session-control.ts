@@ -3,7 +3,7 @@ import { withTimeout } from '../store/deadlines.js';
 import { SessionStoreError } from '../store/adapter.js';
 import { announceDestroyed, type DestroyReason } from '../request/announcer.js';
 import { refOf } from '../session-id.js';
-import type { RequestParty } from '../request/owner.js';
+import type { RequestParty } from '../request/setup.js';
 import type { IndexKeeper } from './index-keeper.js';
 import type { SessionInfo, UserSessionIndex } from './user-index.js';
 import type { SessionStore } from '../types.js';

@@ -2,7 +2,7 @@ import type { Application, Context } from 'egg';
 import type { ResolvedSessionConfig } from '../config.js';
 import { describeStore } from '../store/builtin.js';
 import { resolveRedisClient } from '../redis.js';
-import type { RequestParty } from '../request/owner.js';
+import type { RequestParty } from '../request/setup.js';
 import { IndexKeeper } from './index-keeper.js';
 import { SessionControl } from './session-control.js';
 import { UserSessionIndex } from './user-index.js';

@@ -95,6 +95,19 @@ export class SessionCookieTooLargeError extends Error {
   }
 }
 
+/**
+ * What a response must not send: under 'anonymous' a failed store left the browser's cookie true, so no
+ * session cookie goes out, but a cookie session's logout (`loggedOut`) needs no store and is cleared; a
+ * revoked session's cookie is cleared unless a new session replaced it. Then the size check.
+ */
+export function settleSessionCookies(ctx: Context, size: CookieSizeSettings, how: { anonymous: boolean; revoked: boolean; loggedOut: boolean }): void {
+  const { key } = size;
+  if (how.revoked && !setsCookie(ctx, key)) clearCookie(ctx, key);
+  if (how.anonymous) dropSessionCookies(ctx, key);
+  if (how.anonymous && how.loggedOut) clearCookie(ctx, key);
+  checkCookieSize(ctx, size);
+}
+
 export interface CookieSizeSettings {
   key: string;
   limit: number;

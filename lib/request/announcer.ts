@@ -4,16 +4,15 @@ import type { Context } from 'egg';
 /** The lifecycle events this plugin emits on the app (`session:expired` is koa-session's own). */
 export type LifecycleEventName = 'created' | 'regenerated' | 'destroyed' | 'revoked' | 'evicted';
 
-/** Why a session was destroyed. */
 export type DestroyReason = 'logout' | 'destroy' | 'destroyOthers' | 'destroyAll';
 
 /** The payload of `session:created|regenerated|destroyed|revoked|evicted`. */
 export interface SessionLifecycleEvent {
-  /** the request, when the change happened in one (not for `app.sessions` calls from a job) */
+  /** the request, when the change happened in one */
   ctx?: Context;
-  /** the session's user as the app set it (`ctx.session[config.session.userKey]`, or the argument of an `app.sessions` call), when known */
+  /** the session's user as the app set it, or the argument of an `app.sessions` call */
   user?: string | number;
-  /** what happened: 'new', 'regenerate', a DestroyReason, 'revoked', 'maxSessionsPerUser' */
+  /** 'new', 'regenerate', a DestroyReason, 'revoked', 'maxSessionsPerUser' */
   reason: string;
   /** a stable, non-secret reference of the session (never its id or cookie): `ctx.sessions.list()`'s id for store sessions */
   ref?: string;
@@ -26,63 +25,50 @@ interface Emitter {
   listenerCount(event: string): number;
 }
 
-/** A session as events name it. */
 export interface Described {
   ref?: string;
   user?: string | number;
 }
 
-/** A new random reference for a cookie session. */
+/** A new random reference for a cookie session (it has no id). */
 export function newCookieRef(): string {
   return randomBytes(12).toString('base64url');
 }
 
-/**
- * Emits `session:<name>` after the current step (as koa-session emits its events), and only when
- * someone listens: an app without listeners pays one listenerCount per change, nothing per request.
- */
+/** Emits `session:<name>` after the current step, as koa-session does; without a listener it costs one listenerCount. */
 export function emitLifecycle(app: Emitter, name: LifecycleEventName, payload: SessionLifecycleEvent): void {
   const event = `session:${name}`;
-  if (!app.listenerCount(event)) return;
-  setImmediate(() => app.emit(event, payload));
+  if (app.listenerCount(event)) setImmediate(() => app.emit(event, payload));
 }
 
 const RECENT_MS = 10_000;
-const RECENT_MAX = 1000;
 const recent = new Map<string, number>();
 
-/** `session:destroyed` of `ref` was announced in the last RECENT_MS (`app.sessions.destroyAll()` from a job, then `ctx.session = null` for one of them). */
-function announcedRecently(ref: string, now = Date.now()): boolean {
-  const at = recent.get(ref);
-  if (at !== undefined && now - at < RECENT_MS) return true;
-  recent.set(ref, now);
-  if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value as string);
-  return false;
-}
-
-/** `session:destroyed`, at most once per session (`announced`: what this request announced already). */
+/** `session:destroyed`, at most once per session: per request (`announced`), and within 10 s (a job's destroyAll, then a logout of one of them). */
 export function announceDestroyed(app: Emitter, payload: SessionLifecycleEvent, announced?: Set<string>): void {
-  if (payload.ref) {
-    if (announced?.has(payload.ref)) return;
-    announced?.add(payload.ref);
-    if (announcedRecently(payload.ref)) return;
+  const { ref } = payload;
+  if (ref) {
+    const now = Date.now();
+    if (announced?.has(ref) || now - (recent.get(ref) ?? -Infinity) < RECENT_MS) return;
+    announced?.add(ref);
+    recent.set(ref, now);
+    if (recent.size > 1000) recent.delete(recent.keys().next().value as string);
   }
   emitLifecycle(app, 'destroyed', payload);
 }
 
 /**
- * What one request announces, in order: a session `ctx.session = null` destroyed (at commit), a new
- * session (at its first save, or at the end of the request when regenerate() saved it first: the
- * login pattern sets the user after `await regenerate()`), a regenerate() (at the end of the request).
+ * What one request announces, in order: the session `ctx.session = null` destroyed (at commit); a new
+ * session (at its first save, or at the end of the request when regenerate() saved it first: the login
+ * pattern sets the user after `await regenerate()`); a regenerate() (at the end of the request).
  */
 export class Announcer {
   readonly #ctx: Context;
-  /** destroyed sessions this request announced (a "log out everywhere" also ends this one) */
   readonly announced = new Set<string>();
   /** why `ctx.session = null` happens in this request (default 'logout') */
   destroyReason: DestroyReason | undefined;
   #gone: Described | undefined;
-  #createdAnnounced = false;
+  #created = false;
   #createdAtEnd = false;
   #regenerated: { previousRef?: string } | undefined;
 
@@ -94,17 +80,16 @@ export class Announcer {
     this.#gone = session;
   }
 
-  /** `session:destroyed` of the session `ctx.session = null` destroyed, once; nothing when its destroy failed (`alive`). */
+  /** The destroyed session's `session:destroyed`, once; none when the destroy failed and it lives on (`alive`). */
   gone(alive: boolean): void {
     const gone = this.#gone;
     this.#gone = undefined;
     if (gone && !alive) announceDestroyed(this.#ctx.app, { ctx: this.#ctx, reason: this.destroyReason ?? 'logout', ...gone }, this.announced);
   }
 
-  /** A session saved for the first time. */
   created(session: () => Described, regenerating: boolean): void {
-    if (this.#createdAnnounced) return;
-    this.#createdAnnounced = true;
+    if (this.#created) return;
+    this.#created = true;
     if (regenerating) this.#createdAtEnd = true;
     else emitLifecycle(this.#ctx.app, 'created', { ctx: this.#ctx, reason: 'new', ...session() });
   }
@@ -113,15 +98,13 @@ export class Announcer {
     this.#regenerated = { previousRef };
   }
 
-  /** What waits for the end of the request (or of a commit), once the new session has its user; nothing for a session that is gone or unsaved. */
+  /** What waits for the end of a commit or the request, once the new session has its user; nothing for one gone or unsaved. */
   settle(session: (() => Described) | undefined): void {
-    const regenerated = this.#regenerated;
-    const created = this.#createdAtEnd;
-    this.#regenerated = undefined;
-    this.#createdAtEnd = false;
-    if (!session) return;
+    const { app } = this.#ctx;
     const ctx = this.#ctx;
-    if (created) emitLifecycle(ctx.app, 'created', { ctx, reason: 'new', ...session() });
-    if (regenerated) emitLifecycle(ctx.app, 'regenerated', { ctx, reason: 'regenerate', previousRef: regenerated.previousRef, ...session() });
+    if (session && this.#createdAtEnd) emitLifecycle(app, 'created', { ctx, reason: 'new', ...session() });
+    if (session && this.#regenerated) emitLifecycle(app, 'regenerated', { ctx, reason: 'regenerate', previousRef: this.#regenerated.previousRef, ...session() });
+    this.#createdAtEnd = false;
+    this.#regenerated = undefined;
   }
 }

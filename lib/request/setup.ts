@@ -5,9 +5,40 @@ import { defaultCookieSizePolicy } from '../cookie/response.js';
 import { assertSessionIdsCanBeTrusted, createSessionIdReader, type ExternalKey } from '../session-id.js';
 import { koaContextSession } from './koa-base.js';
 import { createOwnerClass, type RequestSession } from './owner.js';
-import { userReader } from './sign-in.js';
+import { usersOf, type UserKey, type Users } from './sign-in.js';
 import type { IndexKeeper } from '../control/index-keeper.js';
+import type { Caller } from '../control/user-index.js';
+import type { CookieCodec } from '../cookie/codec.js';
+import type { CookieSizeSettings } from '../cookie/response.js';
+import type { AdapterSettings } from '../store/adapter.js';
 import type { SessionStore } from '../types.js';
+
+export interface OwnerSettings {
+  codec: CookieCodec;
+  /** the one gate for client-supplied store ids (lib/session-id.ts) */
+  ids: ExternalKey;
+  users: Users;
+  control: IndexKeeper | undefined;
+  rotateCsrf: boolean;
+  absoluteMaxAge: number | undefined;
+  /** the server-checked lifetime of browser-session cookie sessions */
+  sessionTTL: number;
+  /** cookies a sealed session may be split over (1: never) */
+  maxChunks: number;
+  size: CookieSizeSettings;
+  /** no `beforeSave` of the app's can change the session between the change check and the write */
+  writesCheckedText: boolean;
+  appValid: ((ctx: Context, data: unknown) => unknown) | undefined;
+  store: AdapterSettings;
+  /** the store in use now: `app.sessionStore` may change it at any time */
+  currentStore: (ctx: Context) => SessionStore | undefined;
+}
+
+/** The owner as session control sees it: the session a request acts from, and what a "destroy all" it ran means for it. */
+export interface RequestParty {
+  caller(user: string): Caller | 'gone' | undefined;
+  revoked(user: string, gen: number, keep: boolean): void;
+}
 
 const OWNER = Symbol('egg-session-plus#owner');
 const MAKE_OWNER = Symbol('egg-session-plus#makeOwner');
@@ -46,8 +77,7 @@ export function installRequestOwner(app: Application, config: ResolvedSessionCon
       maxChunks, encode: custom.encode, decode: custom.decode,
     }),
     ids: createSessionIdReader(app, { key: config.key, prefix: config.prefix, genid: config.genid, externalKey }),
-    userKey: config.userKey as string,
-    readUser: userReader(config.userKey as string),
+    users: usersOf(config.userKey as UserKey, Boolean(control)),
     control,
     rotateCsrf: config.rotateCsrfOnRegenerate,
     absoluteMaxAge: config.absoluteMaxAge,

@@ -30,6 +30,31 @@ export function userOf(value: unknown, userKey: UserKey, strict: boolean): strin
     'set it to the user\'s id (or point config.session.userKey at the id)');
 }
 
+/** A session's user, the way `config.session.userKey` names it. */
+export interface Users {
+  /** the user to write (a number as its string); with session control (`strict`) any other value than a user fails, named */
+  of(session: unknown): string | undefined;
+  /** the user as the app set it, when it is one */
+  app(session: unknown): string | number | undefined;
+  /** with session control, a read session whose user could be neither listed nor revoked is refused */
+  unindexable(session: unknown): boolean;
+}
+
+export function usersOf(userKey: UserKey, strict: boolean): Users {
+  const read = userReader(userKey);
+  return {
+    of: session => userOf(read(session), userKey, strict),
+    app: session => {
+      const user = read(session);
+      return isUser(user) ? user : undefined;
+    },
+    unindexable: session => {
+      const user = read(session);
+      return strict && user !== undefined && user !== null && user !== '' && !isUser(user);
+    },
+  };
+}
+
 /** When a user signed in, and the user's generation then (0 before the first "destroy all"). */
 export interface Stamp {
   at: number;
