@@ -3,10 +3,19 @@ import { configWarnings, validateSessionConfig, type ResolvedSessionConfig } fro
 import { appKeys, MISSING_KEYS } from './lib/cookie/codec.js';
 import { defaultCookieSizePolicy } from './lib/cookie/response.js';
 import { createBuiltinStore, describeStore } from './lib/store/builtin.js';
-import { logSessionEvents } from './lib/log-lines.js';
 import { installSessionControl, sessionControlEnabled } from './lib/control/setup.js';
 import { installRequestOwner, peekOwner } from './lib/request/setup.js';
 import { checkEggVersion } from './lib/egg-version.js';
+import type { SessionErrorEvent, SessionEvent } from './lib/types.js';
+
+/** koa-session's events in @eggjs/session's log lines; a store failure names a store session by its reference, never its id. */
+function logSessionEvents(app: Application): void {
+  const shown = (value: unknown) => (app.config.session.logValue ? value : '');
+  app.on('session:missed', ({ ctx, key }: SessionEvent) => ctx.coreLogger.warn('[session][missed] key(%s)', key));
+  app.on('session:expired', ({ ctx, key, value }: SessionEvent) => ctx.coreLogger.warn('[session][expired] key(%s) value(%j)', key, shown(value)));
+  app.on('session:invalid', ({ ctx, key, value }: SessionEvent) => ctx.coreLogger.warn('[session][invalid] key(%s) value(%j)', key, shown(value)));
+  app.on('session:error', ({ ctx, key, error }: SessionErrorEvent) => ctx.coreLogger.error('[session][error] key(%s) %s', key, error.message));
+}
 
 /** What the session cookie holds and how it is protected, for the boot line. */
 function cookieKind(config: ResolvedSessionConfig, store: string): string {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SessionOptions } from 'koa-session';
-import { isSessionStore } from './store/validate.js';
+import { isSessionStore } from './store/adapter.js';
 import { MAX_LIFETIME } from './request/hidden.js';
 import defaults from '../config/config.default.js';
 

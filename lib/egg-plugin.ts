@@ -9,16 +9,12 @@ export interface EggPluginEntry {
   [key: string]: unknown;
 }
 
-/**
- * This file's path, in the ESM build (a file: URL) and the CommonJS build (a path) alike, without
- * `import.meta` (a syntax error in CommonJS) or `__dirname` (missing in ESM): V8's call sites.
- */
+/** This file's path in the ESM build (a file: URL) and the CommonJS one alike, without `import.meta` or `__dirname`: V8's call sites. */
 function thisFile(): string {
   const prepare = Error.prepareStackTrace;
   try {
     Error.prepareStackTrace = (_error, stack) => stack;
-    const stack = new Error().stack as unknown as NodeJS.CallSite[];
-    const file = stack[0].getFileName() ?? '';
+    const file = (new Error().stack as unknown as NodeJS.CallSite[])[0].getFileName() ?? '';
     return file.startsWith('file:') ? fileURLToPath(file) : file;
   } finally {
     Error.prepareStackTrace = prepare;
@@ -28,11 +24,7 @@ function thisFile(): string {
 /** The folder egg loads the plugin from: the one holding app.js, config/ and app/ of this build (lib/..). */
 export const PLUGIN_PATH = path.dirname(path.dirname(thisFile()));
 
-/**
- * egg 4.1's plugin factory shape (`definePluginFactory`): its built-in plugin list does
- * `...sessionPlugin()` with the default export of `@eggjs/session`, so a package that replaces it
- * through npm overrides must export this. Options override everything but the name.
- */
+/** egg 4.1's plugin factory (`definePluginFactory`): its plugin list spreads `sessionPlugin()`, the default export of `@eggjs/session`. */
 export default function sessionPlugin(options: Partial<Omit<EggPluginEntry, 'name'>> = {}): { session: EggPluginEntry } {
   return { session: { enable: true, path: PLUGIN_PATH, ...options, name: 'session' } };
 }

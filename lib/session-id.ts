@@ -41,7 +41,7 @@ export function sessionIdTest(settings: SessionIdSettings): (id: string) => bool
  * Throws at boot for a configuration whose ids cannot be authenticated: an app's own genid makes
  * ids this plugin cannot recognise, so they must come back signed in its own cookie.
  */
-export function assertSessionIdsCanBeTrusted(settings: SessionIdSettings & { signed: boolean }): void {
+export function assertSessionIdsCanBeTrusted(settings: { genid?: unknown; externalKey?: unknown; signed: boolean }): void {
   if (!settings.genid) return;
   if (settings.externalKey) {
     throw new TypeError('[egg-session-plus] config.session.externalKey with a custom config.session.genid: the plugin cannot ' +

@@ -6,19 +6,16 @@ export interface StoreGetOptions {
   ctx: Context;
 }
 
-/** Options koa-session passes to `store.set`. */
-export interface StoreSetOptions {
-  rolling: boolean;
-  /** false when the data did not change (rolling / renew / forced save) */
+/** Options koa-session passes to `store.set`; `changed` is false for rolling, renew and forced saves. */
+export interface StoreSetOptions extends StoreGetOptions {
   changed: boolean;
-  ctx: Context;
 }
 
 export interface StoreDestroyOptions {
   ctx: Context;
 }
 
-/** Session data as it crosses the store boundary (with the hidden `_` fields: `_expire`, `_maxAge`, `_session`, …). */
+/** Session data as it crosses the store boundary, with its hidden `_` fields (`_expire`, `_maxAge`, `_session`, …). */
 export type StoredSession = Record<string, unknown>;
 
 /** The `app.sessionStore` contract, the same as `@eggjs/session`'s. */
@@ -37,10 +34,7 @@ export interface StoreRead {
   snapshot: unknown;
 }
 
-/**
- * A built-in store (memory, redis). It knows no request: the adapter hands it what the request read
- * (`snapshot`), and a session read before is written back only while it still exists.
- */
+/** A built-in store (memory, redis): it knows no request; a session read before is written back only while it still exists. */
 export interface BuiltinStore extends SessionStore {
   readonly storeName: 'memory' | 'redis';
   read(id: string): Promise<StoreRead | undefined>;
@@ -63,9 +57,9 @@ export interface SessionErrorEvent {
   key?: string;
   /** the store session's reference (as `ctx.sessions.list()` shows it) */
   ref?: string;
-  /** the id an app's own store was called with (only for an app's store, which may need it) */
+  /** the id an app's own store was called with (for an app's store only, which may need it) */
   storeKey?: string;
-  /** what failed: 'get', 'set', 'destroy', 'revocation check', 'index', … */
+  /** 'get', 'set', 'destroy', 'revocation check', 'index', … */
   operation: string;
   error: Error;
   ctx: Context;

@@ -1,5 +1,5 @@
 import type { Application } from 'egg';
-import { assertSessionStore } from '../../lib/store/validate.js';
+import { assertSessionStore } from '../../lib/store/adapter.js';
 import type { SessionStore, SessionStoreClass } from '../../lib/types.js';
 
 export default class SessionApplication {

@@ -7,6 +7,7 @@ import type { Stamp } from '../request/sign-in.js';
 import type { UserSessionIndex } from './user-index.js';
 
 export interface KeeperOptions {
+  /** 0: no bound */
   maxSessionsPerUser: number;
   /** refuse a new sign-in over maxSessionsPerUser instead of evicting the oldest session */
   refuseOverLimit: boolean;
@@ -27,29 +28,27 @@ export interface SavedSession {
   previousUser: string | undefined;
   signIn: Stamp | undefined;
   created: number;
-  maxAge: number | 'session' | undefined;
+  maxAge: number | 'session';
   /** the user as the app set it, for `session:evicted` */
   appUser: string | number | undefined;
 }
 
-/** A new sign-in over `maxSessionsPerUser` with `maxSessionsPreventsLogin`: 409, the login route can answer it. */
+/** A new sign-in over `maxSessionsPerUser` with `maxSessionsPreventsLogin`: 409, which the login route can answer. */
 export class SessionLimitError extends Error {
   readonly status = 409;
   readonly expose = true;
   readonly code = 'SESSION_LIMIT_REACHED';
 
   constructor(limit: number) {
-    super(`This account is signed in on ${limit} devices already (maxSessionsPerUser): sign out one of them first`);
+    super(`This account is signed in on ${limit} devices already (maxSessionsPerUser): sign out of one of them first`);
     this.name = 'SessionLimitError';
   }
 }
 
-const MAX_SEEN_RECORDS = 10_000;
-
 /**
- * What a request's owner asks of session control: a new sign-in's generation, revocation verdicts,
- * and keeping the per-user index in step with store writes and destroys. Index upkeep never fails a
- * request (the session itself was written or destroyed): a failure is `session:error`.
+ * What a request's owner asks of session control: a new sign-in's generation, revocation verdicts, and
+ * the per-user index kept in step with store writes and destroys. Index upkeep never fails a request
+ * (the session itself was written or destroyed): a failure is `session:error`.
  */
 export class IndexKeeper {
   readonly #app: Application;
@@ -66,32 +65,24 @@ export class IndexKeeper {
 
   /** The user's generation, which a session signed in now is stamped with (the outage policy applies). */
   generation(ctx: Context, user: string): Promise<number | Failed> {
-    return this.#checked(ctx, 'revocation check', this.#index.generation(user));
+    return this.#checked(ctx, this.#index.generation(user));
   }
 
-  /**
-   * Whether a loaded store session is revoked. Sessions are revoked through the index; this catches
-   * the ones it never held (written by another store before a switch, or while an index write
-   * failed) and is asked only of sessions this process has not seen within touchInterval.
-   */
+  /** Whether a loaded store session is revoked; asked only of sessions this process has not seen within touchInterval. */
   async revokedStoreSession(ctx: Context, id: string, user: string, stamp: number): Promise<boolean | Failed> {
-    if (this.#seenRecently(id, Date.now())) return false;
-    return this.#checked(ctx, 'revocation check', this.#index.isRevoked(user, refOf(id), stamp));
+    return !this.#seenRecently(id, Date.now()) && this.#checked(ctx, this.#index.isRevoked(user, refOf(id), stamp));
   }
 
-  /** A store session was written: indexed under its user (out of a previous user's); false when the index refused it. */
+  /** A store session was written: indexed under its user (and out of a previous user's); false when the index refused it. */
   async saved(ctx: Context, store: StoreAdapter, session: SavedSession): Promise<boolean> {
-    const { id, user, previousUser, signIn } = session;
-    if (previousUser && previousUser !== user) {
-      // destroyed by another request while this one ran: its late write (as another user's, or nobody's) must not bring it back
-      if (await this.#background(ctx, id, this.#index.signOut(previousUser, refOf(id))) === false) return false;
-    }
+    const { id, user, previousUser, signIn, maxAge, created } = session;
+    // destroyed by another request meanwhile: a late write (as another user's, or nobody's) must not bring it back
+    if (previousUser && previousUser !== user && await this.#background(ctx, id, this.#index.signOut(previousUser, refOf(id))) === false) return false;
     if (!user) return true;
     const now = Date.now();
-    const { maxAge, created } = session;
     let expiresAt = now + (typeof maxAge === 'number' ? maxAge : this.#options.sessionTTL);
     if (this.#options.absoluteMaxAge) expiresAt = Math.min(expiresAt, created + this.#options.absoluteMaxAge);
-    // the built-in Redis store refuses a late write of a destroyed session itself: a session indexed lately needs no write
+    // the built-in Redis store refuses a late write of a destroyed session itself: one indexed lately needs no write
     if (previousUser === user && store.builtin?.storeName === 'redis' && this.#indexedRecently(id, now, expiresAt)) return true;
     this.#remember(id, now, expiresAt);
     const { maxSessionsPerUser, refuseOverLimit } = this.#options;
@@ -99,14 +90,13 @@ export class IndexKeeper {
       sessionId: id, expiresAt, createdAt: created, signedInAt: signIn?.at ?? now, stamp: signIn?.gen ?? 0,
       now, ip: ctx.ip ?? '', userAgent: ctx.get('user-agent') ?? '',
     }, maxSessionsPerUser, refuseOverLimit));
-    // not indexed (the write failed): the revocation vet must not skip this session as seen
-    if (result === undefined) this.#seen.delete(id);
+    // not indexed: the revocation vet must not skip this session as seen
+    if (typeof result !== 'object') this.#seen.delete(id);
     if (result === 'over-limit') {
-      this.#seen.delete(id);
       await store.remove(ctx, id);
       throw new SessionLimitError(maxSessionsPerUser);
     }
-    if (typeof result !== 'object') return result === undefined;
+    if (typeof result !== 'object') return result !== 'revoked';
     for (const evicted of result.evicted) {
       emitLifecycle(this.#app, 'evicted', { ctx, user: session.appUser, reason: 'maxSessionsPerUser', ref: refOf(evicted) });
       await this.#background(ctx, evicted, store.remove(ctx, evicted));
@@ -155,19 +145,19 @@ export class IndexKeeper {
   #remember(id: string, now: number, expiresAt = this.#seen.get(id)?.expiresAt): void {
     this.#seen.delete(id);
     this.#seen.set(id, { at: now, expiresAt });
-    if (this.#seen.size > MAX_SEEN_RECORDS) this.#seen.delete(this.#seen.keys().next().value as string);
+    if (this.#seen.size > 10_000) this.#seen.delete(this.#seen.keys().next().value as string);
   }
 
   /** A call whose answer the request needs: the outage policy applies. */
-  async #checked<T>(ctx: Context, operation: string, work: Promise<T>): Promise<T | Failed> {
+  async #checked<T>(ctx: Context, work: Promise<T>): Promise<T | Failed> {
     try {
-      return await withTimeout(work, this.#options.timeout, `session ${operation}`);
+      return await withTimeout(work, this.#options.timeout, 'session revocation check');
     } catch (error) {
-      return storeFailed(ctx, this.#options.failure, operation, error);
+      return storeFailed(ctx, this.#options.failure, 'revocation check', error);
     }
   }
 
-  /** Index upkeep: a failure is `session:error` (a store failure reported itself), never the request's; undefined then. */
+  /** Index upkeep: a failure is `session:error` (a store failure reported itself already), never the request's; undefined then. */
   async #background<T>(ctx: Context, id: string, work: Promise<T>): Promise<T | undefined> {
     try {
       const result = await withTimeout(work, this.#options.timeout, 'session control');

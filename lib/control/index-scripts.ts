@@ -1,14 +1,11 @@
 import type { RedisScript } from '../redis.js';
 
 /**
- * Lua scripts of the per-user session index. Every script takes the five keys of one user (in the
- * order of lib/redis.ts UserKeys: sessions, meta, stamps, dead, revocation), which share a hash tag,
- * so they run unchanged on Redis Cluster.
- *
- * Revocation compares generations, never clocks: a "destroy all" adds one to the user's generation,
- * every session carries the generation its user signed in at (its stamp), and one rule, revoked(),
- * decides. Numbers that leave Lua go through int(): Redis turns Lua numbers into strings that may
- * use exponent notation. Metadata JSON holds numbers as strings (cjson keeps 14 digits only).
+ * Lua scripts of the per-user session index. Each takes the five keys of one user (lib/redis.ts
+ * UserKeys, in order), which share a hash tag: they run unchanged on Redis Cluster. Revocation compares
+ * generations, never clocks: a "destroy all" adds one to the user's generation, a session carries the
+ * generation it signed in at (its stamp), and one rule, revoked(), decides. Numbers leave Lua through
+ * int(): Redis would turn them into strings in exponent notation.
  */
 const HELPERS = `
 local sessions, meta, stamps, dead, revocation = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -70,44 +67,31 @@ end
 `;
 
 /**
- * Adds or refreshes one session in its user's index.
- * ARGV: ref, expiresAt, metaJson, now, stamp, maxSessions (0: none), tombstoneMs, refuseOverLimit ('1')
- * Returns { 1, evicted session id... }, { 0 } when revoked, { -1 } when a new session would exceed
- * maxSessions and refuseOverLimit is set.
+ * Adds or refreshes one session. ARGV: ref, expiresAt, metaJson, now, stamp, maxSessions (0: none),
+ * tombstoneMs, refuseOverLimit ('1'). Returns { 1, evicted session id... }, { 0 } when revoked, { -1 }
+ * when a new session would exceed maxSessions under refuseOverLimit (else the least recently used go).
  */
 const UPSERT = `${HELPERS}
 local ref, expiresAt, metaJson = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local now, stamp, maxSessions, tombstoneMs = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local now, stamp, maxSessions = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 prune(now)
 if revoked(ref, stamp) then return { 0 } end
 local indexed = redis.call('ZSCORE', sessions, ref)
-if not indexed and maxSessions > 0 and ARGV[8] == '1' and redis.call('ZCARD', sessions) >= maxSessions then return { -1 } end
+local full = not indexed and maxSessions > 0 and redis.call('ZCARD', sessions) >= maxSessions
+if full and ARGV[8] == '1' then return { -1 } end
+local result = { 1 }
+if full then
+  -- the least recently used sessions make room (each write pushes a session's expiry back)
+  local victims = redis.call('ZRANGE', sessions, 0, redis.call('ZCARD', sessions) - maxSessions)
+  for _, json in ipairs(redis.call('HMGET', meta, unpack(victims))) do
+    local ok, entry = pcall(cjson.decode, json or '')
+    if ok and type(entry) == 'table' and type(entry.sid) == 'string' then result[#result + 1] = entry.sid end
+  end
+  bury(victims, now + tonumber(ARGV[7]))
+end
 redis.call('ZADD', sessions, int(expiresAt), ref)
 redis.call('HSET', meta, ref, metaJson)
 if not indexed then redis.call('ZADD', stamps, int(stamp), ref) end
-local result = { 1 }
-local excess = maxSessions > 0 and not indexed and redis.call('ZCARD', sessions) - maxSessions or 0
-if excess > 0 then
-  local fields = redis.call('HGETALL', meta)
-  local others = {}
-  for i = 1, #fields, 2 do
-    if fields[i] ~= ref then
-      local ok, entry = pcall(cjson.decode, fields[i + 1])
-      if not ok or type(entry) ~= 'table' then entry = {} end
-      others[#others + 1] = { ref = fields[i], createdAt = tonumber(entry.createdAt) or 0, sid = entry.sid }
-    end
-  end
-  table.sort(others, function(a, b)
-    if a.createdAt == b.createdAt then return a.ref < b.ref end
-    return a.createdAt < b.createdAt
-  end)
-  local victims = {}
-  for i = 1, math.min(excess, #others) do
-    victims[#victims + 1] = others[i].ref
-    if type(others[i].sid) == 'string' then result[#result + 1] = others[i].sid end
-  end
-  bury(victims, now + tombstoneMs)
-end
 expireIndex(now)
 return result
 `;
@@ -124,10 +108,7 @@ redis.call('HSET', meta, ARGV[1], cjson.encode(entry))
 return 1
 `;
 
-/**
- * Removes a destroyed session, leaving a tombstone. ARGV: ref, now, tombstoneMs, callerRef, callerStamp.
- * Returns its metadata JSON, or nil when it was not indexed or the caller is revoked.
- */
+/** Removes a destroyed session, leaving a tombstone. ARGV: ref, now, tombstoneMs, callerRef, callerStamp. Returns its metadata, or nil. */
 const REMOVE = `${HELPERS}
 local now = tonumber(ARGV[2])
 if callerRevoked(ARGV[4], tonumber(ARGV[5])) then return false end
@@ -137,10 +118,7 @@ expireIndex(now)
 return metaJson
 `;
 
-/**
- * Removes a session its user signed out of (it lives on, with another user or none): no tombstone.
- * ARGV: ref, now. Returns 0 when it was destroyed meanwhile (it must not be written back), 1 otherwise.
- */
+/** Removes a session its user signed out of (it lives on): no tombstone. ARGV: ref, now. Returns 0 when it was destroyed meanwhile. */
 const SIGN_OUT = `${HELPERS}
 local now = tonumber(ARGV[2])
 prune(now)
@@ -152,10 +130,9 @@ return 1
 
 /**
  * "Destroy all": the user's generation goes up by one, which revokes every session stamped before it;
- * the kept sessions the index holds are restamped with it, and the first `batch` of the others are
- * removed (DRAIN removes the rest, a batch per call, so no call blocks Redis for long).
- * ARGV: now, batch, callerRef, callerStamp, kept ref...
- * Returns { 'gone' } for a revoked caller, else { gen, n, the n kept refs the index held, metadata JSON of each removed session... }.
+ * the kept sessions the index holds are restamped, and the first `batch` of the others removed (DRAIN
+ * removes the rest, a batch per call: no call blocks Redis for long). ARGV: now, batch, callerRef,
+ * callerStamp, kept ref... Returns { 'gone' }, or { gen, n, the n kept refs held, removed metadata... }.
  */
 const REVOKE_ALL = `${HELPERS}
 if callerRevoked(ARGV[3], tonumber(ARGV[4])) then return { 'gone' } end

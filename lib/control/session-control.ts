@@ -33,10 +33,8 @@ function asUserId(userId: string | number): string {
 }
 
 /**
- * `app.sessions`: a user's sessions across devices. Store sessions with a user are listed; a
- * "destroy all" ends them and revokes cookie sessions too. Called in a request (egg's
- * `app.currentContext`), it acts from that request's session: one another device signed out
- * meanwhile does nothing (it cannot sign out the device that signed it out).
+ * `app.sessions`: a user's sessions across devices. Called in a request (egg's `app.currentContext`)
+ * it acts from that request's session: one another device signed out meanwhile does nothing.
  */
 export class SessionControl {
   readonly #app: Application;
@@ -63,7 +61,7 @@ export class SessionControl {
   /** Destroys one session of the user by its id from `list()`; false when there is no such session. */
   async destroy(userId: string | number, id: string, requestCtx?: Context): Promise<boolean> {
     const user = asUserId(userId);
-    const ctx = requestCtx ?? this.#currentContext();
+    const ctx = requestCtx ?? this.#app.currentContext;
     const caller = ctx && this.#partyOf(ctx)?.caller(user);
     if (caller === 'gone') return false;
     const sessionId = await this.#redis(this.#index.remove(user, id, caller));
@@ -76,11 +74,12 @@ export class SessionControl {
   /** Destroys all sessions of the user but the kept ones; cookie sessions signed in before are refused from their next request. */
   async destroyAll(userId: string | number, options: DestroyAllOptions = {}): Promise<DestroyAllResult> {
     const user = asUserId(userId);
-    const ctx = options.ctx ?? this.#currentContext();
+    const ctx = options.ctx ?? this.#app.currentContext;
     const party = ctx && this.#partyOf(ctx);
     const caller = party?.caller(user);
     const revokedAt = Date.now();
-    if (caller === 'gone') return { destroyed: 0, revokedAt: await this.revokedAt(user) ?? 0 };
+    const none = async () => ({ destroyed: 0, revokedAt: await this.revokedAt(user) ?? 0 });
+    if (caller === 'gone') return none();
     const keep = options.except === undefined ? [] : [ options.except ].flat();
     if (options.exceptCurrent && caller?.ref) keep.push(caller.ref);
     let destroyed = 0;
@@ -92,7 +91,7 @@ export class SessionControl {
         announceDestroyed(this.#app, { ctx, user: userId, reason: options.reason ?? 'destroyAll', ref: refOf(sessionId) });
       }
     }));
-    if (result.gone) return { destroyed: 0, revokedAt: await this.revokedAt(user) ?? 0 };
+    if (result.gone) return none();
     // the request's own session, when it was still signed in as this user, stays signed in past it
     party?.revoked(user, result.gen, caller?.ref ? result.kept.includes(caller.ref) : Boolean(options.exceptCurrent));
     return { destroyed, revokedAt };
@@ -106,11 +105,6 @@ export class SessionControl {
   /** The id `list()` shows for a store session id. */
   idOf(sessionId: string): string {
     return refOf(sessionId);
-  }
-
-  /** The request running now (egg's AsyncLocalStorage), for calls made without `ctx`. */
-  #currentContext(): Context | undefined {
-    return (this.#app as { currentContext?: Context }).currentContext;
   }
 
   /** A Redis call of the public API; a failure is a SessionStoreError (503), as for the store. */

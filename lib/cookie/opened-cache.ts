@@ -21,21 +21,13 @@ function tailHash(value: string): number {
 }
 
 /**
- * The plaintexts of recently opened cookies, keyed by the exact cookie text.
- *
- * A browser sends the same session cookie with every request until the session changes: from
- * its third request on, a hit costs a Map lookup instead of an AES-GCM open (about 3-4 µs, most
- * of it cipher setup). Only texts that were authenticated get in, so a cookie with any byte
- * changed misses and is opened (and authenticated) in full. The plaintext, not the parsed
- * object, is kept: every request parses its own copy.
- *
- * A cookie is admitted the second time it is opened. Under writes every response carries a new
- * cookie that is read once; caching those would only make garbage that lives long enough to
- * be promoted (it cost more than the open it saves). "Seen once" is a slot table of tail hashes.
- *
- * Two generations instead of a strict LRU: new entries and hits go into the current Map; when it
- * has used half the budget it becomes the previous one and the old previous is dropped whole.
- * No per-entry deletes, which would leave V8's ordered Maps full of holes to skip.
+ * The plaintexts of recently opened cookies, keyed by the exact cookie text: a browser sends the same
+ * cookie until its session changes, and a hit costs a Map lookup instead of an AES-GCM open (3-4 µs).
+ * Only authenticated texts get in, so a cookie with any byte changed misses and is opened in full; every
+ * request parses its own copy. A cookie is admitted the second time it is opened (under writes every
+ * response carries a new cookie read once: caching those only makes garbage). Two generations instead of
+ * an LRU: when the current Map holds half the budget it becomes the previous one, and the old previous is
+ * dropped whole (per-entry deletes leave V8's ordered Maps full of holes).
  */
 export class OpenedCookieCache {
   readonly #maxChars: number;
