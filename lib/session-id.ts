@@ -58,12 +58,18 @@ export function refOf(id: string): string {
   return createHash('sha256').update(id).digest('base64url').slice(0, 22);
 }
 
+/** Where a store session's id travels (the cookie, or the app's `externalKey`), with the request's session options. */
+export interface SessionIds {
+  get(ctx: Context, options: Record<string, any>): string | undefined;
+  set(ctx: Context, id: string, options: Record<string, any>): void;
+}
+
 /**
  * The one place a client-supplied id is read and checked. An id that fails the test never reaches
  * the store: the request starts a fresh session and `session:invalid` is emitted, as for any
  * unreadable cookie.
  */
-export function createSessionIdReader(app: Application, settings: SessionIdSettings): ExternalKey {
+export function createSessionIdReader(app: Application, settings: SessionIdSettings): SessionIds {
   const trusted = sessionIdTest(settings);
   const custom = settings.externalKey;
   const reject = (ctx: Context, id: string) => {
@@ -72,8 +78,7 @@ export function createSessionIdReader(app: Application, settings: SessionIdSetti
     return undefined;
   };
   return {
-    get(ctx) {
-      const options = ctx.sessionOptions;
+    get(ctx, options) {
       const id: unknown = custom ? custom.get(ctx) : ctx.cookies.get(options.key, options);
       if (typeof id !== 'string' || !id) {
         // a signed id cookie whose signature is missing or wrong reads as nothing: say so
@@ -82,9 +87,9 @@ export function createSessionIdReader(app: Application, settings: SessionIdSetti
       }
       return trusted(id) ? id : reject(ctx, id);
     },
-    set(ctx, id) {
+    set(ctx, id, options) {
       if (custom) custom.set(ctx, id);
-      else ctx.cookies.set(ctx.sessionOptions.key, id, ctx.sessionOptions);
+      else ctx.cookies.set(options.key, id, options);
     },
   };
 }

@@ -7,7 +7,8 @@ import { ctxOwner } from '../../lib/request/setup.js';
 export default class SessionContext {
   /** The session of this request (koa-session's Session); assign `null` to destroy it, an object to replace it. */
   get session(): any {
-    return ctxOwner(this as unknown as Context).get();
+    const owner = ctxOwner(this as unknown as Context);
+    return owner.session || owner.get();
   }
 
   set session(value: Record<string, unknown> | null) {

@@ -34,8 +34,8 @@ export class ContextSessions {
 
   /** The id `list()` gives this request's session (store sessions only), also after `regenerate()` gave it a new one. */
   get id(): string | undefined {
-    const id = this.#owner.storeId;
-    return id && refOf(id);
+    const { store, externalKey } = this.#owner;
+    return store && this.#ctx.session && externalKey ? refOf(externalKey) : undefined;
   }
 
   /** The user's sessions, this one marked `current: true`; [] when no user is signed in. */
@@ -77,7 +77,7 @@ export class ContextSessions {
 
   /** The user as the app set it (a number stays a number in what `app.sessions` returns and announces). */
   #user(): string | number | undefined {
-    return this.#owner.user;
+    return this.#owner.appUser(this.#ctx.session);
   }
 
   #controlFor(method: string): SessionControl {

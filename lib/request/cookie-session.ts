@@ -1,15 +1,15 @@
 import type { Context } from 'egg';
 import { FAILED, type Failed } from '../store/adapter.js';
 import { isSessionShaped, type JsonObject } from '../json.js';
-import { hiddenOf, isExpired, type Hidden } from './hidden.js';
-import type { Users } from './sign-in.js';
+import { readHidden, type Hidden } from './hidden.js';
+import type { User } from './sign-in.js';
 import type { CookieCodec, OpenedCookie } from '../cookie/codec.js';
 import { setSessionCookie } from '../cookie/response.js';
 import type { IndexKeeper } from '../control/index-keeper.js';
 
 export interface CookieSettings {
   codec: CookieCodec;
-  users: Users;
+  userOf: (session: unknown) => User | undefined;
   absoluteMaxAge: number | undefined;
   limit: number;
   maxChunks: number;
@@ -35,14 +35,19 @@ export class CookieSession {
     return raw ? this.#read!.opened : undefined;
   }
 
-  /** The data of a signed-in cookie session whose user had a "destroy all" after it signed in (session control); FAILED under 'anonymous'. */
+  /** With session control: the data of a signed-in cookie session whose user had a "destroy all" since it signed in; FAILED under 'anonymous'. */
   async revoked(control: IndexKeeper): Promise<JsonObject | undefined | Failed> {
     const data = this.read()?.data;
-    const user = this.#settings.users.app(data);
-    if (!isSessionShaped(data) || user === undefined) return;
-    const hidden = hiddenOf(data);
-    if (isExpired(data, hidden, this.#settings.absoluteMaxAge)) return;
-    const gen = await control.generation(this.#ctx, String(user));
+    if (!isSessionShaped(data)) return;
+    let user;
+    try {
+      user = this.#settings.userOf(data);
+    } catch {
+      return; // refused as invalid when it is read
+    }
+    const { hidden, expired } = readHidden(data, this.#settings.absoluteMaxAge);
+    if (!user || expired) return;
+    const gen = await control.generation(this.#ctx, user.id);
     if (gen === FAILED) return gen;
     return (hidden._gen ?? 0) < gen ? data : undefined;
   }

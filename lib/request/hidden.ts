@@ -1,4 +1,6 @@
-import type { JsonObject } from '../json.js';
+import type { Context } from 'egg';
+import { isSessionShaped, type JsonObject } from '../json.js';
+import type { User } from './sign-in.js';
 
 /**
  * The hidden fields of a stored session: its `_` keys, which koa-session's Session#toJSON leaves out of
@@ -38,12 +40,6 @@ export function hiddenOf(data: JsonObject): Hidden {
 export const MAX_LIFETIME = 400 * 24 * 3600 * 1000;
 const ONE_DAY = 24 * 3600 * 1000;
 
-/** A read session's own lifetime (`_maxAge`, which koa-session makes the request's) gives way to the configured one when it is no positive number. */
-export function withHonouredLifetime(data: JsonObject): JsonObject {
-  if (data._maxAge !== undefined && !((data._maxAge as number) > 0)) delete data._maxAge;
-  return data;
-}
-
 /**
  * The lifetime to write with: whole milliseconds (Redis takes no fractions), at most 400 days. 0,
  * negative or non-numbers set by the app fail the request: koa-session would write a browser-session
@@ -57,17 +53,22 @@ export function checkedLifetime(maxAge: unknown): number | 'session' {
   return Math.min(Math.ceil(maxAge), MAX_LIFETIME);
 }
 
-/** Past its expiry, or created longer than `absoluteMaxAge` ago (its `_expire` then says when, for the log line). */
-export function isExpired(data: JsonObject, hidden: Hidden, absoluteMaxAge: number | undefined, now = Date.now()): boolean {
+/**
+ * The hidden fields of data that was read, and whether it is past its expiry or was created longer than
+ * `absoluteMaxAge` ago (its `_expire` then says when, for the log line).
+ */
+export function readHidden(data: JsonObject, absoluteMaxAge: number | undefined, now = Date.now()): { hidden: Hidden; expired: boolean } {
+  const hidden = hiddenOf(data);
   if (absoluteMaxAge && hidden._created !== undefined && hidden._created + absoluteMaxAge <= now) {
     data._expire = hidden._created + absoluteMaxAge;
-    return true;
+    return { hidden, expired: true };
   }
-  return hidden._expire !== undefined && hidden._expire < now;
+  return { hidden, expired: hidden._expire !== undefined && hidden._expire < now };
 }
 
 export interface StampInput {
-  maxAge: number | 'session';
+  /** the lifetime set for the request (`ctx.sessionOptions.maxAge`), checked here */
+  maxAge: unknown;
   created: number;
   signIn?: { at: number; gen: number };
   ref?: string;
@@ -75,8 +76,9 @@ export interface StampInput {
   sessionTTL?: number;
 }
 
-/** The hidden fields to write with a session now: koa-session's expiry fields and the plugin's own. */
-export function stampHidden({ maxAge, created, signIn, ref, sessionTTL }: StampInput, now = Date.now()): Hidden {
+/** The hidden fields to write with a session now (koa-session's expiry fields and the plugin's own), and its checked lifetime. */
+export function stampHidden({ maxAge: requested, created, signIn, ref, sessionTTL }: StampInput, now = Date.now()): { hidden: Hidden; maxAge: number | 'session' } {
+  const maxAge = checkedLifetime(requested);
   const hidden: Hidden = maxAge === 'session' ? { _session: true } : { _expire: now + maxAge, _maxAge: maxAge };
   if (maxAge === 'session' && sessionTTL) hidden._expire = now + sessionTTL;
   hidden._created = created;
@@ -85,5 +87,38 @@ export function stampHidden({ maxAge, created, signIn, ref, sessionTTL }: StampI
     hidden._gen = signIn.gen;
   }
   if (ref) hidden._ref = ref;
-  return hidden;
+  return { hidden, maxAge };
+}
+
+export interface VerdictChecks {
+  absoluteMaxAge: number | undefined;
+  userOf(session: unknown): User | undefined;
+  /** the app's own `valid(ctx, data)` (koa-session's option) */
+  appValid?: (ctx: Context, data: unknown) => unknown;
+}
+
+export interface Verdict {
+  /** koa-session's event for data it refuses: 'missed', 'expired' or 'invalid' */
+  event?: 'missed' | 'expired' | 'invalid';
+  hidden: Hidden;
+  user?: User;
+}
+
+/**
+ * The verdict on data that was read, koa-session's and the plugin's: missing, expired (also by
+ * `absoluteMaxAge`), or not a session koa-session wrote (a class instance, `__proto__`, a Session model
+ * key), a revoked one, one whose user session control cannot index, or one the app's `valid` refuses.
+ */
+export function verdictOn(data: unknown, revoked: boolean, ctx: Context, checks: VerdictChecks): Verdict {
+  if (!data) return { event: 'missed', hidden: {} };
+  if (typeof data !== 'object' || !isSessionShaped(data)) return { event: 'invalid', hidden: {} };
+  const { hidden, expired } = readHidden(data, checks.absoluteMaxAge);
+  if (expired) return { event: 'expired', hidden };
+  let user: User | undefined;
+  try {
+    user = checks.userOf(data);
+  } catch {
+    return { event: 'invalid', hidden };
+  }
+  return revoked || (checks.appValid && !checks.appValid(ctx, data)) ? { event: 'invalid', hidden } : { hidden, user };
 }

@@ -1,14 +1,14 @@
 import { debuglog } from 'node:util';
 import type { Context } from 'egg';
 import type { KoaContextSessionClass, KoaSession } from './koa-base.js';
-import { SignIn } from './sign-in.js';
+import { SignIn, type Stamp } from './sign-in.js';
 import { Announcer, emitLifecycle, newCookieRef, type Described } from './announcer.js';
-import { checkedLifetime, hiddenOf, isExpired, stampHidden, withHonouredLifetime, type Hidden } from './hidden.js';
+import { hiddenOf, stampHidden, verdictOn, type Hidden, type Verdict } from './hidden.js';
 import { StoreSession } from './store-session.js';
-import { FAILED, adapterOf } from '../store/adapter.js';
-import { isSessionShaped, refusalOf, type JsonObject } from '../json.js';
-import { refOf } from '../session-id.js';
 import { CookieSession } from './cookie-session.js';
+import { FAILED, StoreAdapter } from '../store/adapter.js';
+import { refusalOf, type JsonObject } from '../json.js';
+import { refOf } from '../session-id.js';
 import { settleSessionCookies } from '../cookie/response.js';
 import type { Caller } from '../control/user-index.js';
 import type { SessionStore } from '../types.js';
@@ -22,9 +22,10 @@ const debug = debuglog('egg-session-plus');
  * commit, the write of the cookie or (through its StoreSession) of the store entry.
  */
 export function createOwnerClass(Base: KoaContextSessionClass, settings: OwnerSettings) {
-  const { ids, control, size, users } = settings;
-  const cookieSettings = { codec: settings.codec, users, absoluteMaxAge: settings.absoluteMaxAge, limit: size.limit, maxChunks: settings.maxChunks };
-  const appUser = users.app;
+  const { control, size, userOf, appUser } = settings;
+  const cookieSettings = { codec: settings.codec, userOf, absoluteMaxAge: settings.absoluteMaxAge, limit: size.limit, maxChunks: settings.maxChunks };
+  const adapters = new WeakMap<SessionStore, StoreAdapter>();
+  const verdictChecks = { absoluteMaxAge: settings.absoluteMaxAge, userOf, appValid: settings.appValid };
 
   /**
    * `anonymous`: the store failed under `onStoreError: 'anonymous'`, nothing is written. `guarded`: the
@@ -36,14 +37,17 @@ export function createOwnerClass(Base: KoaContextSessionClass, settings: OwnerSe
     anonymous = false;
     guarded = false;
     sessions: object | undefined;
-    readonly announcer: Announcer;
+    /** the user of a session as the app set it, when it is one */
+    readonly appUser = appUser;
     readonly #store: StoreSession | undefined;
     readonly #cookie: CookieSession | undefined;
-    readonly #signIn = new SignIn();
+    #announcer: Announcer | undefined;
+    #signIn: SignIn | undefined;
     #hidden: Hidden = {};
     #created: number | undefined;
     #loadedText: string | undefined;
     #checked: { data: JsonObject; text: string } | undefined;
+    #accepted: Verdict | undefined; // what valid() found, for the session created from it
     #replaced: string | undefined;
     #fresh = false;
     #loggedOut = false;
@@ -54,20 +58,17 @@ export function createOwnerClass(Base: KoaContextSessionClass, settings: OwnerSe
 
     constructor(ctx: Context, options: Record<string, any>) {
       super(ctx, options);
-      const store = options.ContextStore ? this.store as SessionStore : settings.currentStore(ctx);
-      this.#store = store ? new StoreSession(ctx, adapterOf(store, settings.store), control, ids) : undefined;
+      const store = options.ContextStore ? this.store as SessionStore : settings.store.current(ctx);
+      let adapter = store && adapters.get(store);
+      if (store && !adapter) adapters.set(store, adapter = new StoreAdapter(store, settings.store));
+      if (adapter) this.#store = new StoreSession(ctx, this.opts, adapter, control, settings.ids);
+      else this.#cookie = new CookieSession(ctx, this.opts, cookieSettings);
       // koa-session's get() and create() tell store sessions (an id from genid) by this
       this.store = this.#store;
-      this.#cookie = this.#store ? undefined : new CookieSession(ctx, this.opts, cookieSettings);
-      this.announcer = new Announcer(ctx);
     }
 
-    get user(): string | number | undefined {
-      return appUser(this.get());
-    }
-
-    get storeId(): string | undefined {
-      return this.#store && this.session ? this.externalKey : undefined;
+    get announcer(): Announcer {
+      return this.#announcer ??= new Announcer(this.ctx);
     }
 
     /** Before the handler: a store session is read and checked; a signed-in cookie session is checked against revocations. */
@@ -83,7 +84,7 @@ export function createOwnerClass(Base: KoaContextSessionClass, settings: OwnerSe
     initFromCookie(): void {
       const opened = this.#cookie!.read();
       if (!opened || this.anonymous || !this.valid(opened.data)) return this.create();
-      this.#unchecked = Boolean(control && !this.guarded && appUser(opened.data) !== undefined);
+      this.#unchecked = Boolean(control && !this.guarded && this.#accepted!.user);
       if (this.#unchecked) return this.create();
       this.#loaded(opened.data as JsonObject, undefined, opened.appText);
       if (opened.stale) this.#mustSave = true;
@@ -91,9 +92,7 @@ export function createOwnerClass(Base: KoaContextSessionClass, settings: OwnerSe
 
     /** koa-session's verdict on loaded data, with the plugin's: the shape, absoluteMaxAge, a revocation, the user, the app's `valid`. */
     valid(data: unknown, key?: string): boolean {
-      const event = !data ? 'missed'
-        : typeof data === 'object' && isExpired(data as JsonObject, hiddenOf(data as JsonObject), settings.absoluteMaxAge) ? 'expired'
-          : !isSessionShaped(data) || this.#revoked || users.unindexable(data) || (settings.appValid && !settings.appValid(this.ctx, data)) ? 'invalid' : undefined;
+      const { event } = this.#accepted = verdictOn(data, this.#revoked, this.ctx, verdictChecks);
       if (!event) return true;
       debug('%s session %s', event, key ? `ref:${refOf(key)}` : 'cookie');
       this.emit(event, { key, value: data, ctx: this.ctx });
@@ -136,12 +135,12 @@ export function createOwnerClass(Base: KoaContextSessionClass, settings: OwnerSe
       if (this.#replaced) await this.#destroy(this.#replaced);
       this.#replaced = undefined;
       // the session replaced after `ctx.session = null` is gone before its successor is saved
-      if (this.#fresh) this.announcer.gone(this.anonymous);
+      if (this.#fresh) this.#announcer?.gone(this.anonymous);
       const session = this.session;
       if (session === undefined) return;
       if (session === false) {
         await this.remove();
-        return this.announcer.gone(this.anonymous);
+        return this.#announcer?.gone(this.anonymous);
       }
       if (regenerate && !await this.#regenerate()) return;
       const reason = save || regenerate || session._requireSave || this.#mustSave ? 'force' : this._shouldSaveSession();
@@ -151,32 +150,32 @@ export function createOwnerClass(Base: KoaContextSessionClass, settings: OwnerSe
         this.#regenerating = regenerate;
         await this.save(reason === 'changed').finally(() => (this.#regenerating = false));
       }
-      this.announcer.gone(this.anonymous);
+      this.#announcer?.gone(this.anonymous);
       if (regenerate) this.#rotateCsrf();
-      else this.announcer.settle(this.#live());
+      else this.#announcer?.settle(this.#live());
     }
 
     /** Writes the session: its cookie, or its store entry (indexed under its user) and its id. */
     async save(changed: boolean): Promise<void> {
-      if (this.#unchecked || this.#store?.endIfDead(this.externalKey, this.opts.key)) return;
-      const maxAge = checkedLifetime(this.opts.maxAge);
-      if (this.opts.maxAge !== undefined) this.opts.maxAge = maxAge;
+      if (this.#unchecked) return;
       const data = settings.writesCheckedText && this.#checked ? this.#checked.data : (this.session as KoaSession).toJSON();
       const text = settings.writesCheckedText && this.#checked ? this.#checked.text : JSON.stringify(data);
       const refusal = refusalOf(data, text);
       if (refusal) throw new TypeError(`[egg-session-plus] cannot save the session: ${refusal}`);
-      const user = users.of(data);
+      const user = userOf(data);
       const now = Date.now();
-      const signIn = (user && await this.#signIn.stampOf(user, () => control?.generation(this.ctx, user) ?? Promise.resolve(0), now)) || undefined;
+      const stamping = user && this.#stampOf(user.id, now);
+      const signIn = stamping instanceof Promise ? await stamping : stamping;
       if (signIn === FAILED) return void (this.anonymous = true);
       const existed = this.#existing();
       // the same session keeps its creation time, also when its loaded user is set again on a new object
-      const created = (existed || (user && user === this.#signIn.loadedUser) ? this.#created : undefined) ?? now;
+      const created = (existed || (user && user.id === this.#signIn?.loaded?.user) ? this.#created : undefined) ?? now;
       const store = this.#store;
-      const hidden = stampHidden({ maxAge, created, signIn, ref: store ? undefined : this.#hidden._ref ?? newCookieRef(),
+      const { hidden, maxAge } = stampHidden({ maxAge: this.opts.maxAge, created, signIn, ref: store ? undefined : this.#hidden._ref ?? newCookieRef(),
         sessionTTL: store ? undefined : settings.sessionTTL }, now);
+      if (this.opts.maxAge !== undefined) this.opts.maxAge = maxAge;
       if (store) {
-        const written = await store.write(this.externalKey!, { ...data, ...hidden }, { user, signIn, created, maxAge, changed, rolling: this.opts.rolling, appUser: appUser(data) });
+        const written = await store.write(this.externalKey!, { ...data, ...hidden }, { user: user?.id, signIn, created, maxAge, changed, appUser: user?.app });
         if (written === FAILED) this.anonymous = true;
         if (written !== true) return;
       } else {
@@ -196,42 +195,43 @@ export function createOwnerClass(Base: KoaContextSessionClass, settings: OwnerSe
 
     /** After the commit: what waits for the end of the request, the index's "last seen", the cookies that must not go out. */
     async finish(): Promise<void> {
-      this.announcer.settle(this.#live());
-      const user = this.#signIn.loadedUser;
-      if (this.#store && user && !this.anonymous) {
-        await this.#store.touch({ signIn: this.#signIn.known(user), created: this.#created ?? Date.now(), maxAge: checkedLifetime(this.opts.maxAge), appUser: appUser(this.session) });
-      }
+      this.#announcer?.settle(this.#live());
+      const touching = !this.anonymous && this.#store?.touch();
+      if (touching) await touching;
       settleSessionCookies(this.ctx, size, { anonymous: this.anonymous, revoked: this.#revoked, loggedOut: !this.#store && this.#loggedOut });
     }
 
     caller(user: string): Caller | 'gone' | undefined {
-      // a cookie session is read lazily: who it was loaded with must be known
-      if (this.session === undefined) this.get();
-      const stamp = this.#signIn.known(user);
-      if (!stamp) return;
-      return this.#store ? this.#store.caller(user, stamp, this.#signIn.loadedUser, this.externalKey) : { stamp: stamp.gen };
+      this.get(); // a cookie session is read lazily: who it was loaded with must be known
+      const stamp = this.#signIn?.known(user);
+      if (stamp) return this.#store ? this.#store.caller(user, stamp, this.#signIn!.loaded?.user, this.externalKey) : { stamp: stamp.gen };
     }
 
     revoked(user: string, gen: number, keep: boolean): void {
-      if (this.session === undefined) this.get();
-      this.#signIn.confirm(user, gen);
+      this.get();
+      (this.#signIn ??= new SignIn()).confirm(user, gen);
       if (keep) this.#mustSave = true;
     }
 
+    /** The stamp `user` is written with: the loaded or known one, or a new sign-in's at the user's generation now. */
+    #stampOf(user: string, now: number): Stamp | Promise<Stamp | typeof FAILED> {
+      const signIn = this.#signIn ??= new SignIn();
+      return signIn.known(user) ?? signIn.signIn(user, now, () => control?.generation(this.ctx, user) ?? Promise.resolve(0));
+    }
+
     async #loadFromStore(store: StoreSession): Promise<void> {
-      const read = await store.read(this.opts.maxAge, this.opts.rolling);
+      const read = await store.read();
       if (read === FAILED) this.anonymous = true;
       if (!read || read === FAILED || !this.valid(read.value, read.id)) return this.create();
       this.#loaded(read.value!, read.id);
-      const user = this.#signIn.loadedUser;
-      const revoked = user && await store.revoked(user, this.#signIn.known(user)!.gen);
+      const vetting = store.loaded(read.id, this.#signIn?.loaded, this.#created, this.#accepted?.user?.app);
+      const revoked = vetting && await vetting;
       if (!revoked) return;
       if (revoked === FAILED) this.anonymous = true;
       else this.#revokedAtLoad(this.session as unknown as JsonObject, read.id);
       // a new session: whoever the app sets on it signs in now
-      this.#loadedText = this.#created = undefined;
+      this.#loadedText = this.#created = this.#signIn = undefined;
       this.#hidden = {};
-      this.#signIn.forget();
       this.create();
     }
 
@@ -241,29 +241,29 @@ export function createOwnerClass(Base: KoaContextSessionClass, settings: OwnerSe
       emitLifecycle(this.ctx.app, 'revoked', { ctx: this.ctx, user: appUser(data), reason: 'revoked', ref: id ? refOf(id) : hiddenOf(data)._ref });
     }
 
+    /** The session from data valid() accepted; its own lifetime (`_maxAge`, `_session`) becomes the request's when it is a positive number. */
     #loaded(data: JsonObject, id: string | undefined, appText?: string): void {
-      this.#hidden = hiddenOf(data);
-      this.#created = this.#hidden._created;
-      this.create(withHonouredLifetime(data), id);
+      const { hidden, user } = this.#accepted!;
+      this.#hidden = hidden;
+      this.#created = hidden._created;
+      if (hidden._session) this.opts.maxAge = 'session';
+      else if (hidden._maxAge! > 0) this.opts.maxAge = hidden._maxAge;
+      delete data._maxAge;
+      delete data._session;
+      this.create(data, id);
       this.#loadedText = appText ?? JSON.stringify((this.session as KoaSession).toJSON());
-      const user = users.of(data);
-      this.#signIn.loadedWith(user, this.#hidden);
-      if (id) this.#store!.loaded(id, user);
+      if (user) this.#signIn = new SignIn(user.id, hidden);
     }
 
     async #destroy(id: string): Promise<void> {
-      if (await this.#store!.destroy(id) === FAILED) this.anonymous = true;
+      this.anonymous ||= await this.#store!.destroy(id) === FAILED;
     }
 
-    /**
-     * regenerate(): a new id (store) or reference (cookie), and a new creation time. A loaded store session
-     * destroyed while this request ran (a logout elsewhere) is not carried to a new id: the request goes on
-     * with a fresh one, and nothing is saved (false).
-     */
+    /** regenerate(): a new id or cookie reference and creation time; a store session destroyed meanwhile goes on fresh, unsaved (false). */
     async #regenerate(): Promise<boolean> {
       const id = this.externalKey;
       const existed = this.#existing();
-      if (this.#store && id && existed && await this.#store.destroyedMeanwhile(id, this.opts.maxAge)) {
+      if (this.#store && id && existed && await this.#store.destroyedMeanwhile(id)) {
         this.#loadedText = undefined;
         this.create();
         this.#rotateCsrf();
@@ -276,12 +276,12 @@ export function createOwnerClass(Base: KoaContextSessionClass, settings: OwnerSe
       return true;
     }
 
+    /** a CSRF token learned before a login must not work after it (egg's security plugin keeps the secret) */
     #rotateCsrf(): void {
-      // a CSRF token learned before a login must not work after it (egg's security plugin keeps the secret)
       if (settings.rotateCsrf) (this.ctx as { rotateCsrfSecret?: () => void }).rotateCsrfSecret?.();
     }
 
-    /** The session exists beyond this request: read (also when the app assigned it new data) or saved already. */
+    /** read (also when the app assigned it new data) or saved already */
     #existing(): boolean {
       return Boolean(this.session) && this.#loadedText !== undefined;
     }
@@ -290,7 +290,7 @@ export function createOwnerClass(Base: KoaContextSessionClass, settings: OwnerSe
       return { ref: this.#store ? this.externalKey && refOf(this.externalKey) : this.#hidden._ref, user: appUser(this.session) };
     }
 
-    /** How events name the session, while it lives and was not left unsaved by a store failure. */
+    /** how events name the session, while it lives and was not left unsaved by a store failure */
     #live(): (() => Described) | undefined {
       return this.session && !this.anonymous ? () => this.#describe() : undefined;
     }

@@ -5,7 +5,7 @@ import { defaultCookieSizePolicy } from '../cookie/response.js';
 import { assertSessionIdsCanBeTrusted, createSessionIdReader, type ExternalKey } from '../session-id.js';
 import { koaContextSession } from './koa-base.js';
 import { createOwnerClass, type RequestSession } from './owner.js';
-import { usersOf, type UserKey } from './sign-in.js';
+import { userReader, type UserKey } from './sign-in.js';
 import type { IndexKeeper } from '../control/index-keeper.js';
 import type { Caller } from '../control/user-index.js';
 import type { SessionStore } from '../types.js';
@@ -29,7 +29,9 @@ function ownerSettings(app: Application, config: ResolvedSessionConfig, control:
     }),
     /** the one gate for client-supplied store ids */
     ids: createSessionIdReader(app, { key, prefix: config.prefix, genid: config.genid, externalKey: config.externalKey as ExternalKey | undefined }),
-    users: usersOf(config.userKey as UserKey, Boolean(control)),
+    userOf: userReader(config.userKey as UserKey, Boolean(control)),
+    /** the user as the app set it, for event payloads (never throws) */
+    appUser: userReader(config.userKey as UserKey, false, 'app'),
     control,
     rotateCsrf: config.rotateCsrfOnRegenerate,
     absoluteMaxAge: config.absoluteMaxAge,
@@ -40,11 +42,13 @@ function ownerSettings(app: Application, config: ResolvedSessionConfig, control:
     /** no `beforeSave` of the app's can change the session between the change check and the write */
     writesCheckedText: typeof config.beforeSave !== 'function',
     appValid: config.valid as ((ctx: Context, data: unknown) => unknown) | undefined,
-    store: { timeout: config.storeTimeout, policy: config.onStoreError, key },
-    /** the store in use now: `app.sessionStore` may change it at any time */
-    currentStore(ctx: Context): SessionStore | undefined {
-      const { store } = ctx.app.config.session as { store?: unknown };
-      return typeof store === 'object' && store ? store as SessionStore : undefined;
+    store: {
+      timeout: config.storeTimeout, policy: config.onStoreError, key,
+      /** the store in use now: `app.sessionStore` may change it at any time */
+      current(ctx: Context): SessionStore | undefined {
+        const { store } = ctx.app.config.session as { store?: unknown };
+        return typeof store === 'object' && store ? store as SessionStore : undefined;
+      },
     },
   };
 }

@@ -1,7 +1,8 @@
 import type { Context } from 'egg';
 import { FAILED, type Failed, type StoreAdapter } from '../store/adapter.js';
-import { refOf, type ExternalKey } from '../session-id.js';
+import { refOf, type SessionIds } from '../session-id.js';
 import { dropSessionCookies, clearCookie } from '../cookie/response.js';
+import { checkedLifetime } from './hidden.js';
 import type { IndexKeeper } from '../control/index-keeper.js';
 import type { Caller } from '../control/user-index.js';
 import type { Stamp } from './sign-in.js';
@@ -14,80 +15,86 @@ export interface StoreWrite {
   created: number;
   maxAge: number | 'session';
   changed: boolean;
-  rolling: boolean;
   appUser: string | number | undefined;
 }
 
+interface Loaded {
+  id: string;
+  signIn?: Stamp;
+  created?: number;
+  appUser?: string | number;
+}
+
+// koa-session keeps a store entry 10 s longer than its cookie
+const storeLifetime = (maxAge: number | 'session') => (maxAge === 'session' ? maxAge : maxAge + 10_000);
+
 /**
- * What one request knows of its store session: the id it read, what the store read (handed back at
- * the next write), the user the id is indexed under, and the ids it must never write again: destroyed
- * here, or refused because another request destroyed them meanwhile ('elsewhere').
+ * What one request knows of its store session: the id it read, what the store read (handed back at the
+ * next write), the user the id is indexed under, and the ids it must never write again: destroyed here,
+ * or refused because another request destroyed them meanwhile ('elsewhere').
  */
 export class StoreSession {
   readonly #ctx: Context;
+  readonly #opts: Record<string, any>;
   readonly adapter: StoreAdapter;
   readonly #control: IndexKeeper | undefined;
-  readonly #ids: ExternalKey;
+  readonly #ids: SessionIds;
   readonly #dead = new Map<string, 'here' | 'elsewhere'>();
   #snapshot: { id: string; value: unknown } | undefined;
   #indexed: { id: string; user: string } | undefined;
-  loadedId: string | undefined;
-  written = false;
+  /** what a "last seen" touch at the end of the request needs of the loaded session */
+  #loaded: Loaded | undefined;
+  #written = false;
 
-  constructor(ctx: Context, adapter: StoreAdapter, control: IndexKeeper | undefined, ids: ExternalKey) {
+  constructor(ctx: Context, opts: Record<string, any>, adapter: StoreAdapter, control: IndexKeeper | undefined, ids: SessionIds) {
     this.#ctx = ctx;
+    this.#opts = opts;
     this.adapter = adapter;
     this.#control = control;
     this.#ids = ids;
   }
 
+  get loadedId(): string | undefined {
+    return this.#loaded?.id;
+  }
+
   /** The session of the id the client sent (only through the id gate), or undefined; FAILED under 'anonymous'. */
-  async read(maxAge: unknown, rolling: boolean): Promise<{ id: string; value: JsonObject | undefined } | undefined | Failed> {
-    const id = this.#ids.get(this.#ctx);
+  async read(): Promise<{ id: string; value: JsonObject | undefined } | undefined | Failed> {
+    const id = this.#ids.get(this.#ctx, this.#opts);
     if (id === undefined) return;
-    const read = await this.adapter.read(this.#ctx, id, maxAge as number, rolling);
+    const read = await this.adapter.read(this.#ctx, id, this.#opts.maxAge, this.#opts.rolling);
     if (read === FAILED) return read;
     this.#snapshot = { id, value: read?.snapshot };
     return { id, value: read?.value };
   }
 
-  /** The session read under `id` is the request's, signed in as `user`. */
-  loaded(id: string, user: string | undefined): void {
-    this.loadedId = id;
-    if (user) this.#indexed = { id, user };
-  }
-
   /**
-   * Whether the loaded session of `user` (signed in at generation `gen`) is revoked: the index revokes the
-   * sessions it holds; this catches one it never held. A revoked one is destroyed (`session:invalid`).
+   * The session read under `id` is the request's, signed in as `user` or nobody. Whether a "destroy all"
+   * revoked it (true: destroyed, `session:invalid`): the index revokes the sessions it holds, this
+   * catches one it never held; asked only when this process has not seen it lately.
    */
-  async revoked(user: string, gen: number): Promise<boolean | Failed> {
-    const id = this.loadedId;
-    if (!this.#control || !id) return false;
-    const revoked = await this.#control.revokedStoreSession(this.#ctx, id, user, gen);
-    if (revoked !== true) return revoked;
-    const ctx = this.#ctx;
-    setImmediate(() => ctx.app.emit('session:invalid', { key: id, value: 'revoked', ctx }));
-    await this.destroy(id);
-    return true;
+  loaded(id: string, signIn: (Stamp & { user: string }) | undefined, created: number | undefined, appUser: string | number | undefined): false | Promise<boolean | Failed> {
+    this.#loaded = { id, signIn, created, appUser };
+    if (!signIn) return false;
+    this.#indexed = { id, user: signIn.user };
+    return this.#control ? this.#vet(id, signIn) : false;
   }
 
-  /** Writes the session under `id`, indexes it under its user and sends its id: false when it must not be written (refused, gone). */
+  /** Writes the session under `id`, indexes it under its user and sends its id: false when it must not be written (dead, refused). */
   async write(id: string, value: JsonObject, write: StoreWrite): Promise<boolean | Failed> {
-    const { maxAge } = write;
-    // koa-session keeps a store entry 10 s longer than its cookie
-    const storeMaxAge = maxAge === 'session' ? maxAge : maxAge + 10_000;
-    const snapshot = this.#snapshot && this.#snapshot.id === id ? this.#snapshot.value : undefined;
-    const written = await this.adapter.write(this.#ctx, id, value, storeMaxAge, { rolling: write.rolling, changed: write.changed, snapshot });
+    if (this.endIfDead(id)) return false;
+    const maxAge = storeLifetime(write.maxAge);
+    const snapshot = this.#snapshot?.id === id ? this.#snapshot.value : undefined;
+    const written = await this.adapter.write(this.#ctx, id, value, maxAge, { rolling: this.#opts.rolling, changed: write.changed, snapshot });
     if (written === FAILED) return written;
     if (written === 'gone') return this.#refused(id);
     this.#snapshot = { id, value: written.snapshot };
-    this.written = true;
-    if (this.#control && !await this.#index(id, write.user, write.signIn, storeMaxAge, write.created, write.appUser)) {
+    this.#written = true;
+    if (this.#control && !await this.#index(id, write.user, write.signIn, maxAge, write.created, write.appUser)) {
       await this.adapter.remove(this.#ctx, id);
       return this.#refused(id);
     }
-    this.#ids.set(this.#ctx, id);
+    this.#ids.set(this.#ctx, id, this.#opts);
     return true;
   }
 
@@ -101,10 +108,10 @@ export class StoreSession {
   }
 
   /** For regenerate(): destroys `id`, and says whether another request had destroyed it already (then it is dead 'elsewhere'). */
-  async destroyedMeanwhile(id: string, maxAge: unknown): Promise<boolean> {
+  async destroyedMeanwhile(id: string): Promise<boolean> {
     const { builtin } = this.adapter;
     // the built-in stores answer whether the session existed; an app's store is asked before the destroy
-    const before = builtin ? undefined : await this.adapter.read(this.#ctx, id, maxAge as number, false);
+    const before = builtin ? undefined : await this.adapter.read(this.#ctx, id, this.#opts.maxAge, false);
     const existed = await this.destroy(id);
     const gone = builtin ? existed === false : before === undefined;
     if (gone) this.#dead.set(id, 'elsewhere');
@@ -116,14 +123,14 @@ export class StoreSession {
    * request, its cookie is cleared; destroyed elsewhere while this request ran (a logout, or a login's
    * regenerate() whose response set the new id), no session cookie goes out, so none newer is cleared.
    */
-  endIfDead(id: string | undefined, key: string): boolean {
+  endIfDead(id: string | undefined): boolean {
     const how = id === undefined ? undefined : this.#dead.get(id);
-    if (how === 'elsewhere') dropSessionCookies(this.#ctx, key);
-    else if (how) clearCookie(this.#ctx, key);
+    if (how === 'elsewhere') dropSessionCookies(this.#ctx, this.#opts.key);
+    else if (how) clearCookie(this.#ctx, this.#opts.key);
     return how !== undefined;
   }
 
-  /** The session the request acts from for `user` (its current id `current`), as the index checks it; 'gone' when refused meanwhile. */
+  /** The session the request acts from for `user` (its id now: `current`), as the index checks it; 'gone' when refused meanwhile. */
   caller(user: string, stamp: Stamp, loadedUser: string | undefined, current: string | undefined): Caller | 'gone' | undefined {
     const id = user === loadedUser ? this.loadedId : this.#indexed?.user === user ? this.#indexed.id : undefined;
     if (!id) return;
@@ -135,14 +142,25 @@ export class StoreSession {
   }
 
   /** After the commit: a session used but not written gets its "last seen"; one the index does not hold is indexed (refused: destroyed). */
-  async touch(write: Omit<StoreWrite, 'user' | 'changed' | 'rolling'>): Promise<void> {
+  touch(): Promise<void> | undefined {
     const indexed = this.#indexed;
-    if (!this.#control || !indexed || this.written || this.#dead.has(indexed.id)) return;
-    if (await this.#control.seen(this.#ctx, indexed.id, indexed.user)) return;
-    const { maxAge } = write;
-    if (!await this.#index(indexed.id, indexed.user, write.signIn, maxAge === 'session' ? maxAge : maxAge + 10_000, write.created, write.appUser)) {
-      await this.destroy(indexed.id);
-    }
+    if (!this.#control || !indexed || this.#written || this.#dead.has(indexed.id) || indexed.id !== this.#loaded?.id) return;
+    return this.#touch(indexed, this.#loaded);
+  }
+
+  async #touch(indexed: { id: string; user: string }, loaded: Loaded): Promise<void> {
+    if (await this.#control!.seen(this.#ctx, indexed.id, indexed.user)) return;
+    const maxAge = storeLifetime(checkedLifetime(this.#opts.maxAge));
+    if (!await this.#index(indexed.id, indexed.user, loaded.signIn, maxAge, loaded.created ?? Date.now(), loaded.appUser)) await this.destroy(indexed.id);
+  }
+
+  async #vet(id: string, signIn: Stamp & { user: string }): Promise<boolean | Failed> {
+    const revoked = await this.#control!.revokedStoreSession(this.#ctx, id, signIn.user, signIn.gen);
+    if (revoked !== true) return revoked;
+    const ctx = this.#ctx;
+    setImmediate(() => ctx.app.emit('session:invalid', { key: id, value: 'revoked', ctx }));
+    await this.destroy(id);
+    return true;
   }
 
   /** Indexes `id` under `user` (and out of the index of the user it had before); false when the index refused it. */
@@ -155,7 +173,7 @@ export class StoreSession {
 
   #refused(id: string): false {
     this.#dead.set(id, 'elsewhere');
-    this.endIfDead(id, this.#ctx.sessionOptions.key);
+    this.endIfDead(id);
     return false;
   }
 }
