@@ -4,7 +4,8 @@ import { deriveKey, HKDF_INFO, Sealer } from '../lib/cookie/sealer.js';
 import { RandomPool } from '../lib/cookie/random-pool.js';
 import { isSessionShaped, parseJsonObject } from '../lib/json.js';
 import { sealedCodec as createSealedCookieCodec, signedCodec as createSignedCookieCodec } from './helpers/codec.js';
-import { checkCookieSize, SessionCookieTooLargeError, sendsEmptyCookie, type CookieSizeSettings } from '../lib/cookie/response.js';
+import { checkCookieSize, SessionCookieTooLargeError, type CookieSizeSettings } from '../lib/cookie/response.js';
+import { sendsEmptyCookie } from '../app/middleware/session.js';
 import { objectPrototypeSnapshot } from './helpers/hostile-run.js';
 
 const createCookieSizeCheck = (key: string, settings: Omit<CookieSizeSettings, 'key'>) => (ctx: any) => checkCookieSize(ctx, { key, ...settings });

@@ -2,22 +2,25 @@ import type { Context } from 'egg';
 import { flash, type FlashMessage } from '../../lib/flash.js';
 import { ContextSessions } from '../../lib/control/context-sessions.js';
 import { sessionControlOf } from '../../lib/control/setup.js';
-import { ctxOwner } from '../../lib/request/setup.js';
+import { ctxOwner, OWNER } from '../../lib/request/setup.js';
+import type { RequestSession } from '../../lib/request/owner.js';
+
+const ownerOf = (ctx: object): RequestSession => (ctx as Record<symbol, RequestSession>)[OWNER] ?? ctxOwner(ctx as Context);
 
 export default class SessionContext {
   /** The session of this request (koa-session's Session); assign `null` to destroy it, an object to replace it. */
   get session(): any {
-    const owner = ctxOwner(this as unknown as Context);
+    const owner = ownerOf(this);
     return owner.session || owner.get();
   }
 
   set session(value: Record<string, unknown> | null) {
-    ctxOwner(this as unknown as Context).set(value);
+    ownerOf(this).set(value);
   }
 
   /** koa-session's options for this request only (e.g. `ctx.sessionOptions.maxAge`). */
   get sessionOptions(): Record<string, any> {
-    return ctxOwner(this as unknown as Context).opts;
+    return ownerOf(this).opts;
   }
 
   /**
@@ -31,7 +34,7 @@ export default class SessionContext {
   /** The signed-in user's sessions across devices (needs session control). */
   get sessions(): ContextSessions {
     const ctx = this as unknown as Context;
-    const owner = ctxOwner(ctx);
+    const owner = ownerOf(ctx);
     return (owner.sessions ??= new ContextSessions(ctx, owner, sessionControlOf(ctx.app))) as ContextSessions;
   }
 }

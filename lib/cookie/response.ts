@@ -53,25 +53,6 @@ export function dropSessionCookies(ctx: Context, key: string): void {
   else ctx.res.removeHeader('set-cookie');
 }
 
-/** True when `at` starts a pair of a Cookie header: at its start, or after `;` and spaces. */
-function startsPair(header: string, at: number): boolean {
-  let i = at - 1;
-  while (i >= 0 && header[i] === ' ') i--;
-  return i < 0 || header[i] === ';';
-}
-
-/** True when the Cookie header's first `<key>=` pair (the one egg reads) is empty: koa-session would start afresh without a word. */
-export function sendsEmptyCookie(header: string | undefined, key: string): boolean {
-  if (!header) return false;
-  const prefix = `${key}=`;
-  for (let at = header.indexOf(prefix); at >= 0; at = header.indexOf(prefix, at + 1)) {
-    if (!startsPair(header, at)) continue;
-    const end = at + prefix.length;
-    return end === header.length || header[end] === ';';
-  }
-  return false;
-}
-
 export type CookieSizePolicy = 'error' | 'warn' | 'split';
 
 /** The policy when `onCookieTooLarge` is not set (and past the last chunk of 'split'): loud where a developer sees it, logged in production. */

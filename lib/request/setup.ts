@@ -55,7 +55,8 @@ function ownerSettings(app: Application, config: ResolvedSessionConfig, control:
 
 export type OwnerSettings = ReturnType<typeof ownerSettings>;
 
-const OWNER = Symbol('egg-session-plus#owner');
+/** Where a request's owner is kept on its ctx: the accessors read it without a call. */
+export const OWNER = Symbol('egg-session-plus#owner');
 const MAKE_OWNER = Symbol('egg-session-plus#makeOwner');
 
 /** Builds the owner class of every request's session (at boot, once the store and session control exist). */
