@@ -77,7 +77,7 @@ export class ContextSessions {
 
   /** The user as the app set it (a number stays a number in what `app.sessions` returns and announces). */
   #user(): string | number | undefined {
-    return this.#owner.appUser(this.#ctx.session);
+    return this.#owner.userOfSession();
   }
 
   #controlFor(method: string): SessionControl {

@@ -20,14 +20,10 @@ export interface KoaContextSession {
   emit(event: string, data: unknown): void;
 }
 
-export type KoaContextSessionClass = new (ctx: Context, options: Record<string, any>) => KoaContextSession;
+type KoaContextSessionClass = new (ctx: Context, options: Record<string, any>) => KoaContextSession;
 
-/**
- * Normalises `options` the way koa-session does (its option checks, the default genid) and returns
- * its ContextSession class. koa-session 7 exports neither the class nor its context symbols, so it
- * runs once against a throwaway context, and the class is read off the instance it makes there.
- */
-export function koaContextSession(options: Record<string, any>): KoaContextSessionClass {
+/** Checks and completes `options` as koa-session does (its defaults, the default genid), and makes its per-request class read off them. */
+export function normaliseKoaOptions(options: Record<string, any>): KoaContextSessionClass {
   const context: Record<PropertyKey, unknown> = {};
   createSession(options as any, { use() {}, context });
   const getter = Object.getOwnPropertySymbols(context).find(symbol => symbol.description === 'get contextSession');
@@ -41,3 +37,9 @@ export function koaContextSession(options: Record<string, any>): KoaContextSessi
   }
   return probe.constructor as KoaContextSessionClass;
 }
+
+/**
+ * koa-session's ContextSession: koa-session 7 exports neither the class nor its context symbols, so it
+ * runs once against a throwaway context, and the class is read off the instance it makes there.
+ */
+export const ContextSession = normaliseKoaOptions({});

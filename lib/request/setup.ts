@@ -3,8 +3,8 @@ import { PLUGIN_KEYS, type ResolvedSessionConfig } from '../config.js';
 import { appKeys, createCookieCodec } from '../cookie/codec.js';
 import { defaultCookieSizePolicy } from '../cookie/response.js';
 import { assertSessionIdsCanBeTrusted, createSessionIdReader, type ExternalKey } from '../session-id.js';
-import { koaContextSession } from './koa-base.js';
-import { createOwnerClass, type RequestSession } from './owner.js';
+import { normaliseKoaOptions } from './koa-base.js';
+import { RequestSession } from './owner.js';
 import { userReader, type UserKey } from './sign-in.js';
 import type { IndexKeeper } from '../control/index-keeper.js';
 import type { Caller } from '../control/user-index.js';
@@ -18,30 +18,33 @@ export interface RequestParty {
 
 /** What every request's owner is built with, from the config at boot. */
 function ownerSettings(app: Application, config: ResolvedSessionConfig, control: IndexKeeper | undefined, sealed: boolean) {
-  const { key } = config;
+  const { key, absoluteMaxAge } = config;
   const maxChunks = config.onCookieTooLarge === 'split' ? config.maxCookieChunks : 1;
   const custom = config as { encode?: (data: object) => string; decode?: (value: string) => unknown };
+  const codec = createCookieCodec({
+    keys: appKeys(app.config.keys), key, encrypt: sealed, upgradeLegacyCookies: config.upgradeLegacyCookies, maxChunks,
+    legacy: { key, acceptEncrypted: config.legacyEncryptedCookies, path: config.path as string, domain: config.domain as string },
+    encode: custom.encode, decode: custom.decode,
+  });
+  const userOf = userReader(config.userKey as UserKey, Boolean(control));
+  const appValid = config.valid as ((ctx: Context, data: unknown) => unknown) | undefined;
   return {
-    codec: createCookieCodec({
-      keys: appKeys(app.config.keys), key, encrypt: sealed, upgradeLegacyCookies: config.upgradeLegacyCookies, maxChunks,
-      legacy: { key, acceptEncrypted: config.legacyEncryptedCookies, path: config.path as string, domain: config.domain as string },
-      encode: custom.encode, decode: custom.decode,
-    }),
+    codec,
     /** the one gate for client-supplied store ids */
     ids: createSessionIdReader(app, { key, prefix: config.prefix, genid: config.genid, externalKey: config.externalKey as ExternalKey | undefined }),
-    userOf: userReader(config.userKey as UserKey, Boolean(control)),
+    userOf,
     /** the user as the app set it, for event payloads (never throws) */
     appUser: userReader(config.userKey as UserKey, false, 'app'),
+    /** what the verdict on data that was read, and the cookie part, are given */
+    verdict: { absoluteMaxAge, userOf, appValid },
+    cookie: { codec, userOf, absoluteMaxAge, limit: config.cookieSizeLimit, maxChunks },
     control,
     rotateCsrf: config.rotateCsrfOnRegenerate,
-    absoluteMaxAge: config.absoluteMaxAge,
     /** the server-checked lifetime of browser-session cookie sessions */
     sessionTTL: config.sessionTTL,
-    maxChunks,
     size: { key, limit: config.cookieSizeLimit, policy: config.onCookieTooLarge, fallback: defaultCookieSizePolicy(app.config.env) },
     /** no `beforeSave` of the app's can change the session between the change check and the write */
     writesCheckedText: typeof config.beforeSave !== 'function',
-    appValid: config.valid as ((ctx: Context, data: unknown) => unknown) | undefined,
     store: {
       timeout: config.storeTimeout, policy: config.onStoreError, key,
       /** the store in use now: `app.sessionStore` may change it at any time */
@@ -73,8 +76,9 @@ export function installRequestOwner(app: Application, config: ResolvedSessionCon
   // koa-session's options copy the config for every request and cookie write: the plugin's own keys stay out
   const options: Record<string, any> = { signed, encrypt: false };
   for (const [ key, value ] of Object.entries(config)) if (!PLUGIN_KEYS.has(key) && !(key in options)) options[key] = value;
-  const Owner = createOwnerClass(koaContextSession(options), ownerSettings(app, config, control, sealed));
-  Reflect.set(app, MAKE_OWNER, (ctx: Context) => new Owner(ctx, options));
+  normaliseKoaOptions(options);
+  const settings = ownerSettings(app, config, control, sealed);
+  Reflect.set(app, MAKE_OWNER, (ctx: Context) => new RequestSession(ctx, options, settings));
 }
 
 /** The request's session owner, created on first use. */
