@@ -21,6 +21,10 @@ export default {
     sessionTTL: 24 * 3600 * 1000,
     // regenerate() (the login pattern) also rotates egg's CSRF secret: tokens from before the login stop working
     rotateCsrfOnRegenerate: true,
+    // a session whose user changes (a login, another user) moves to a new id and CSRF secret by itself
+    regenerateOnSignIn: true,
+    // a session whose user is removed (egg-passport's ctx.logout()) is destroyed
+    destroyOnSignOut: false,
     cookieSizeLimit: 4093,
     // onCookieTooLarge: unset means 'error' in local and unittest, 'warn' elsewhere (resolved at boot, so an
     // app's config.default wins: a plugin's config.unittest would override it)

@@ -40,6 +40,8 @@ const PLUGIN_OPTIONS = {
   legacyEncryptedCookies: z.boolean(),
   sessionTTL: milliseconds.max(MAX_LIFETIME),
   rotateCsrfOnRegenerate: z.boolean(),
+  regenerateOnSignIn: z.boolean(),
+  destroyOnSignOut: z.boolean(),
   cookieSizeLimit: count.max(BROWSER_COOKIE_BYTES, `must be at most ${BROWSER_COOKIE_BYTES}: browsers drop larger cookies`),
   onCookieTooLarge: z.enum([ 'error', 'warn', 'split' ]),
   maxCookieChunks: z.number().int().min(2).max(20),

@@ -26,6 +26,7 @@ export class RequestSession extends SessionReader implements RequestParty {
   #fresh = false;
   #loggedOut = false;
   #regenerating = false;
+  #regenerated = false;
 
   get announcer(): Announcer {
     return this.#announcer ??= new Announcer(this.ctx);
@@ -68,6 +69,7 @@ export class RequestSession extends SessionReader implements RequestParty {
     this.#replaced = undefined;
     // the session replaced after `ctx.session = null` is gone before its successor is saved
     if (this.#fresh) this.#announcer?.gone(this.anonymous);
+    if (this.session) regenerate = this.#userChanged() || regenerate;
     const session = this.session;
     if (session === undefined) return;
     if (session === false) {
@@ -75,6 +77,7 @@ export class RequestSession extends SessionReader implements RequestParty {
       return this.#announcer?.gone(this.anonymous);
     }
     if (regenerate && !await this.#regenerate()) return;
+    this.#regenerated ||= regenerate;
     const reason = save || regenerate || session._requireSave || this.mustSave ? 'force' : this._shouldSaveSession();
     debug('commit: %s', reason || 'nothing to save');
     if (reason) {
@@ -143,6 +146,19 @@ export class RequestSession extends SessionReader implements RequestParty {
     this.get();
     (this.signIn ??= new SignIn()).confirm(user, gen);
     if (keep) this.mustSave = true;
+  }
+
+  /**
+   * A signed-in session that changed hands (none → someone, one user → another) moves to a new id and CSRF
+   * secret unless this request regenerated it already (`regenerateOnSignIn`: a fixed session id never
+   * becomes a signed-in one); one whose user was removed is destroyed (`destroyOnSignOut`). True: regenerate.
+   */
+  #userChanged(): boolean {
+    const { regenerateOnSignIn, destroyOnSignOut, appUser } = this.settings;
+    const loaded = this.signIn?.loaded?.user;
+    const user = appUser(this.session);
+    if (loaded !== undefined && user === undefined && destroyOnSignOut) this.set(null);
+    return regenerateOnSignIn && !this.#regenerated && user !== undefined && String(user) !== loaded && this.#existing();
   }
 
   /** The stamp `user` is written with: the loaded or known one, or a new sign-in's at the user's generation now. */

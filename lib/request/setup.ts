@@ -40,6 +40,8 @@ function ownerSettings(app: Application, config: ResolvedSessionConfig, control:
     cookie: { codec, userOf, absoluteMaxAge, limit: config.cookieSizeLimit, maxChunks },
     control,
     rotateCsrf: config.rotateCsrfOnRegenerate,
+    regenerateOnSignIn: config.regenerateOnSignIn,
+    destroyOnSignOut: config.destroyOnSignOut,
     /** the server-checked lifetime of browser-session cookie sessions */
     sessionTTL: config.sessionTTL,
     size: { key, limit: config.cookieSizeLimit, policy: config.onCookieTooLarge, fallback: defaultCookieSizePolicy(app.config.env) },
