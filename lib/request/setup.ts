@@ -24,11 +24,11 @@ function ownerSettings(app: Application, config: ResolvedSessionConfig, control:
   return {
     codec: createCookieCodec({
       keys: appKeys(app.config.keys), key, encrypt: sealed, upgradeLegacyCookies: config.upgradeLegacyCookies, maxChunks,
-      legacy: { key, acceptEncrypted: config.legacyEncryptedCookies, path: config.path as string, domain: config.domain as string },
+      acceptEncrypted: config.legacyEncryptedCookies, path: config.path as string, domain: config.domain as string,
       encode: custom.encode, decode: custom.decode,
     }),
     /** the one gate for client-supplied store ids */
-    ids: createSessionIdReader(app, { key, prefix: config.prefix, genid: config.genid, externalKey: config.externalKey as ExternalKey | undefined }),
+    ids: createSessionIdReader(app, { prefix: config.prefix, genid: config.genid, externalKey: config.externalKey as ExternalKey | undefined }),
     users: usersOf(config.userKey as UserKey, Boolean(control)),
     control,
     rotateCsrf: config.rotateCsrfOnRegenerate,
