@@ -3,21 +3,16 @@ import { ctxOwner } from '../../lib/request/setup.js';
 
 type Next = () => Promise<unknown>;
 
-/** True when `at` starts a pair of a Cookie header: at its start, or after `;` and spaces. */
-function startsPair(header: string, at: number): boolean {
-  let i = at - 1;
-  while (i >= 0 && header[i] === ' ') i--;
-  return i < 0 || header[i] === ';';
-}
-
 /** True when the Cookie header's first `<key>=` pair (the one egg reads) is empty: koa-session would start afresh without a word. */
 export function sendsEmptyCookie(header: string | undefined, key: string): boolean {
   if (!header) return false;
   const prefix = `${key}=`;
   for (let at = header.indexOf(prefix); at >= 0; at = header.indexOf(prefix, at + 1)) {
-    if (!startsPair(header, at)) continue;
-    const end = at + prefix.length;
-    return end === header.length || header[end] === ';';
+    // a pair starts the header or follows `;` and spaces
+    let before = at - 1;
+    while (before >= 0 && header[before] === ' ') before--;
+    if (before >= 0 && header[before] !== ';') continue;
+    return at + prefix.length === header.length || header[at + prefix.length] === ';';
   }
   return false;
 }

@@ -1,49 +1,34 @@
-/**
- * Sessions larger than one cookie (`onCookieTooLarge: 'split'`): the sealed value is cut into
- * `EGG_SESS`, `EGG_SESS.1`, … The first chunk starts with `s<count>.`, so a reader knows how many to
- * join and ignores chunks left over from a larger earlier session; the joined value is opened and
- * authenticated as one sealed cookie, so a dropped, reordered or changed chunk fails as a whole.
- */
+// Sessions larger than one cookie (`onCookieTooLarge: 'split'`) go out as `EGG_SESS`, `EGG_SESS.1`, …: the first chunk starts with
+// `s<count>.`, so a reader joins that many and ignores chunks left from a larger earlier session. The joined value is opened as one sealed
+// cookie: a dropped, reordered or changed chunk fails as a whole.
 const MARK = /^s([2-9]|[1-9][0-9])\./;
 // the chunk names any configuration makes (maxCookieChunks <= 20): a request cannot make a response huge
 const CHUNK_SUFFIX = /^([1-9]|1[0-9])$/;
 
-export function chunkName(key: string, index: number): string {
-  return `${key}.${index}`;
-}
-
-/** How many chunks a first chunk says there are (1: not a chunked value). */
 export function chunkCountOf(value: string): number {
   const mark = MARK.exec(value);
   return mark ? Number(mark[1]) : 1;
 }
 
-/**
- * The whole value of a chunked cookie whose first chunk is `first`, reading the others with `read`;
- * undefined when a chunk is missing or there are more than `maxChunks`.
- */
+/** The whole value whose first chunk is `first`, the others read with `read`; undefined when one is missing or over `maxChunks`. */
 export function joinChunks(first: string, key: string, maxChunks: number, read: (name: string) => string | undefined): string | undefined {
   const count = chunkCountOf(first);
   if (count === 1) return first;
   if (count > maxChunks) return;
   let value = first.slice(first.indexOf('.') + 1);
   for (let index = 1; index < count; index++) {
-    const chunk = read(chunkName(key, index));
+    const chunk = read(`${key}.${index}`);
     if (!chunk) return;
     value += chunk;
   }
   return value;
 }
 
-/**
- * Cuts `value` into at most `maxChunks` cookie values whose Set-Cookie lines stay within `limit`
- * bytes, given the bytes a line takes besides its name and value (`overhead`); undefined when it does
- * not fit. The value is base64url and ASCII, so characters are bytes.
- */
+/** `value` cut into at most `maxChunks` whose Set-Cookie lines (`overhead` bytes besides name and value) fit `limit`, if it can be. */
 export function splitValue(value: string, key: string, limit: number, overhead: number, maxChunks: number): string[] | undefined {
   for (let count = 2; count <= maxChunks; count++) {
-    // the longest name (`EGG_SESS.<n>=`) and the mark bound every chunk's budget
-    const room = limit - overhead - chunkName(key, count - 1).length - 1 - `s${count}.`.length;
+    // the longest name (`<key>.<count - 1>=`) and the mark bound every chunk; base64url: characters are bytes
+    const room = limit - overhead - `${key}.${count - 1}=`.length - `s${count}.`.length;
     if (room <= 0) return;
     if (room * count < value.length) continue;
     const size = Math.ceil(value.length / count);
@@ -54,7 +39,6 @@ export function splitValue(value: string, key: string, limit: number, overhead: 
   }
 }
 
-/** The chunk numbers (`<key>.1`, `<key>.2`, …) a Cookie header sends. */
 export function sentChunks(header: string, key: string): number[] {
   if (!header.includes(`${key}.`)) return [];
   const sent: number[] = [];

@@ -1,34 +1,14 @@
 import type { Opened } from './sealer.js';
 
-/** Characters (cookie texts plus plaintexts) the cache may hold, both generations together. */
-const DEFAULT_MAX_CHARS = 1_000_000;
-/** Slots of the "seen once" table: a power of two. */
-const SEEN_SLOTS = 4096;
-/** The tail of a sealed cookie is its GCM tag (16 random-looking bytes): enough to tell cookies apart. */
+const SEEN_SLOTS = 4096; // a power of two
+// the tail of a sealed cookie is its GCM tag (16 random-looking bytes): enough to tell cookies apart
 const TAIL_CHARS = 24;
 
-function sizeOf(value: string, opened: Opened): number {
-  return value.length + opened.text.length;
-}
-
-/** FNV-1a over the cookie's tail: cheap, and a collision only costs a cache admission. */
-function tailHash(value: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = Math.max(0, value.length - TAIL_CHARS); i < value.length; i++) {
-    hash = Math.imul(hash ^ value.charCodeAt(i), 0x01000193);
-  }
-  return hash | 0;
-}
-
-/**
- * The plaintexts of recently opened cookies, keyed by the exact cookie text: a browser sends the same
- * cookie until its session changes, and a hit costs a Map lookup instead of an AES-GCM open (3-4 µs).
- * Only authenticated texts get in, so a cookie with any byte changed misses and is opened in full; every
- * request parses its own copy. A cookie is admitted the second time it is opened (under writes every
- * response carries a new cookie read once: caching those only makes garbage). Two generations instead of
- * an LRU: when the current Map holds half the budget it becomes the previous one, and the old previous is
- * dropped whole (per-entry deletes leave V8's ordered Maps full of holes).
- */
+// The plaintexts of recently opened cookies, keyed by the exact cookie text: a browser sends the same cookie until its session changes, and
+// a hit costs a Map lookup instead of an AES-GCM open (3-4 µs). Only authenticated texts get in, so a cookie with any byte changed misses
+// and is opened in full; every request parses its own copy. A cookie is admitted the second time it is opened (under writes every response
+// carries a new cookie read once: caching those only makes garbage). Two generations instead of an LRU: when the current Map holds half the
+// budget it becomes the previous one, and the old previous is dropped whole (per-entry deletes leave V8's Maps full of holes).
 export class OpenedCookieCache {
   readonly #maxChars: number;
   readonly #seen = new Int32Array(SEEN_SLOTS);
@@ -37,11 +17,11 @@ export class OpenedCookieCache {
   #previous = new Map<string, Opened>();
   #previousChars = 0;
 
-  constructor(maxChars = DEFAULT_MAX_CHARS) {
+  /** `maxChars`: the cookie texts plus plaintexts the cache may hold, both generations together. */
+  constructor(maxChars = 1_000_000) {
     this.#maxChars = maxChars;
   }
 
-  /** Characters held now; never more than the budget. */
   get chars(): number {
     return this.#currentChars + this.#previousChars;
   }
@@ -58,21 +38,17 @@ export class OpenedCookieCache {
   /** Called after `value` was opened and authenticated: keeps it from its second time on. */
   remember(value: string, opened: Opened): void {
     // one huge cookie must not flush everyone else's
-    if (sizeOf(value, opened) > this.#maxChars / 64 || this.#current.has(value)) return;
-    if (this.#firstSighting(value)) return;
-    this.#add(value, opened);
-  }
-
-  #firstSighting(value: string): boolean {
-    const hash = tailHash(value);
+    if (value.length + opened.text.length > this.#maxChars / 64 || this.#current.has(value)) return;
+    // FNV-1a over the tail, as the int32 #seen holds: cheap, and a collision only costs a cache admission
+    let hash = 0x811c9dc5 | 0;
+    for (let i = Math.max(0, value.length - TAIL_CHARS); i < value.length; i++) hash = Math.imul(hash ^ value.charCodeAt(i), 0x01000193);
     const slot = hash & (SEEN_SLOTS - 1);
-    if (this.#seen[slot] === hash) return false;
-    this.#seen[slot] = hash;
-    return true;
+    if (this.#seen[slot] === hash) this.#add(value, opened);
+    else this.#seen[slot] = hash;
   }
 
   #add(value: string, opened: Opened): void {
-    const size = sizeOf(value, opened);
+    const size = value.length + opened.text.length;
     if (this.#currentChars + size > this.#maxChars / 2) {
       this.#previous = this.#current;
       this.#previousChars = this.#currentChars;

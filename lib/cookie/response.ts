@@ -1,49 +1,34 @@
 import type { Context } from 'egg';
-import { chunkCountOf, chunkName, sentChunks, splitValue } from './chunks.js';
-
-/** What a response's session cookies look like: Set-Cookie helpers, the size check, stale chunks. */
+import { chunkCountOf, sentChunks, splitValue } from './chunks.js';
 
 const NO_LINES: string[] = [];
-const COOKIE_EPOCH = new Date(0);
+// what a Set-Cookie line takes besides name, value, domain and path, with room to spare: path, max-age, expires (29 characters), samesite,
+// secure, httponly, partitioned, priority
+const COOKIE_ATTRIBUTES_BYTES = 200;
 
-/** The response's `Set-Cookie` lines so far. */
 export function setCookieLines(ctx: Context): string[] {
   // res.getHeader, not ctx.response.get: koa's header getter copies every header per call
   const header = ctx.res.getHeader('set-cookie');
-  if (header === undefined) return NO_LINES;
-  return Array.isArray(header) ? header : [ String(header) ];
+  return header === undefined ? NO_LINES : Array.isArray(header) ? header : [ String(header) ];
 }
 
-/** Clears cookie `name` in the browser, with the session cookie's options (path, domain, …). */
 export function clearCookie(ctx: Context, name: string): void {
-  ctx.cookies.set(name, '', { ...ctx.sessionOptions, signed: false, encrypt: false, expires: COOKIE_EPOCH, maxAge: false } as any);
+  ctx.cookies.set(name, '', { ...ctx.sessionOptions, signed: false, encrypt: false, expires: new Date(0), maxAge: false } as any);
 }
 
-// what a Set-Cookie line takes besides name and value, with room to spare: path, max-age, expires
-// (29 characters), samesite, secure, httponly, partitioned, priority; domain and path are added
-const COOKIE_ATTRIBUTES_BYTES = 200;
-
-/**
- * Sets the session cookie `opts.key` to `value`; a value too large for one cookie is split over up to
- * `maxChunks` (too large even split, it is written whole, and the size check applies its policy).
- */
+/** Sets session cookie `opts.key`, split over up to `maxChunks` when too large for one (too large even so: whole, for the size check). */
 export function setSessionCookie(ctx: Context, opts: Record<string, any>, value: string, limit: number, maxChunks: number): void {
   const key = opts.key as string;
   const overhead = COOKIE_ATTRIBUTES_BYTES + String(opts.domain ?? '').length + String(opts.path ?? '').length;
   const chunks = maxChunks > 1 && key.length + 1 + value.length + overhead > limit ? splitValue(value, key, limit, overhead, maxChunks) : undefined;
   if (chunks) {
     const options = { ...opts, signed: false, encrypt: false, overwrite: true };
-    for (let index = 1; index < chunks.length; index++) ctx.cookies.set(chunkName(key, index), chunks[index], options);
+    for (let index = 1; index < chunks.length; index++) ctx.cookies.set(`${key}.${index}`, chunks[index], options);
   }
   ctx.cookies.set(key, chunks ? chunks[0] : value, opts);
 }
 
-/** True when the response sets (or clears) cookie `key`. */
-export function setsCookie(ctx: Context, key: string): boolean {
-  return setCookieLines(ctx).some(line => line.startsWith(`${key}=`));
-}
-
-/** Takes the session cookie `key` (its `.sig`, and its chunks `.1`, `.2`, …) out of the response: the browser keeps what it has. */
+/** Takes session cookie `key` (its `.sig`, its chunks `.1`, `.2`, …) out of the response: the browser keeps what it has. */
 export function dropSessionCookies(ctx: Context, key: string): void {
   const own = new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\.sig|\\.[0-9]+)?=`);
   const lines = setCookieLines(ctx);
@@ -53,7 +38,6 @@ export function dropSessionCookies(ctx: Context, key: string): void {
   else ctx.res.removeHeader('set-cookie');
 }
 
-export type CookieSizePolicy = 'error' | 'warn' | 'split';
 
 /** The policy when `onCookieTooLarge` is not set (and past the last chunk of 'split'): loud where a developer sees it, logged in production. */
 export function defaultCookieSizePolicy(env: string): 'error' | 'warn' {
@@ -66,7 +50,6 @@ export class SessionCookieTooLargeError extends Error {
   readonly code = 'SESSION_COOKIE_TOO_LARGE';
   readonly size: number;
   readonly limit: number;
-
   constructor(key: string, size: number, limit: number) {
     super(`Session cookie "${key}" is ${size} bytes, over cookieSizeLimit ${limit} bytes: browsers drop it. ` +
       'Keep less in the session or use a session store.');
@@ -76,33 +59,23 @@ export class SessionCookieTooLargeError extends Error {
   }
 }
 
-/**
- * What a response must not send: under 'anonymous' a failed store left the browser's cookie true, so no
- * session cookie goes out, but a cookie session's logout (`loggedOut`) needs no store and is cleared; a
- * revoked session's cookie is cleared unless a new session replaced it. Then the size check.
- */
+/** `fallback`: what applies past the last chunk of 'split'. */
+export interface CookieSizeSettings { key: string; limit: number; policy: 'error' | 'warn' | 'split'; fallback: 'error' | 'warn' }
+
+// What a response must not send: under 'anonymous' a failed store left the browser's cookie true, so no session cookie goes out, but a
+// cookie session's logout (`loggedOut`) needs no store and is cleared; a revoked session's cookie is cleared unless a new session replaced
+// it. Then the size check.
 export function settleSessionCookies(ctx: Context, size: CookieSizeSettings, how: { anonymous: boolean; revoked: boolean; loggedOut: boolean }): void {
   const { key } = size;
-  if (how.revoked && !setsCookie(ctx, key)) clearCookie(ctx, key);
+  if (how.revoked && !setCookieLines(ctx).some(line => line.startsWith(`${key}=`))) clearCookie(ctx, key);
   if (how.anonymous) dropSessionCookies(ctx, key);
   if (how.anonymous && how.loggedOut) clearCookie(ctx, key);
   checkCookieSize(ctx, size);
 }
 
-export interface CookieSizeSettings {
-  key: string;
-  limit: number;
-  policy: CookieSizePolicy;
-  /** what applies past the last chunk of 'split' */
-  fallback: 'error' | 'warn';
-}
-
-/**
- * The response's session cookie against `limit`: 'error' takes it out of the response (the browser
- * keeps its previous cookie) and throws; 'warn' logs and lets it go. Under 'split' (the owner cut the
- * cookie into chunks), the chunks the request sent that the new cookie does not use are cleared, and
- * a cookie still too large follows `fallback`.
- */
+// The response's session cookie against `limit`: 'error' takes it out of the response (the browser keeps its previous cookie) and throws;
+// 'warn' logs and lets it go. Under 'split' the chunks the request sent that the new cookie does not use are cleared, and a cookie still
+// too large follows `fallback`.
 export function checkCookieSize(ctx: Context, { key, limit, policy, fallback }: CookieSizeSettings): void {
   const prefix = `${key}=`;
   let size = 0;
@@ -113,13 +86,12 @@ export function checkCookieSize(ctx: Context, { key, limit, policy, fallback }: 
     count = chunkCountOf(line.slice(prefix.length));
   }
   if (policy === 'split' && size) {
-    for (const index of sentChunks(String(ctx.get('cookie') ?? ''), key)) if (index >= count) clearCookie(ctx, chunkName(key, index));
+    for (const index of sentChunks(String(ctx.get('cookie') ?? ''), key)) if (index >= count) clearCookie(ctx, `${key}.${index}`);
   }
   if (size <= limit) return;
-  if ((policy === 'split' ? fallback : policy) === 'warn') {
-    ctx.coreLogger.warn('[session][too-large] key(%s) size(%d) limit(%d): browsers drop this cookie', key, size, limit);
-    return;
+  if ((policy === 'split' ? fallback : policy) === 'error') {
+    dropSessionCookies(ctx, key);
+    throw new SessionCookieTooLargeError(key, size, limit);
   }
-  dropSessionCookies(ctx, key);
-  throw new SessionCookieTooLargeError(key, size, limit);
+  ctx.coreLogger.warn('[session][too-large] key(%s) size(%d) limit(%d): browsers drop this cookie', key, size, limit);
 }

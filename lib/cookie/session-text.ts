@@ -1,38 +1,20 @@
 import type { JsonObject } from '../json.js';
 
-/**
- * The JSON text of a sealed session, written so that change detection needs no stringify on read:
- * the hidden `_` keys koa-session and this plugin add (`_expire`, `_maxAge`, `_created`, ...) come
- * first, the app's data after them. What follows the `_` keys is then exactly
- * `JSON.stringify(session.toJSON())` of the session the text opens to (Session#toJSON skips `_`
- * keys and keeps the order), so it is compared with the text about to be written at commit.
- * It is still one JSON object: older readers open it as before.
- */
-export function sessionText(data: JsonObject, dataText?: string): string {
-  const hidden: JsonObject = {};
-  const visible: JsonObject | undefined = dataText === undefined ? {} : undefined;
-  for (const key in data) {
-    if (key[0] === '_') hidden[key] = data[key];
-    else if (visible) visible[key] = data[key];
-  }
+// The JSON text of a sealed session, written so that change detection needs no stringify on read: the hidden `_` keys koa-session and this
+// plugin add (`_expire`, `_maxAge`, `_created`, ...) come first, then the app's data as `appText` (its JSON.stringify). What follows the
+// `_` keys is thus exactly `JSON.stringify(session.toJSON())` of the session the text opens to (Session#toJSON skips `_` keys and keeps the
+// order), compared at commit with the text about to be written. Still one JSON object: older readers open it as before.
+export function sessionText(hidden: JsonObject, appText: string): string {
   const hiddenText = JSON.stringify(hidden);
-  const appText = dataText ?? JSON.stringify(visible);
   if (hiddenText === '{}') return appText;
   if (appText === '{}') return hiddenText;
   return `${hiddenText.slice(0, -1)},${appText.slice(1)}`;
 }
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COMMA = 44;
-const CLOSE_BRACE = 125;
-const UNDERSCORE = 95;
+const QUOTE = 34, BACKSLASH = 92, COMMA = 44, CLOSE_BRACE = 125, UNDERSCORE = 95; // char codes
 
-/**
- * The app's part of a text `sessionText` wrote: `{` and what follows the leading `_` keys (whose
- * values are numbers, booleans or strings). Undefined for a text that does not start with a `_`
- * key (written another way): the caller stringifies the session instead.
- */
+// The app's part of a text `sessionText` wrote: `{` and what follows the leading `_` keys (whose values are numbers, booleans or strings).
+// Undefined for a text that does not start with a `_` key (written another way): the caller stringifies the session instead.
 export function appTextOf(text: string): string | undefined {
   if (text.charCodeAt(1) !== QUOTE || text.charCodeAt(2) !== UNDERSCORE) return;
   let i = 1;

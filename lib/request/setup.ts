@@ -23,7 +23,7 @@ function ownerSettings(app: Application, config: ResolvedSessionConfig, control:
   const custom = config as { encode?: (data: object) => string; decode?: (value: string) => unknown };
   const codec = createCookieCodec({
     keys: appKeys(app.config.keys), key, encrypt: sealed, upgradeLegacyCookies: config.upgradeLegacyCookies, maxChunks,
-    legacy: { key, acceptEncrypted: config.legacyEncryptedCookies, path: config.path as string, domain: config.domain as string },
+    acceptEncrypted: config.legacyEncryptedCookies, path: config.path as string, domain: config.domain as string,
     encode: custom.encode, decode: custom.decode,
   });
   const userOf = userReader(config.userKey as UserKey, Boolean(control));
@@ -31,7 +31,7 @@ function ownerSettings(app: Application, config: ResolvedSessionConfig, control:
   return {
     codec,
     /** the one gate for client-supplied store ids */
-    ids: createSessionIdReader(app, { key, prefix: config.prefix, genid: config.genid, externalKey: config.externalKey as ExternalKey | undefined }),
+    ids: createSessionIdReader(app, { prefix: config.prefix, genid: config.genid, externalKey: config.externalKey as ExternalKey | undefined }),
     userOf,
     /** the user as the app set it, for event payloads (never throws) */
     appUser: userReader(config.userKey as UserKey, false, 'app'),

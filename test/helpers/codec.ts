@@ -8,7 +8,7 @@ const NO_COOKIES = { cookies: { get: () => undefined, set: () => undefined } } a
  * `encode` splits the hidden `_` keys from the app data as the owner does; `open` reads a value.
  */
 export function sealedCodec(keys: string[], key = 'EGG_SESS', upgradeLegacyCookies = false) {
-  const codec = createCookieCodec({ keys, key, encrypt: true, upgradeLegacyCookies, legacy: { key, acceptEncrypted: false }, maxChunks: 1 });
+  const codec = createCookieCodec({ keys, key, encrypt: true, upgradeLegacyCookies, acceptEncrypted: false, maxChunks: 1 });
   return {
     encode(data: Record<string, unknown>): string {
       const hidden = Object.fromEntries(Object.entries(data).filter(([ name ]) => name.startsWith('_')));
@@ -22,7 +22,7 @@ export function sealedCodec(keys: string[], key = 'EGG_SESS', upgradeLegacyCooki
 
 /** @eggjs/session's format (`encrypt: false`). */
 export function signedCodec() {
-  const codec = createCookieCodec({ keys: [], key: 'EGG_SESS', encrypt: false, upgradeLegacyCookies: false, legacy: { key: 'EGG_SESS', acceptEncrypted: false }, maxChunks: 1 });
+  const codec = createCookieCodec({ keys: [], key: 'EGG_SESS', encrypt: false, upgradeLegacyCookies: false, acceptEncrypted: false, maxChunks: 1 });
   return {
     encode: (data: Record<string, unknown>) => codec.encode({}, data, JSON.stringify(data)),
     decode: (value: string) => codec.open(NO_COOKIES, value).data,
