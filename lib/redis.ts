@@ -14,16 +14,11 @@ export function sessionKey(prefix: string, id: string): string {
 
 /** Redis keys of one user's session index (lib/control/index-scripts.ts). */
 export interface UserKeys {
-  /** sorted set: session reference -> expiry (ms) */
-  sessions: string;
-  /** hash: reference -> JSON metadata (session id, created, signed in, last seen, ip, user agent) */
-  meta: string;
-  /** sorted set: reference -> the user's generation it was signed in (or kept) at */
-  stamps: string;
-  /** sorted set: reference -> tombstone expiry; a destroyed session's late write may not index it again */
-  dead: string;
-  /** hash: `gen`, the user's generation (one more per "destroy all"), and `at`, when the last one ran */
-  revocation: string;
+  sessions: string; // sorted set: session reference -> expiry (ms)
+  meta: string; // hash: reference -> JSON metadata (session id, created, signed in, last seen, ip, user agent)
+  stamps: string; // sorted set: reference -> the user's generation it was signed in (or kept) at
+  dead: string; // sorted set: reference -> tombstone expiry; a destroyed session's late write may not index it again
+  revocation: string; // hash: `gen`, the user's generation (one more per "destroy all"), and `at`, when the last one ran
 }
 
 export function userKeys(prefix: string, userId: string): UserKeys {
@@ -41,27 +36,13 @@ export interface RedisClient {
   del(key: string): Promise<number>;
 }
 
-/** A Lua script registered on a client with ioredis `defineCommand` (EVALSHA, EVAL on NOSCRIPT). */
-export interface RedisScript {
-  name: string;
-  numberOfKeys: number;
-  lua: string;
-}
+/** A Lua script registered with ioredis `defineCommand` (EVALSHA, EVAL on NOSCRIPT). */
+export interface RedisScript { name: string; numberOfKeys: number; lua: string }
 
 export type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
 
-/** `app.redis` of @eggjs/redis (egg-redis on egg 3): one client, or the singleton holding `config.redis.clients`. */
-interface RedisSingleton {
-  getSingletonInstance(name: string): unknown;
-  clients?: Map<string, unknown>;
-}
-
 const ENABLE_HINT = 'enable @eggjs/redis (egg-redis on egg 3) in config/plugin.js: `redis: { enable: true, package: \'@eggjs/redis\' }`, ' +
   'and configure `config.redis.client` (or `config.redis.clients` plus `config.session.redis.client`)';
-
-function isSingleton(value: unknown): value is RedisSingleton {
-  return typeof (value as RedisSingleton | undefined)?.getSingletonInstance === 'function';
-}
 
 function isClient(value: unknown): value is RedisClient {
   const client = value as RedisClient | undefined;
@@ -70,8 +51,7 @@ function isClient(value: unknown): value is RedisClient {
 
 /**
  * The app's Redis client for sessions: `app.redis`, or the client `clientName` names among
- * `config.redis.clients`. Never opens a client of its own. Throws a boot error that starts with
- * `need` (what wants Redis) and says what to configure.
+ * `config.redis.clients`; never one of its own. Boot errors start with `need` (what wants Redis).
  */
 export function resolveRedisClient(app: Application, clientName: string | undefined, need: string): RedisClient {
   const fail = (why: string) => new Error(`[egg-session-plus] ${need} but ${why}`);
@@ -80,14 +60,16 @@ export function resolveRedisClient(app: Application, clientName: string | undefi
     const why = app.config.redis ? '`app.redis` does not exist (is `config.redis.app` false?)' : 'the @eggjs/redis plugin is not enabled';
     throw fail(`${why}: ${ENABLE_HINT}`);
   }
-  if (isSingleton(redis)) {
-    const names = [ ...(redis.clients?.keys() ?? []) ];
+  // with `config.redis.clients`, `app.redis` is @eggjs/redis' singleton holding them
+  const singleton = redis as { getSingletonInstance?(name: string): unknown; clients?: Map<string, unknown> };
+  if (typeof singleton.getSingletonInstance === 'function') {
+    const names = [ ...(singleton.clients?.keys() ?? []) ];
     const name = clientName ?? (names.length === 1 ? names[0] : undefined);
     if (!name) {
       const why = names.length ? `config.redis.clients has several clients (${names.join(', ')})` : 'config.redis has no client';
       throw fail(`${why}: set config.session.redis.client to the name of one of config.redis.clients, or configure config.redis.client`);
     }
-    const client = redis.getSingletonInstance(name);
+    const client = singleton.getSingletonInstance(name);
     if (!isClient(client)) throw fail(`config.session.redis.client '${name}' is not in config.redis.clients (has: ${names.join(', ') || 'none'})`);
     return client;
   }
@@ -101,21 +83,15 @@ export function resolveRedisClient(app: Application, clientName: string | undefi
 
 const defined = new WeakMap<RedisClient, Set<string>>();
 
-/**
- * The one script registry: defines `scripts` on `client` once (the store and session control share
- * a client) and returns a bound caller per script name.
- */
+/** The one script registry: defines each script once per client (the store and session control share one). */
 export function defineScripts<Name extends string>(client: RedisClient, scripts: Record<Name, RedisScript>): Record<Name, ScriptCall> {
   let names = defined.get(client);
   if (!names) defined.set(client, names = new Set());
   const calls = {} as Record<Name, ScriptCall>;
-  for (const [ key, script ] of Object.entries(scripts) as [Name, RedisScript][]) {
-    if (!names.has(script.name)) {
-      client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
-      names.add(script.name);
-    }
-    const command = Reflect.get(client, script.name) as ScriptCall;
-    calls[key] = command.bind(client);
+  for (const [ key, { name, numberOfKeys, lua } ] of Object.entries(scripts) as [Name, RedisScript][]) {
+    if (!names.has(name)) client.defineCommand(name, { numberOfKeys, lua });
+    names.add(name);
+    calls[key] = (Reflect.get(client, name) as ScriptCall).bind(client);
   }
   return calls;
 }

@@ -79,10 +79,7 @@ const queues = new Map<number, DeadlineQueue>();
 export function withTimeout<T>(work: Promise<T> | T, ms: number, operation: string): Promise<T> {
   if (!ms) return Promise.resolve(work);
   let queue = queues.get(ms);
-  if (!queue) {
-    queue = new DeadlineQueue(ms);
-    queues.set(ms, queue);
-  }
+  if (!queue) queues.set(ms, queue = new DeadlineQueue(ms));
   const deadlines = queue;
   return new Promise<T>((resolve, reject) => {
     const entry = deadlines.add(() => reject(new Error(`${operation} timed out after ${ms}ms`)));

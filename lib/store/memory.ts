@@ -1,10 +1,7 @@
 import type { BuiltinStore, StoreRead, StoredSession } from '../types.js';
 import { parseJsonObject } from '../json.js';
 
-interface Entry {
-  json: string;
-  expiresAt: number;
-}
+interface Entry { json: string; expiresAt: number }
 
 /**
  * An in-process store for development and tests: entries expire with their maxAge and the least
@@ -15,12 +12,10 @@ interface Entry {
 export class MemoryStore implements BuiltinStore {
   readonly storeName = 'memory';
   readonly #entries = new Map<string, Entry>();
-  readonly #maxEntries: number;
-  readonly #sessionTTL: number;
+  readonly #options: { maxEntries: number; sessionTTL: number };
 
   constructor(options: { maxEntries: number; sessionTTL: number }) {
-    this.#maxEntries = options.maxEntries;
-    this.#sessionTTL = options.sessionTTL;
+    this.#options = options;
   }
 
   get size(): number {
@@ -39,9 +34,10 @@ export class MemoryStore implements BuiltinStore {
 
   async write(id: string, value: StoredSession, maxAge?: number | 'session', snapshot?: unknown): Promise<unknown> {
     if (snapshot && !this.#entries.has(id)) return;
-    this.#entries.delete(id);
-    this.#entries.set(id, { json: JSON.stringify(value), expiresAt: Date.now() + (typeof maxAge === 'number' ? maxAge : this.#sessionTTL) });
-    while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
+    const expiresAt = Date.now() + (typeof maxAge === 'number' ? maxAge : this.#options.sessionTTL);
+    this.#entries.delete(id); // most recently used last
+    this.#entries.set(id, { json: JSON.stringify(value), expiresAt });
+    while (this.#entries.size > this.#options.maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
     return true;
   }
 

@@ -1,19 +1,12 @@
 import type { RedisScript } from '../redis.js';
 
-/**
- * Lua scripts of the Redis store. Each touches one key only, so they run unchanged on Redis
- * Cluster. Registered through lib/redis.ts (defineScripts).
- */
+// Lua scripts of the Redis store; each touches one key only, so they run unchanged on Redis Cluster.
 
 /** Reads a session in either format: `{ 'string', json, pttl }`, `{ 'hash', [f, v, ...], pttl }` or `{ type }`. */
 const GET_SESSION = `
 local kind = redis.call('TYPE', KEYS[1]).ok
-if kind == 'string' then
-  return { kind, redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1]) }
-end
-if kind == 'hash' then
-  return { kind, redis.call('HGETALL', KEYS[1]), redis.call('PTTL', KEYS[1]) }
-end
+if kind == 'string' then return { kind, redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1]) } end
+if kind == 'hash' then return { kind, redis.call('HGETALL', KEYS[1]), redis.call('PTTL', KEYS[1]) } end
 return { kind }
 `;
 
@@ -28,13 +21,10 @@ return { kind }
 const SAVE_SESSION_FIELDS = `
 local key, mode, ttl = KEYS[1], ARGV[1], ARGV[2]
 local nSet = tonumber(ARGV[3])
-local setAt = 4
-local delCountAt = setAt + 2 * nSet
-local nDel = tonumber(ARGV[delCountAt])
-local delAt = delCountAt + 1
-local fullCountAt = delAt + nDel
-local nFull = tonumber(ARGV[fullCountAt])
-local fullAt = fullCountAt + 1
+local delAt = 5 + 2 * nSet
+local nDel = tonumber(ARGV[delAt - 1])
+local fullAt = delAt + nDel + 1
+local nFull = tonumber(ARGV[fullAt - 1])
 
 local function hset(from, n)
   for i = from, from + 2 * n - 1, 2 do
@@ -44,12 +34,12 @@ end
 
 if mode == 'replace' then
   redis.call('DEL', key)
-  hset(setAt, nSet)
+  hset(4, nSet)
 else
   local kind = redis.call('TYPE', key).ok
   if kind == 'none' then return 0 end
   if kind == 'hash' then
-    hset(setAt, nSet)
+    hset(4, nSet)
     for i = delAt, delAt + nDel - 1 do
       redis.call('HDEL', key, ARGV[i])
     end
