@@ -1,11 +1,10 @@
 import type { Application } from 'egg';
 
 /**
- * The app's Redis for sessions: the client, the one script registry and every key this plugin
- * writes, in two namespaces under `prefix` that no key of the other can name: sessions at
- * `<prefix><id>` (ids never contain `{`: lib/session-id.ts), session-control keys at
- * `<prefix>{u:<user>}:…`. All keys of one user carry the hash tag `{u:<user>}`, so on Redis Cluster
- * they share a slot and one Lua script can update them together.
+ * The app's Redis for sessions: the client, the one script registry and every key this plugin writes, in
+ * two namespaces under `prefix` that no key of the other can name: sessions at `<prefix><id>` (ids never
+ * contain `{`: lib/session-id.ts), session control at `<prefix>{u:<user>}:…`. The hash tag `{u:<user>}`
+ * puts all keys of one user in one Redis Cluster slot, so one Lua script can update them together.
  */
 
 export function sessionKey(prefix: string, id: string): string {
@@ -13,22 +12,20 @@ export function sessionKey(prefix: string, id: string): string {
 }
 
 /** Redis keys of one user's session index (lib/control/index-scripts.ts). */
-export interface UserKeys {
-  sessions: string; // sorted set: session reference -> expiry (ms)
-  meta: string; // hash: reference -> JSON metadata (session id, created, signed in, last seen, ip, user agent)
-  stamps: string; // sorted set: reference -> the user's generation it was signed in (or kept) at
-  dead: string; // sorted set: reference -> tombstone expiry; a destroyed session's late write may not index it again
-  revocation: string; // hash: `gen`, the user's generation (one more per "destroy all"), and `at`, when the last one ran
-}
-
-export function userKeys(prefix: string, userId: string): UserKeys {
+export function userKeys(prefix: string, userId: string) {
   const base = `${prefix}{u:${encodeURIComponent(userId)}}`;
-  return { sessions: `${base}:sessions`, meta: `${base}:meta`, stamps: `${base}:stamps`, dead: `${base}:dead`, revocation: `${base}:revocation` };
+  return {
+    sessions: `${base}:sessions`, // sorted set: session reference -> expiry (ms)
+    meta: `${base}:meta`, // hash: reference -> JSON metadata (session id, created, signed in, last seen, ip, user agent)
+    stamps: `${base}:stamps`, // sorted set: reference -> the user's generation it was signed in (or kept) at
+    dead: `${base}:dead`, // sorted set: reference -> tombstone expiry; a destroyed session's late write may not index it again
+    revocation: `${base}:revocation`, // hash: `gen`, the user's generation (one more per "destroy all"), `at`, when the last one ran
+  };
 }
+export type UserKeys = ReturnType<typeof userKeys>;
 
 /** The part of an ioredis client (standalone or Cluster) the store and session control use. */
 export interface RedisClient {
-  status?: string;
   defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
   hget(key: string, field: string): Promise<string | null>;
   set(key: string, value: string, px: 'PX', ttl: number, xx?: 'XX'): Promise<unknown>;
@@ -49,10 +46,7 @@ function isClient(value: unknown): value is RedisClient {
   return typeof client?.defineCommand === 'function' && typeof client.pexpire === 'function';
 }
 
-/**
- * The app's Redis client for sessions: `app.redis`, or the client `clientName` names among
- * `config.redis.clients`; never one of its own. Boot errors start with `need` (what wants Redis).
- */
+/** `app.redis`, or the client `clientName` names among `config.redis.clients`; never one of its own. Errors start with `need`. */
 export function resolveRedisClient(app: Application, clientName: string | undefined, need: string): RedisClient {
   const fail = (why: string) => new Error(`[egg-session-plus] ${need} but ${why}`);
   const redis: unknown = Reflect.get(app, 'redis');
@@ -81,16 +75,11 @@ export function resolveRedisClient(app: Application, clientName: string | undefi
   return redis;
 }
 
-const defined = new WeakMap<RedisClient, Set<string>>();
-
-/** The one script registry: defines each script once per client (the store and session control share one). */
+/** Defines each script once per client (the store and session control share one; ioredis adds it as a client method). */
 export function defineScripts<Name extends string>(client: RedisClient, scripts: Record<Name, RedisScript>): Record<Name, ScriptCall> {
-  let names = defined.get(client);
-  if (!names) defined.set(client, names = new Set());
   const calls = {} as Record<Name, ScriptCall>;
   for (const [ key, { name, numberOfKeys, lua } ] of Object.entries(scripts) as [Name, RedisScript][]) {
-    if (!names.has(name)) client.defineCommand(name, { numberOfKeys, lua });
-    names.add(name);
+    if (typeof Reflect.get(client, name) !== 'function') client.defineCommand(name, { numberOfKeys, lua });
     calls[key] = (Reflect.get(client, name) as ScriptCall).bind(client);
   }
   return calls;

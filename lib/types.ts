@@ -28,8 +28,7 @@ export interface BuiltinStore extends SessionStore {
   read(id: string): Promise<StoreRead | undefined>;
   /** The snapshot of what is stored now, or undefined when a session read before (`snapshot`) was gone. */
   write(id: string, value: StoredSession, maxAge: number | 'session' | undefined, snapshot?: unknown): Promise<unknown>;
-  /** Whether the session existed. */
-  remove(id: string): Promise<boolean>;
+  /** Whether the session existed. */ remove(id: string): Promise<boolean>;
 }
 
 /** The payload of the `session:missed|expired|invalid` events. */
@@ -37,14 +36,10 @@ export interface SessionEvent { key?: string; value?: unknown; ctx: Context }
 
 /** The payload of the `session:error` event. */
 export interface SessionErrorEvent {
-  /** what the log line names: the cookie name, or `ref:<reference>` of a store session (never its id) */
-  key?: string;
-  /** the store session's reference (as `ctx.sessions.list()` shows it) */
-  ref?: string;
-  /** the id an app's own store was called with (an app's store only) */
-  storeKey?: string;
-  /** 'get', 'set', 'destroy', 'revocation check', 'index', … */
-  operation: string;
+  /** what the log line names: the cookie name, or `ref:<reference>` of a store session (never its id) */ key?: string;
+  /** the store session's reference (as `ctx.sessions.list()` shows it) */ ref?: string;
+  /** the id an app's own store was called with (an app's store only) */ storeKey?: string;
+  /** 'get', 'set', 'destroy', 'revocation check', 'index', … */ operation: string;
   error: Error;
   ctx: Context;
 }

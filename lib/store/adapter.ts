@@ -8,7 +8,6 @@ const debug = debuglog('egg-session-plus');
 const METHODS = [ 'get', 'set', 'destroy' ] as const;
 const missingMethods = (store: object) => METHODS.filter(name => typeof Reflect.get(store, name) !== 'function');
 
-/** Throws a TypeError naming what a session store lacks. */
 export function assertSessionStore(store: unknown, label = 'app.sessionStore'): asserts store is SessionStore {
   if (typeof store !== 'object' || store === null) {
     throw new TypeError(`[egg-session-plus] ${label} must be an object with get/set/destroy methods or a class, got ${store === null ? 'null' : typeof store}`);
@@ -27,7 +26,6 @@ export class SessionStoreError extends Error {
   readonly expose = true;
   readonly code = 'SESSION_STORE_UNAVAILABLE';
   override name = 'SessionStoreError';
-
   constructor(operation: string, cause: unknown) {
     // a write that timed out is still on its way: the store may apply it when it answers
     const late = operation === 'get' ? '' : '; it may have been saved all the same';
@@ -38,14 +36,14 @@ export class SessionStoreError extends Error {
 /** What a failed store call answers under `onStoreError: 'anonymous'`: the request goes on without a session. */
 export const FAILED = Symbol('session store failed');
 export type Failed = typeof FAILED;
-
 /** `key`: the cookie name, for failures of cookie sessions. */
 export interface FailurePolicy { policy: 'fail' | 'anonymous'; key: string }
+export interface AdapterSettings extends FailurePolicy { timeout: number }
 
 /**
- * The one handling of a failed store or Redis call: `session:error` (naming a session by its reference,
- * never its id; `storeKey` only for an app's own store), then 503 under 'fail' or FAILED under
- * 'anonymous'. It runs where the request awaits the call, so its log line is that request's.
+ * The one handling of a failed store or Redis call: `session:error` (a session named by its reference, never
+ * its id, but for an app's own store), then 503 or FAILED. It runs where the request awaits the call, so its
+ * log line is that request's.
  */
 export function storeFailed(ctx: Context, { policy, key }: FailurePolicy, operation: string, error: unknown, id?: string, own = false): Failed {
   const err = error instanceof Error ? error : new Error(String(error));
@@ -56,12 +54,10 @@ export function storeFailed(ctx: Context, { policy, key }: FailurePolicy, operat
   return FAILED;
 }
 
-export interface AdapterSettings extends FailurePolicy { timeout: number }
-
 /**
- * The one layer between a request's owner and any store, built-in or the app's: a time limit on
- * every call, the outage policy, and one shape of answer. The owner hands in what the request read
- * (`snapshot`) and keeps what comes back; the store itself knows nothing of the request.
+ * The one layer between a request's owner and any store, built-in or the app's: a time limit on every call,
+ * the outage policy, one shape of answer. The owner hands in what the request read (`snapshot`) and keeps
+ * what comes back; the store knows nothing of the request.
  */
 export class StoreAdapter {
   readonly #store: SessionStore;
@@ -93,7 +89,9 @@ export class StoreAdapter {
         return { snapshot: undefined };
       }
       const snapshot = await this.builtin.write(id, value, maxAge, options.snapshot);
-      return snapshot === undefined ? 'gone' : { snapshot };
+      if (snapshot !== undefined) return { snapshot };
+      debug('not saving ref:%s: it was destroyed or expired while the request ran', refOf(id));
+      return 'gone';
     });
   }
 

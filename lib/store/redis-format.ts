@@ -5,12 +5,10 @@ import type { StoredSession } from '../types.js';
 const KOA_SESSION_STORE_MARGIN = 10_000;
 
 /**
- * How sessions look in Redis, and what one request read (or last wrote): enough to tell at save
- * time what it changed. Two formats, both read by every store configuration:
- * - 'string': the whole session as one JSON object (plain `GET`/`SET`, what hand-written stores use);
- * - 'hash': one hash field per top-level key, each value JSON (merge saves).
- * `_expire` is not stored: Redis' own TTL is the truth (a rolling refresh only sends PEXPIRE),
- * so it is derived from PTTL when a session is read.
+ * How a session looks in Redis, as one request read (or last wrote) it, to tell at save time what changed.
+ * Every store configuration reads both formats: 'string', the whole session as one JSON object (plain
+ * GET/SET, as hand-written stores do), and 'hash', one field per top-level key, each value JSON (merge
+ * saves). `_expire` is not stored: Redis' TTL is the truth (a rolling refresh only sends PEXPIRE).
  */
 export interface Snapshot {
   format: 'string' | 'hash';
@@ -20,7 +18,6 @@ export interface Snapshot {
 
 export interface ReadSession { value: JsonObject; snapshot: Snapshot }
 
-/** The value to store: koa-session's session data without `_expire`. */
 export function withoutExpire(value: StoredSession): StoredSession {
   if (!('_expire' in value)) return value;
   const { _expire, ...rest } = value;
@@ -45,20 +42,18 @@ export function loadedFields(loaded: Snapshot): Map<string, string> | undefined 
   return value && encodeFields(value);
 }
 
-/** The top-level fields that were added or changed (`set`) and removed (`del`). */
+/** The top-level fields added or changed (`set`) and removed (`del`). */
 export function diffFields(before: Map<string, string>, after: Map<string, string>): { set: [string, string][]; del: string[] } {
   const set: [string, string][] = [];
-  for (const [ name, json ] of after) {
-    if (before.get(name) !== json) set.push([ name, json ]);
-  }
+  for (const [ name, json ] of after) if (before.get(name) !== json) set.push([ name, json ]);
   const del = [ ...before.keys() ].filter(name => !after.has(name));
   return { set, del };
 }
 
 /**
- * The reply of the GET script as session data, or undefined for a missing or corrupt session: not
- * JSON, not an object, a bad hash field, another Redis type, or a value koa-session did not write (it
- * always stores `_maxAge` or `_session: true`; another app's JSON or a planted value is not a session).
+ * The GET script's reply as session data (`_expire` from the PTTL), or undefined for a missing or corrupt
+ * one: not a JSON object, a bad hash field, another Redis type, or not written by koa-session (it always
+ * stores `_maxAge` or `_session: true`; another app's JSON or a planted value is not a session).
  */
 export function readSessionReply(reply: unknown, now = Date.now()): ReadSession | undefined {
   if (!Array.isArray(reply)) return;

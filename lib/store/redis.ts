@@ -1,35 +1,76 @@
-import { debuglog } from 'node:util';
+import type { ResolvedSessionConfig } from '../config.js';
 import type { BuiltinStore, StoredSession } from '../types.js';
-import { defineScripts, sessionKey, type RedisClient, type ScriptCall } from '../redis.js';
-import { SESSION_SCRIPTS } from './redis-scripts.js';
+import { defineScripts, sessionKey, type RedisClient } from '../redis.js';
 import { diffFields, encodeFields, loadedFields, readSessionReply, withoutExpire, type ReadSession, type Snapshot } from './redis-format.js';
 
-const debug = debuglog('egg-session-plus');
-
-export interface RedisStoreOptions {
-  prefix: string;
-  /** TTL in ms for browser-session cookies (maxAge 'session') */
-  sessionTTL: number;
-  /** save only the top-level keys a request changed (a hash per session) */
-  merge: boolean;
-}
+// The store's Lua scripts touch one key only, so they run unchanged on Redis Cluster.
+/** Reads a session in either format: `{ 'string', json, pttl }`, `{ 'hash', [f, v, ...], pttl }` or `{ type }`. */
+const GET_SESSION = `
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'string' then return { kind, redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1]) } end
+if kind == 'hash' then return { kind, redis.call('HGETALL', KEYS[1]), redis.call('PTTL', KEYS[1]) } end
+return { kind }
+`;
 
 /**
- * The built-in Redis store (`config.session.store = 'redis'`), on the app's @eggjs/redis client.
- * With the snapshot of what a request read it knows at save time what really changed: unchanged
- * data gets a PEXPIRE only, and a session read before is written back only while it still exists,
- * so a session destroyed meanwhile (log out elsewhere) is not resurrected.
+ * Saves a session as a hash of top-level fields (merge saves).
+ * ARGV: mode, ttl, nSet, <field, json> x nSet, nDel, <field> x nDel, nFull, <field, json> x nFull
+ * - mode 'replace' (a new session id): the key becomes exactly the "set" fields.
+ * - mode 'merge' (a session this request loaded): only the "set" and "del" fields change; a key
+ *   that is gone (destroyed meanwhile) is NOT written back (returns 0). A key still in the
+ *   whole-object string format is converted with the "full" fields (returns -1 when none were sent).
+ */
+const SAVE_SESSION_FIELDS = `
+local key, mode, ttl = KEYS[1], ARGV[1], ARGV[2]
+local nSet = tonumber(ARGV[3])
+local delAt = 5 + 2 * nSet
+local nDel = tonumber(ARGV[delAt - 1])
+local fullAt = delAt + nDel + 1
+local nFull = tonumber(ARGV[fullAt - 1])
+local function hset(from, n)
+  for i = from, from + 2 * n - 1, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
+end
+
+if mode == 'replace' then
+  redis.call('DEL', key)
+  hset(4, nSet)
+else
+  local kind = redis.call('TYPE', key).ok
+  if kind == 'none' then return 0 end
+  if kind == 'hash' then
+    hset(4, nSet)
+    for i = delAt, delAt + nDel - 1 do redis.call('HDEL', key, ARGV[i]) end
+  elseif nFull == 0 then
+    return -1
+  else
+    redis.call('DEL', key)
+    hset(fullAt, nFull)
+  end
+end
+redis.call('PEXPIRE', key, ttl)
+return 1
+`;
+
+const SCRIPTS = {
+  getSession: { name: 'eggSessionPlusGet', numberOfKeys: 1, lua: GET_SESSION },
+  saveSessionFields: { name: 'eggSessionPlusSaveFields', numberOfKeys: 1, lua: SAVE_SESSION_FIELDS },
+};
+
+/**
+ * The built-in Redis store, on the app's @eggjs/redis client. The snapshot of what a request read tells at
+ * save time what changed: unchanged data gets a PEXPIRE only, and a session read before is written back only
+ * while it still exists, so a session destroyed meanwhile (log out elsewhere) is not resurrected.
  */
 export class RedisStore implements BuiltinStore {
   readonly storeName = 'redis';
   readonly client: RedisClient;
-  readonly options: RedisStoreOptions;
-  readonly #scripts: Record<keyof typeof SESSION_SCRIPTS, ScriptCall>;
+  readonly options: ResolvedSessionConfig['redis'];
+  readonly #scripts;
 
-  constructor(client: RedisClient, options: RedisStoreOptions) {
+  constructor(client: RedisClient, options: ResolvedSessionConfig['redis']) {
     this.client = client;
     this.options = options;
-    this.#scripts = defineScripts(client, SESSION_SCRIPTS);
+    this.#scripts = defineScripts(client, SCRIPTS);
   }
 
   async read(id: string): Promise<ReadSession | undefined> {
@@ -41,26 +82,17 @@ export class RedisStore implements BuiltinStore {
     const key = sessionKey(this.options.prefix, id);
     const ttl = typeof maxAge === 'number' ? maxAge : this.options.sessionTTL;
     const loaded = snapshot as Snapshot | undefined;
-    const saved = this.options.merge ? await this.#saveFields(key, ttl, value, loaded) : await this.#saveWhole(key, ttl, value, loaded);
-    if (!saved) debug('not saving %s: it was destroyed or expired while the request ran', key);
-    return saved;
+    return this.options.merge ? this.#saveFields(key, ttl, value, loaded) : this.#saveWhole(key, ttl, value, loaded);
   }
 
   async remove(id: string): Promise<boolean> {
     return await this.client.del(sessionKey(this.options.prefix, id)) > 0;
   }
 
-  async get(id: string): Promise<StoredSession | undefined> {
-    return (await this.read(id))?.value;
-  }
-
-  async set(id: string, value: StoredSession, maxAge?: number | 'session'): Promise<void> {
-    await this.write(id, value, maxAge);
-  }
-
-  destroy(id: string): Promise<boolean> {
-    return this.remove(id);
-  }
+  // the app.sessionStore contract, for whoever calls the store directly
+  async get(id: string): Promise<StoredSession | undefined> { return (await this.read(id))?.value; }
+  async set(id: string, value: StoredSession, maxAge?: number | 'session'): Promise<void> { await this.write(id, value, maxAge); }
+  destroy(id: string): Promise<boolean> { return this.remove(id); }
 
   async #saveWhole(key: string, ttl: number, value: StoredSession, loaded?: Snapshot): Promise<Snapshot | undefined> {
     const text = JSON.stringify(withoutExpire(value));
