@@ -28,7 +28,7 @@ export interface BuiltinStore extends SessionStore {
   read(id: string): Promise<StoreRead | undefined>;
   /** The snapshot of what is stored now, or undefined when a session read before (`snapshot`) was gone. */
   write(id: string, value: StoredSession, maxAge: number | 'session' | undefined, snapshot?: unknown): Promise<unknown>;
-  /** Whether the session existed. */ remove(id: string): Promise<boolean>;
+  remove(id: string): Promise<boolean>; // whether the session existed
 }
 
 /** The payload of the `session:missed|expired|invalid` events. */

@@ -9,10 +9,9 @@ const METHODS = [ 'get', 'set', 'destroy' ] as const;
 const missingMethods = (store: object) => METHODS.filter(name => typeof Reflect.get(store, name) !== 'function');
 
 export function assertSessionStore(store: unknown, label = 'app.sessionStore'): asserts store is SessionStore {
-  if (typeof store !== 'object' || store === null) {
-    throw new TypeError(`[egg-session-plus] ${label} must be an object with get/set/destroy methods or a class, got ${store === null ? 'null' : typeof store}`);
-  }
-  const missing = missingMethods(store);
+  const got = store === null ? 'null' : typeof store;
+  if (got !== 'object') throw new TypeError(`[egg-session-plus] ${label} must be an object with get/set/destroy methods or a class, got ${got}`);
+  const missing = missingMethods(store as object);
   if (missing.length) throw new TypeError(`[egg-session-plus] ${label} is missing method(s): ${missing.map(m => `${m}()`).join(', ')}`);
 }
 
@@ -41,9 +40,9 @@ export interface FailurePolicy { policy: 'fail' | 'anonymous'; key: string }
 export interface AdapterSettings extends FailurePolicy { timeout: number }
 
 /**
- * The one handling of a failed store or Redis call: `session:error` (a session named by its reference, never
- * its id, but for an app's own store), then 503 or FAILED. It runs where the request awaits the call, so its
- * log line is that request's.
+ * The one handling of a failed store or Redis call: `session:error` (naming a session by its reference, not its
+ * id; `storeKey` for an app's own store only), then 503 or FAILED. It runs where the request awaits the call,
+ * so its log line is that request's.
  */
 export function storeFailed(ctx: Context, { policy, key }: FailurePolicy, operation: string, error: unknown, id?: string, own = false): Failed {
   const err = error instanceof Error ? error : new Error(String(error));

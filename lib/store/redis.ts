@@ -78,7 +78,7 @@ export class RedisStore implements BuiltinStore {
   }
 
   /** What is stored now, or undefined when a session read before (`snapshot`) was gone and nothing was written. */
-  async write(id: string, value: StoredSession, maxAge?: number | 'session', snapshot?: unknown): Promise<Snapshot | undefined> {
+  write(id: string, value: StoredSession, maxAge?: number | 'session', snapshot?: unknown): Promise<Snapshot | undefined> {
     const key = sessionKey(this.options.prefix, id);
     const ttl = typeof maxAge === 'number' ? maxAge : this.options.sessionTTL;
     const loaded = snapshot as Snapshot | undefined;
