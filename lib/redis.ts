@@ -1,11 +1,10 @@
 import type { Application } from 'egg';
 
 /**
- * The app's Redis for sessions: the client, the one script registry and every key this plugin
- * writes, in two namespaces under `prefix` that no key of the other can name: sessions at
- * `<prefix><id>` (ids never contain `{`: lib/session-id.ts), session-control keys at
- * `<prefix>{u:<user>}:…`. All keys of one user carry the hash tag `{u:<user>}`, so on Redis Cluster
- * they share a slot and one Lua script can update them together.
+ * The app's Redis for sessions: the client, the one script registry and every key this plugin writes, in
+ * two namespaces under `prefix` that no key of the other can name: sessions at `<prefix><id>` (ids never
+ * contain `{`: lib/session-id.ts), session control at `<prefix>{u:<user>}:…`. The hash tag `{u:<user>}`
+ * puts all keys of one user in one Redis Cluster slot, so one Lua script can update them together.
  */
 
 export function sessionKey(prefix: string, id: string): string {
@@ -13,27 +12,20 @@ export function sessionKey(prefix: string, id: string): string {
 }
 
 /** Redis keys of one user's session index (lib/control/index-scripts.ts). */
-export interface UserKeys {
-  /** sorted set: session reference -> expiry (ms) */
-  sessions: string;
-  /** hash: reference -> JSON metadata (session id, created, signed in, last seen, ip, user agent) */
-  meta: string;
-  /** sorted set: reference -> the user's generation it was signed in (or kept) at */
-  stamps: string;
-  /** sorted set: reference -> tombstone expiry; a destroyed session's late write may not index it again */
-  dead: string;
-  /** hash: `gen`, the user's generation (one more per "destroy all"), and `at`, when the last one ran */
-  revocation: string;
-}
-
-export function userKeys(prefix: string, userId: string): UserKeys {
+export function userKeys(prefix: string, userId: string) {
   const base = `${prefix}{u:${encodeURIComponent(userId)}}`;
-  return { sessions: `${base}:sessions`, meta: `${base}:meta`, stamps: `${base}:stamps`, dead: `${base}:dead`, revocation: `${base}:revocation` };
+  return {
+    sessions: `${base}:sessions`, // sorted set: session reference -> expiry (ms)
+    meta: `${base}:meta`, // hash: reference -> JSON metadata (session id, created, signed in, last seen, ip, user agent)
+    stamps: `${base}:stamps`, // sorted set: reference -> the user's generation it was signed in (or kept) at
+    dead: `${base}:dead`, // sorted set: reference -> tombstone expiry; a destroyed session's late write may not index it again
+    revocation: `${base}:revocation`, // hash: `gen`, the user's generation (one more per "destroy all"), `at`, when the last one ran
+  };
 }
+export type UserKeys = ReturnType<typeof userKeys>;
 
 /** The part of an ioredis client (standalone or Cluster) the store and session control use. */
 export interface RedisClient {
-  status?: string;
   defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
   hget(key: string, field: string): Promise<string | null>;
   set(key: string, value: string, px: 'PX', ttl: number, xx?: 'XX'): Promise<unknown>;
@@ -41,38 +33,20 @@ export interface RedisClient {
   del(key: string): Promise<number>;
 }
 
-/** A Lua script registered on a client with ioredis `defineCommand` (EVALSHA, EVAL on NOSCRIPT). */
-export interface RedisScript {
-  name: string;
-  numberOfKeys: number;
-  lua: string;
-}
+/** A Lua script registered with ioredis `defineCommand` (EVALSHA, EVAL on NOSCRIPT). */
+export interface RedisScript { name: string; numberOfKeys: number; lua: string }
 
 export type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
 
-/** `app.redis` of @eggjs/redis (egg-redis on egg 3): one client, or the singleton holding `config.redis.clients`. */
-interface RedisSingleton {
-  getSingletonInstance(name: string): unknown;
-  clients?: Map<string, unknown>;
-}
-
 const ENABLE_HINT = 'enable @eggjs/redis (egg-redis on egg 3) in config/plugin.js: `redis: { enable: true, package: \'@eggjs/redis\' }`, ' +
   'and configure `config.redis.client` (or `config.redis.clients` plus `config.session.redis.client`)';
-
-function isSingleton(value: unknown): value is RedisSingleton {
-  return typeof (value as RedisSingleton | undefined)?.getSingletonInstance === 'function';
-}
 
 function isClient(value: unknown): value is RedisClient {
   const client = value as RedisClient | undefined;
   return typeof client?.defineCommand === 'function' && typeof client.pexpire === 'function';
 }
 
-/**
- * The app's Redis client for sessions: `app.redis`, or the client `clientName` names among
- * `config.redis.clients`. Never opens a client of its own. Throws a boot error that starts with
- * `need` (what wants Redis) and says what to configure.
- */
+/** `app.redis`, or the client `clientName` names among `config.redis.clients`; never one of its own. Errors start with `need`. */
 export function resolveRedisClient(app: Application, clientName: string | undefined, need: string): RedisClient {
   const fail = (why: string) => new Error(`[egg-session-plus] ${need} but ${why}`);
   const redis: unknown = Reflect.get(app, 'redis');
@@ -80,14 +54,16 @@ export function resolveRedisClient(app: Application, clientName: string | undefi
     const why = app.config.redis ? '`app.redis` does not exist (is `config.redis.app` false?)' : 'the @eggjs/redis plugin is not enabled';
     throw fail(`${why}: ${ENABLE_HINT}`);
   }
-  if (isSingleton(redis)) {
-    const names = [ ...(redis.clients?.keys() ?? []) ];
+  // with `config.redis.clients`, `app.redis` is @eggjs/redis' singleton holding them
+  const singleton = redis as { getSingletonInstance?(name: string): unknown; clients?: Map<string, unknown> };
+  if (typeof singleton.getSingletonInstance === 'function') {
+    const names = [ ...(singleton.clients?.keys() ?? []) ];
     const name = clientName ?? (names.length === 1 ? names[0] : undefined);
     if (!name) {
       const why = names.length ? `config.redis.clients has several clients (${names.join(', ')})` : 'config.redis has no client';
       throw fail(`${why}: set config.session.redis.client to the name of one of config.redis.clients, or configure config.redis.client`);
     }
-    const client = redis.getSingletonInstance(name);
+    const client = singleton.getSingletonInstance(name);
     if (!isClient(client)) throw fail(`config.session.redis.client '${name}' is not in config.redis.clients (has: ${names.join(', ') || 'none'})`);
     return client;
   }
@@ -99,23 +75,12 @@ export function resolveRedisClient(app: Application, clientName: string | undefi
   return redis;
 }
 
-const defined = new WeakMap<RedisClient, Set<string>>();
-
-/**
- * The one script registry: defines `scripts` on `client` once (the store and session control share
- * a client) and returns a bound caller per script name.
- */
+/** Defines each script once per client (the store and session control share one; ioredis adds it as a client method). */
 export function defineScripts<Name extends string>(client: RedisClient, scripts: Record<Name, RedisScript>): Record<Name, ScriptCall> {
-  let names = defined.get(client);
-  if (!names) defined.set(client, names = new Set());
   const calls = {} as Record<Name, ScriptCall>;
-  for (const [ key, script ] of Object.entries(scripts) as [Name, RedisScript][]) {
-    if (!names.has(script.name)) {
-      client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
-      names.add(script.name);
-    }
-    const command = Reflect.get(client, script.name) as ScriptCall;
-    calls[key] = command.bind(client);
+  for (const [ key, { name, numberOfKeys, lua } ] of Object.entries(scripts) as [Name, RedisScript][]) {
+    if (typeof Reflect.get(client, name) !== 'function') client.defineCommand(name, { numberOfKeys, lua });
+    calls[key] = (Reflect.get(client, name) as ScriptCall).bind(client);
   }
   return calls;
 }

@@ -1,19 +1,10 @@
 import type { Context } from 'egg';
 
 /** Options koa-session passes to `store.get`. */
-export interface StoreGetOptions {
-  rolling: boolean;
-  ctx: Context;
-}
-
+export interface StoreGetOptions { rolling: boolean; ctx: Context }
 /** Options koa-session passes to `store.set`; `changed` is false for rolling, renew and forced saves. */
-export interface StoreSetOptions extends StoreGetOptions {
-  changed: boolean;
-}
-
-export interface StoreDestroyOptions {
-  ctx: Context;
-}
+export interface StoreSetOptions extends StoreGetOptions { changed: boolean }
+export interface StoreDestroyOptions { ctx: Context }
 
 /** Session data as it crosses the store boundary, with its hidden `_` fields (`_expire`, `_maxAge`, `_session`, …). */
 export type StoredSession = Record<string, unknown>;
@@ -28,11 +19,8 @@ export interface SessionStore {
 /** A store class, constructed with `app` when assigned to `app.sessionStore`. */
 export type SessionStoreClass = new (app: any) => SessionStore;
 
-/** What a built-in store read: the session, and what it needs to know of that read at the next write. */
-export interface StoreRead {
-  value: StoredSession;
-  snapshot: unknown;
-}
+/** What a built-in store read, and the snapshot of that read it needs at the next write. */
+export interface StoreRead { value: StoredSession; snapshot: unknown }
 
 /** A built-in store (memory, redis): it knows no request; a session read before is written back only while it still exists. */
 export interface BuiltinStore extends SessionStore {
@@ -40,27 +28,18 @@ export interface BuiltinStore extends SessionStore {
   read(id: string): Promise<StoreRead | undefined>;
   /** The snapshot of what is stored now, or undefined when a session read before (`snapshot`) was gone. */
   write(id: string, value: StoredSession, maxAge: number | 'session' | undefined, snapshot?: unknown): Promise<unknown>;
-  /** Whether the session existed. */
-  remove(id: string): Promise<boolean>;
+  remove(id: string): Promise<boolean>; // whether the session existed
 }
 
 /** The payload of the `session:missed|expired|invalid` events. */
-export interface SessionEvent {
-  key?: string;
-  value?: unknown;
-  ctx: Context;
-}
+export interface SessionEvent { key?: string; value?: unknown; ctx: Context }
 
 /** The payload of the `session:error` event. */
 export interface SessionErrorEvent {
-  /** what the log line names: the cookie name, or `ref:<reference>` of a store session (never its id) */
-  key?: string;
-  /** the store session's reference (as `ctx.sessions.list()` shows it) */
-  ref?: string;
-  /** the id an app's own store was called with (for an app's store only, which may need it) */
-  storeKey?: string;
-  /** 'get', 'set', 'destroy', 'revocation check', 'index', … */
-  operation: string;
+  /** what the log line names: the cookie name, or `ref:<reference>` of a store session (never its id) */ key?: string;
+  /** the store session's reference (as `ctx.sessions.list()` shows it) */ ref?: string;
+  /** the id an app's own store was called with (an app's store only) */ storeKey?: string;
+  /** 'get', 'set', 'destroy', 'revocation check', 'index', … */ operation: string;
   error: Error;
   ctx: Context;
 }

@@ -18,14 +18,14 @@ describe('redis store format helpers', () => {
   it('reads the whole-object format and derives _expire from the PTTL', () => {
     const read = readSessionReply([ 'string', '{"a":1,"_maxAge":60000}', 70_000 ], 1_000_000)!;
     assert.deepEqual(read.value, { a: 1, _maxAge: 60000, _expire: 1_000_000 + 60_000 });
-    assert.equal(read.loaded.format, 'string');
-    assert.deepEqual([ ...loadedFields(read.loaded)! ], [ [ 'a', '1' ], [ '_maxAge', '60000' ] ]);
+    assert.equal(read.snapshot.format, 'string');
+    assert.deepEqual([ ...loadedFields(read.snapshot)! ], [ [ 'a', '1' ], [ '_maxAge', '60000' ] ]);
   });
 
   it('reads the hash format, keeping the raw fields', () => {
     const read = readSessionReply([ 'hash', [ 'a', '"x"', '_session', 'true' ], 3_600_000 ])!;
     assert.deepEqual(read.value, { a: 'x', _session: true }, "no _expire for maxAge 'session'");
-    assert.deepEqual([ ...read.loaded.fields! ], [ [ 'a', '"x"' ], [ '_session', 'true' ] ]);
+    assert.deepEqual([ ...read.snapshot.fields! ], [ [ 'a', '"x"' ], [ '_session', 'true' ] ]);
   });
 
   it('keeps a stored _expire when the key has no TTL', () => {

@@ -6,54 +6,43 @@ import type { BuiltinStore, SessionStore, StoreRead, StoredSession } from '../ty
 
 const debug = debuglog('egg-session-plus');
 const METHODS = [ 'get', 'set', 'destroy' ] as const;
+const missingMethods = (store: object) => METHODS.filter(name => typeof Reflect.get(store, name) !== 'function');
 
-/** Throws a TypeError naming what a session store lacks. */
 export function assertSessionStore(store: unknown, label = 'app.sessionStore'): asserts store is SessionStore {
-  if (typeof store !== 'object' || store === null) {
-    throw new TypeError(`[egg-session-plus] ${label} must be an object with get/set/destroy methods or a class, got ${store === null ? 'null' : typeof store}`);
-  }
-  const missing = METHODS.filter(name => typeof Reflect.get(store, name) !== 'function');
-  if (missing.length) {
-    throw new TypeError(`[egg-session-plus] ${label} is missing method(s): ${missing.map(m => `${m}()`).join(', ')}`);
-  }
+  const got = store === null ? 'null' : typeof store;
+  if (got !== 'object') throw new TypeError(`[egg-session-plus] ${label} must be an object with get/set/destroy methods or a class, got ${got}`);
+  const missing = missingMethods(store as object);
+  if (missing.length) throw new TypeError(`[egg-session-plus] ${label} is missing method(s): ${missing.map(m => `${m}()`).join(', ')}`);
 }
 
 export function isSessionStore(store: unknown): store is SessionStore {
-  return typeof store === 'object' && store !== null &&
-    METHODS.every(name => typeof Reflect.get(store, name) === 'function');
+  return typeof store === 'object' && store !== null && !missingMethods(store).length;
 }
-
-
-export type StoreErrorPolicy = 'fail' | 'anonymous';
 
 /** A store failure under `onStoreError: 'fail'`: egg answers 503. */
 export class SessionStoreError extends Error {
   readonly status = 503;
   readonly expose = true;
   readonly code = 'SESSION_STORE_UNAVAILABLE';
-
+  override name = 'SessionStoreError';
   constructor(operation: string, cause: unknown) {
     // a write that timed out is still on its way: the store may apply it when it answers
     const late = operation === 'get' ? '' : '; it may have been saved all the same';
     super(`Session store unavailable (${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}${late})`, { cause });
-    this.name = 'SessionStoreError';
   }
 }
 
-/** What a store call under `onStoreError: 'anonymous'` answers when it failed: the request goes on without a session. */
+/** What a failed store call answers under `onStoreError: 'anonymous'`: the request goes on without a session. */
 export const FAILED = Symbol('session store failed');
 export type Failed = typeof FAILED;
-
-export interface FailurePolicy {
-  policy: StoreErrorPolicy;
-  /** the cookie name, for failures of cookie sessions */
-  key: string;
-}
+/** `key`: the cookie name, for failures of cookie sessions. */
+export interface FailurePolicy { policy: 'fail' | 'anonymous'; key: string }
+export interface AdapterSettings extends FailurePolicy { timeout: number }
 
 /**
- * The one handling of a failed store or Redis call: `session:error` (naming a session by its
- * reference, never its id; `storeKey` only for an app's own store), then 503 under 'fail' or FAILED
- * under 'anonymous'. It runs where the request awaits the call, so its log line is that request's.
+ * The one handling of a failed store or Redis call: `session:error` (naming a session by its reference, not its
+ * id; `storeKey` for an app's own store only), then 503 or FAILED. It runs where the request awaits the call,
+ * so its log line is that request's.
  */
 export function storeFailed(ctx: Context, { policy, key }: FailurePolicy, operation: string, error: unknown, id?: string, own = false): Failed {
   const err = error instanceof Error ? error : new Error(String(error));
@@ -64,39 +53,28 @@ export function storeFailed(ctx: Context, { policy, key }: FailurePolicy, operat
   return FAILED;
 }
 
-function isBuiltin(store: SessionStore): store is BuiltinStore {
-  return typeof (store as Partial<BuiltinStore>).read === 'function' && typeof (store as Partial<BuiltinStore>).storeName === 'string';
-}
-
-export interface AdapterSettings extends FailurePolicy {
-  timeout: number;
-}
-
 /**
- * The one layer between a request's owner and any store, built-in or the app's: a time limit on
- * every call, the outage policy, and one shape of answer. The owner hands in what the request read
- * (`snapshot`) and keeps what comes back; the store itself knows nothing of the request.
+ * The one layer between a request's owner and any store, built-in or the app's: a time limit on every call,
+ * the outage policy, one shape of answer. The owner hands in what the request read (`snapshot`) and keeps
+ * what comes back; the store knows nothing of the request.
  */
 export class StoreAdapter {
-  readonly store: SessionStore;
+  readonly #store: SessionStore;
   /** the built-in store behind it: it answers destroys with whether the session existed */
   readonly builtin: BuiltinStore | undefined;
   readonly #settings: AdapterSettings;
 
   constructor(store: SessionStore, settings: AdapterSettings) {
-    this.store = store;
-    this.builtin = isBuiltin(store) ? store : undefined;
+    const builtin = store as Partial<BuiltinStore>;
+    this.#store = store;
+    this.builtin = typeof builtin.read === 'function' && typeof builtin.storeName === 'string' ? builtin as BuiltinStore : undefined;
     this.#settings = settings;
-  }
-
-  get name(): string {
-    return this.builtin?.storeName ?? 'custom';
   }
 
   read(ctx: Context, id: string, maxAge: number | 'session' | undefined, rolling: boolean): Promise<StoreRead | undefined | Failed> {
     return this.#call(ctx, 'get', id, async () => {
       if (this.builtin) return this.builtin.read(id);
-      const value = await this.store.get(id, maxAge, { ctx, rolling });
+      const value = await this.#store.get(id, maxAge, { ctx, rolling });
       return value === undefined || value === null ? undefined : { value: value as StoredSession, snapshot: undefined };
     });
   }
@@ -106,11 +84,13 @@ export class StoreAdapter {
     options: { rolling: boolean; changed: boolean; snapshot?: unknown }): Promise<{ snapshot: unknown } | 'gone' | Failed> {
     return this.#call(ctx, 'set', id, async () => {
       if (!this.builtin) {
-        await this.store.set(id, value, maxAge, { ctx, rolling: options.rolling, changed: options.changed });
+        await this.#store.set(id, value, maxAge, { ctx, rolling: options.rolling, changed: options.changed });
         return { snapshot: undefined };
       }
       const snapshot = await this.builtin.write(id, value, maxAge, options.snapshot);
-      return snapshot === undefined ? 'gone' : { snapshot };
+      if (snapshot !== undefined) return { snapshot };
+      debug('not saving ref:%s: it was destroyed or expired while the request ran', refOf(id));
+      return 'gone';
     });
   }
 
@@ -118,13 +98,13 @@ export class StoreAdapter {
   remove(ctx: Context, id: string): Promise<boolean | undefined | Failed> {
     return this.#call(ctx, 'destroy', id, async () => {
       if (this.builtin) return this.builtin.remove(id);
-      await this.store.destroy(id, { ctx });
+      await this.#store.destroy(id, { ctx });
       return undefined;
     });
   }
 
   async #call<T>(ctx: Context, operation: string, id: string, call: () => Promise<T>): Promise<T | Failed> {
-    if (debug.enabled) debug('store %s %s ref:%s', this.name, operation, refOf(id));
+    if (debug.enabled) debug('store %s %s ref:%s', this.builtin?.storeName ?? 'custom', operation, refOf(id));
     try {
       return await withTimeout(call(), this.#settings.timeout, `session store ${operation}`);
     } catch (error) {

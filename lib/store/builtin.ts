@@ -15,8 +15,7 @@ export async function createBuiltinStore(app: Application, config: ResolvedSessi
   }
   if (config.store === 'redis') {
     const { RedisStore } = await import('./redis.js');
-    const { client, prefix, sessionTTL, merge } = config.redis;
-    return new RedisStore(resolveRedisClient(app, client, 'config.session.store is \'redis\''), { prefix, sessionTTL, merge });
+    return new RedisStore(resolveRedisClient(app, config.redis.client, 'config.session.store is \'redis\''), config.redis);
   }
 }
 

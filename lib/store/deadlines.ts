@@ -36,7 +36,6 @@ class DeadlineQueue {
     return entry;
   }
 
-  /** The call settled: its deadline no longer matters. */
   remove(entry: Pending): void {
     const { previous, next } = entry;
     if (previous) previous.next = next;
@@ -48,9 +47,8 @@ class DeadlineQueue {
   }
 
   #arm(delay: number): void {
-    this.#timer = setTimeout(this.#fire, Math.max(1, delay));
     // a pending deadline never keeps the process alive on its own
-    this.#timer.unref();
+    this.#timer = setTimeout(this.#fire, Math.max(1, delay)).unref();
   }
 
   // the timer stays armed for a deadline whose call answered: when it fires, it re-arms for the
@@ -58,10 +56,8 @@ class DeadlineQueue {
   readonly #fire = (): void => {
     this.#timer = undefined;
     const now = Date.now();
-    let entry = this.#first;
-    while (entry && entry.deadline <= now) {
-      const expired = entry;
-      entry = entry.next;
+    while (this.#first && this.#first.deadline <= now) {
+      const expired = this.#first;
       this.remove(expired);
       expired.expire();
     }
@@ -79,10 +75,7 @@ const queues = new Map<number, DeadlineQueue>();
 export function withTimeout<T>(work: Promise<T> | T, ms: number, operation: string): Promise<T> {
   if (!ms) return Promise.resolve(work);
   let queue = queues.get(ms);
-  if (!queue) {
-    queue = new DeadlineQueue(ms);
-    queues.set(ms, queue);
-  }
+  if (!queue) queues.set(ms, queue = new DeadlineQueue(ms));
   const deadlines = queue;
   return new Promise<T>((resolve, reject) => {
     const entry = deadlines.add(() => reject(new Error(`${operation} timed out after ${ms}ms`)));

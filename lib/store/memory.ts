@@ -1,31 +1,23 @@
 import type { BuiltinStore, StoreRead, StoredSession } from '../types.js';
 import { parseJsonObject } from '../json.js';
 
-interface Entry {
-  json: string;
-  expiresAt: number;
-}
+interface Entry { json: string; expiresAt: number }
 
 /**
- * An in-process store for development and tests: entries expire with their maxAge and the least
- * recently used ones are evicted beyond `maxEntries` (so a burst of new sessions flushes older ones:
- * not for production). Not shared between processes. A session read before is written back only
- * while it still exists: one destroyed meanwhile (a logout in another tab) stays destroyed.
+ * An in-process store for development and tests, not shared between processes: entries expire with their
+ * maxAge, the least recently used go beyond `maxEntries` (a burst of new sessions flushes older ones). A
+ * session read before is written back only while it exists: one destroyed meanwhile stays destroyed.
  */
 export class MemoryStore implements BuiltinStore {
   readonly storeName = 'memory';
   readonly #entries = new Map<string, Entry>();
-  readonly #maxEntries: number;
-  readonly #sessionTTL: number;
+  readonly #options: { maxEntries: number; sessionTTL: number };
 
   constructor(options: { maxEntries: number; sessionTTL: number }) {
-    this.#maxEntries = options.maxEntries;
-    this.#sessionTTL = options.sessionTTL;
+    this.#options = options;
   }
 
-  get size(): number {
-    return this.#entries.size;
-  }
+  get size(): number { return this.#entries.size; }
 
   async read(id: string): Promise<StoreRead | undefined> {
     const entry = this.#entries.get(id);
@@ -39,9 +31,10 @@ export class MemoryStore implements BuiltinStore {
 
   async write(id: string, value: StoredSession, maxAge?: number | 'session', snapshot?: unknown): Promise<unknown> {
     if (snapshot && !this.#entries.has(id)) return;
+    const expiresAt = Date.now() + (typeof maxAge === 'number' ? maxAge : this.#options.sessionTTL);
     this.#entries.delete(id);
-    this.#entries.set(id, { json: JSON.stringify(value), expiresAt: Date.now() + (typeof maxAge === 'number' ? maxAge : this.#sessionTTL) });
-    while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#entries.set(id, { json: JSON.stringify(value), expiresAt });
+    while (this.#entries.size > this.#options.maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
     return true;
   }
 
@@ -49,15 +42,8 @@ export class MemoryStore implements BuiltinStore {
     return this.#entries.delete(id);
   }
 
-  async get(id: string): Promise<StoredSession | undefined> {
-    return (await this.read(id))?.value;
-  }
-
-  async set(id: string, value: StoredSession, maxAge?: number | 'session'): Promise<void> {
-    await this.write(id, value, maxAge);
-  }
-
-  destroy(id: string): Promise<boolean> {
-    return this.remove(id);
-  }
+  // the app.sessionStore contract, for whoever calls the store directly
+  async get(id: string): Promise<StoredSession | undefined> { return (await this.read(id))?.value; }
+  async set(id: string, value: StoredSession, maxAge?: number | 'session'): Promise<void> { await this.write(id, value, maxAge); }
+  destroy(id: string): Promise<boolean> { return this.remove(id); }
 }

@@ -1,116 +1,126 @@
-import { debuglog } from 'node:util';
-import type { BuiltinStore, StoreRead, StoredSession } from '../types.js';
-import { defineScripts, sessionKey, type RedisClient, type ScriptCall } from '../redis.js';
-import { SESSION_SCRIPTS } from './redis-scripts.js';
-import { diffFields, encodeFields, loadedFields, readSessionReply, withoutExpire, type FieldChanges, type Snapshot } from './redis-format.js';
+import type { ResolvedSessionConfig } from '../config.js';
+import type { BuiltinStore, StoredSession } from '../types.js';
+import { defineScripts, sessionKey, type RedisClient } from '../redis.js';
+import { diffFields, encodeFields, loadedFields, readSessionReply, withoutExpire, type ReadSession, type Snapshot } from './redis-format.js';
 
-const debug = debuglog('egg-session-plus');
-
-export interface RedisStoreOptions {
-  /** key prefix, e.g. 'sess:' */
-  prefix: string;
-  /** TTL in ms for browser-session cookies (maxAge 'session') */
-  sessionTTL: number;
-  /** save only the top-level keys a request changed (a hash per session) */
-  merge: boolean;
-}
+// The store's Lua scripts touch one key only, so they run unchanged on Redis Cluster.
+/** Reads a session in either format: `{ 'string', json, pttl }`, `{ 'hash', [f, v, ...], pttl }` or `{ type }`. */
+const GET_SESSION = `
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'string' then return { kind, redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1]) } end
+if kind == 'hash' then return { kind, redis.call('HGETALL', KEYS[1]), redis.call('PTTL', KEYS[1]) } end
+return { kind }
+`;
 
 /**
- * The built-in Redis store (`config.session.store = 'redis'`), on the app's @eggjs/redis client.
- * With the snapshot of what a request read it knows at save time what really changed:
- * - unchanged data → PEXPIRE only;
- * - a session read before is only written back while it still exists (SET XX, or the merge
- *   script's check), so a session destroyed meanwhile (log out elsewhere) is not resurrected;
- * - a brand-new session id is written normally.
+ * Saves a session as a hash of top-level fields (merge saves).
+ * ARGV: mode, ttl, nSet, <field, json> x nSet, nDel, <field> x nDel, nFull, <field, json> x nFull
+ * - mode 'replace' (a new session id): the key becomes exactly the "set" fields.
+ * - mode 'merge' (a session this request loaded): only the "set" and "del" fields change; a key
+ *   that is gone (destroyed meanwhile) is NOT written back (returns 0). A key still in the
+ *   whole-object string format is converted with the "full" fields (returns -1 when none were sent).
+ */
+const SAVE_SESSION_FIELDS = `
+local key, mode, ttl = KEYS[1], ARGV[1], ARGV[2]
+local nSet = tonumber(ARGV[3])
+local delAt = 5 + 2 * nSet
+local nDel = tonumber(ARGV[delAt - 1])
+local fullAt = delAt + nDel + 1
+local nFull = tonumber(ARGV[fullAt - 1])
+local function hset(from, n)
+  for i = from, from + 2 * n - 1, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
+end
+
+if mode == 'replace' then
+  redis.call('DEL', key)
+  hset(4, nSet)
+else
+  local kind = redis.call('TYPE', key).ok
+  if kind == 'none' then return 0 end
+  if kind == 'hash' then
+    hset(4, nSet)
+    for i = delAt, delAt + nDel - 1 do redis.call('HDEL', key, ARGV[i]) end
+  elseif nFull == 0 then
+    return -1
+  else
+    redis.call('DEL', key)
+    hset(fullAt, nFull)
+  end
+end
+redis.call('PEXPIRE', key, ttl)
+return 1
+`;
+
+const SCRIPTS = {
+  getSession: { name: 'eggSessionPlusGet', numberOfKeys: 1, lua: GET_SESSION },
+  saveSessionFields: { name: 'eggSessionPlusSaveFields', numberOfKeys: 1, lua: SAVE_SESSION_FIELDS },
+};
+
+/**
+ * The built-in Redis store, on the app's @eggjs/redis client. The snapshot of what a request read tells at
+ * save time what changed: unchanged data gets a PEXPIRE only, and a session read before is written back only
+ * while it still exists, so a session destroyed meanwhile (log out elsewhere) is not resurrected.
  */
 export class RedisStore implements BuiltinStore {
   readonly storeName = 'redis';
   readonly client: RedisClient;
-  readonly options: RedisStoreOptions;
-  readonly #scripts: Record<keyof typeof SESSION_SCRIPTS, ScriptCall>;
+  readonly options: ResolvedSessionConfig['redis'];
+  readonly #scripts;
 
-  constructor(client: RedisClient, options: RedisStoreOptions) {
+  constructor(client: RedisClient, options: ResolvedSessionConfig['redis']) {
     this.client = client;
     this.options = options;
-    this.#scripts = defineScripts(client, SESSION_SCRIPTS);
+    this.#scripts = defineScripts(client, SCRIPTS);
   }
 
-  /** The Redis key of a session id. */
-  keyOf(id: string): string {
-    return sessionKey(this.options.prefix, id);
+  async read(id: string): Promise<ReadSession | undefined> {
+    return readSessionReply(await this.#scripts.getSession(sessionKey(this.options.prefix, id)));
   }
 
-  async read(id: string): Promise<StoreRead | undefined> {
-    const read = readSessionReply(await this.#scripts.getSession(this.keyOf(id)));
-    return read && { value: read.value, snapshot: read.loaded };
-  }
-
-  async write(id: string, value: StoredSession, maxAge?: number | 'session', snapshot?: unknown): Promise<Snapshot | undefined> {
+  /** What is stored now, or undefined when a session read before (`snapshot`) was gone and nothing was written. */
+  write(id: string, value: StoredSession, maxAge?: number | 'session', snapshot?: unknown): Promise<Snapshot | undefined> {
+    const key = sessionKey(this.options.prefix, id);
     const ttl = typeof maxAge === 'number' ? maxAge : this.options.sessionTTL;
     const loaded = snapshot as Snapshot | undefined;
-    const saved = this.options.merge ? await this.#saveFields(id, value, ttl, loaded) : await this.#saveWhole(id, value, ttl, loaded);
-    if (!saved) debug('not saving %s: it was destroyed or expired while the request ran', this.keyOf(id));
-    return saved;
+    return this.options.merge ? this.#saveFields(key, ttl, value, loaded) : this.#saveWhole(key, ttl, value, loaded);
   }
 
   async remove(id: string): Promise<boolean> {
-    return await this.client.del(this.keyOf(id)) > 0;
+    return await this.client.del(sessionKey(this.options.prefix, id)) > 0;
   }
 
-  async get(id: string): Promise<StoredSession | undefined> {
-    return (await this.read(id))?.value;
-  }
+  // the app.sessionStore contract, for whoever calls the store directly
+  async get(id: string): Promise<StoredSession | undefined> { return (await this.read(id))?.value; }
+  async set(id: string, value: StoredSession, maxAge?: number | 'session'): Promise<void> { await this.write(id, value, maxAge); }
+  destroy(id: string): Promise<boolean> { return this.remove(id); }
 
-  async set(id: string, value: StoredSession, maxAge?: number | 'session'): Promise<void> {
-    await this.write(id, value, maxAge);
-  }
-
-  destroy(id: string): Promise<boolean> {
-    return this.remove(id);
-  }
-
-  /** Whole-object save; returns what is stored now, or undefined when nothing was written. */
-  async #saveWhole(id: string, value: StoredSession, ttl: number, loaded?: Snapshot): Promise<Snapshot | undefined> {
-    const stored = withoutExpire(value);
-    const json = JSON.stringify(stored);
-    const key = this.keyOf(id);
-    const saved: Snapshot = { format: 'string', text: json };
-    if (!loaded) {
-      await this.client.set(key, json, 'PX', ttl);
-      return saved;
-    }
-    const unchanged = loaded.text === undefined ? isEmpty(diffFields(loaded.fields!, encodeFields(stored))) : loaded.text === json;
-    if (unchanged && await this.client.pexpire(key, ttl) === 1) return loaded;
+  async #saveWhole(key: string, ttl: number, value: StoredSession, loaded?: Snapshot): Promise<Snapshot | undefined> {
+    const text = JSON.stringify(withoutExpire(value));
+    const same = loaded && (loaded.text === undefined ? unchanged(diffFields(loaded.fields!, encodeFields(value))) : loaded.text === text);
+    if (same && await this.client.pexpire(key, ttl) === 1) return loaded;
     // XX: a session destroyed since this request read it stays destroyed
-    return await this.client.set(key, json, 'PX', ttl, 'XX') === null ? undefined : saved;
+    const reply = loaded ? await this.client.set(key, text, 'PX', ttl, 'XX') : await this.client.set(key, text, 'PX', ttl);
+    return reply === null ? undefined : { format: 'string', text };
   }
 
   /** Merge save: only the top-level fields this request changed. */
-  async #saveFields(id: string, value: StoredSession, ttl: number, loaded?: Snapshot): Promise<Snapshot | undefined> {
+  async #saveFields(key: string, ttl: number, value: StoredSession, loaded?: Snapshot): Promise<Snapshot | undefined> {
     const fields = encodeFields(value);
-    const key = this.keyOf(id);
-    const save = this.#scripts.saveSessionFields;
-    const saved: Snapshot = { format: 'hash', fields };
-    if (!loaded) {
-      await save(key, 'replace', ttl, ...countedPairs([ ...fields ]), 0, 0);
-      return saved;
-    }
-    const changes = diffFields(loadedFields(loaded) ?? new Map<string, string>(), fields);
-    if (isEmpty(changes) && await this.client.pexpire(key, ttl) === 1) return loaded;
+    const changes = loaded ? diffFields(loadedFields(loaded) ?? new Map<string, string>(), fields) : { set: [ ...fields ], del: [] };
+    if (loaded && unchanged(changes) && await this.client.pexpire(key, ttl) === 1) return loaded;
     const { set, del } = changes;
+    const mode = loaded ? 'merge' : 'replace';
     // the whole session goes along only when the stored one is still in the whole-object format
-    const full = loaded.format === 'string' ? [ ...fields ] : [];
-    let result = await save(key, 'merge', ttl, ...countedPairs(set), del.length, ...del, ...countedPairs(full));
-    if (result === -1) result = await save(key, 'merge', ttl, ...countedPairs(set), del.length, ...del, ...countedPairs([ ...fields ]));
-    return result === 1 ? saved : undefined;
+    let result = await this.#runSave(key, mode, ttl, set, del, loaded?.format === 'string' ? [ ...fields ] : []);
+    if (result === -1) result = await this.#runSave(key, mode, ttl, set, del, [ ...fields ]);
+    return result === 1 ? { format: 'hash', fields } : undefined;
+  }
+
+  #runSave(key: string, mode: 'merge' | 'replace', ttl: number, set: [string, string][], del: string[], full: [string, string][]): Promise<unknown> {
+    return this.#scripts.saveSessionFields(key, mode, ttl, set.length, ...set.flat(), del.length, ...del, full.length, ...full.flat());
   }
 }
 
-function isEmpty(changes: FieldChanges): boolean {
-  return !changes.set.length && !changes.del.length;
-}
-
-/** `[n, k1, v1, ..., kn, vn]` for the save script's argument list. */
-function countedPairs(pairs: [string, string][]): (string | number)[] {
-  return [ pairs.length, ...pairs.flat() ];
+function unchanged({ set, del }: { set: unknown[]; del: unknown[] }): boolean {
+  return !set.length && !del.length;
 }
