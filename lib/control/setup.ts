@@ -16,23 +16,14 @@ export function sessionControlEnabled(config: ResolvedSessionConfig): boolean {
 }
 
 /** Builds `app.sessions` (at didLoad, once @eggjs/redis and the store exist); returns what requests use of it. */
-export function installSessionControl(app: Application, config: ResolvedSessionConfig, partyOf: (ctx: Context) => RequestParty | undefined): IndexKeeper | undefined {
+export function installSessionControl(app: Application, config: ResolvedSessionConfig, partyOf: (ctx: Context) => RequestParty | undefined):
+IndexKeeper | undefined {
   let control: SessionControl | undefined;
   let keeper: IndexKeeper | undefined;
   if (sessionControlEnabled(config)) {
     const client = resolveRedisClient(app, config.redis.client, 'session control (per-user sessions, "log out everywhere") needs Redis,');
     const index = new UserSessionIndex(client, config.redis.prefix);
-    const maxAge = typeof config.maxAge === 'number' ? config.maxAge : Infinity;
-    keeper = new IndexKeeper(app, index, {
-      maxSessionsPerUser: Number.isFinite(config.maxSessionsPerUser) ? config.maxSessionsPerUser : 0,
-      refuseOverLimit: config.maxSessionsPreventsLogin,
-      absoluteMaxAge: config.absoluteMaxAge,
-      sessionTTL: config.redis.sessionTTL,
-      // an index entry lives maxAge (+10 s), or sessionTTL for a browser-session one: refreshed well before that
-      touchInterval: Math.min(config.control.touchInterval, Math.floor(config.redis.sessionTTL / 2), Math.floor(maxAge / 2)),
-      timeout: config.storeTimeout,
-      failure: { policy: config.onStoreError, key: config.key },
-    });
+    keeper = new IndexKeeper(app, index, config);
     control = new SessionControl(app, index, keeper, config.storeTimeout, partyOf);
   }
   Reflect.set(app, CONTROL, control);
