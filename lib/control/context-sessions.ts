@@ -2,14 +2,8 @@ import type { Context } from 'egg';
 import { SessionStoreError } from '../store/adapter.js';
 import { refOf } from '../session-id.js';
 import type { RequestSession } from '../request/owner.js';
-import type { DestroyAllResult, SessionControl } from './session-control.js';
+import { needsSessionControl, type DestroyAllResult, type SessionControl } from './session-control.js';
 import type { SessionInfo } from './user-index.js';
-
-/** What a call of `what` without session control says. */
-export function needsSessionControl(what: string): Error {
-  return new Error(`[egg-session-plus] ${what} needs session control: use \`config.session.store = 'redis'\`, ` +
-    'or set `config.session.control = { enable: true }` with @eggjs/redis enabled');
-}
 
 /** `ctx.sessions`: the signed-in user's sessions (the user `config.session.userKey` names), seen from one of them. */
 export class ContextSessions {

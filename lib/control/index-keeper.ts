@@ -1,7 +1,7 @@
 import type { Application, Context } from 'egg';
 import type { ResolvedSessionConfig } from '../config.js';
 import { withTimeout } from '../store/deadlines.js';
-import { FAILED, SessionStoreError, storeFailed, type Failed, type FailurePolicy, type StoreAdapter } from '../store/adapter.js';
+import { FAILED, SessionStoreError, storeFailed, type Failed, type StoreAdapter } from '../store/adapter.js';
 import { emitLifecycle } from '../request/announcer.js';
 import { refOf } from '../session-id.js';
 import type { StoreWrite } from '../request/store-session.js';
@@ -30,7 +30,6 @@ export class IndexKeeper {
   readonly #app: Application;
   readonly #index: UserSessionIndex;
   readonly #config: ResolvedSessionConfig;
-  readonly #failure: FailurePolicy;
   /** 0: no bound */
   readonly #maxSessions: number;
   /** least time between two index writes of a session this process saw ("last seen", the revocation vet) */
@@ -42,7 +41,6 @@ export class IndexKeeper {
     this.#app = app;
     this.#index = index;
     this.#config = config;
-    this.#failure = { policy: config.onStoreError, key: config.key };
     this.#maxSessions = Number.isFinite(config.maxSessionsPerUser) ? config.maxSessionsPerUser : 0;
     const maxAge = typeof config.maxAge === 'number' ? config.maxAge : Infinity;
     // an index entry lives maxAge (+10 s), or sessionTTL for a browser-session one: refreshed well before that
@@ -78,10 +76,9 @@ export class IndexKeeper {
     if (previousUser === user && store.builtin?.storeName === 'redis' && this.#indexedRecently(id, now, expiresAt)) return true;
     this.#remember(id, now, expiresAt);
     const [ ip, userAgent ] = visitor(ctx);
-    const entry = entryJson({ sessionId: id, createdAt: created, signedInAt: signIn?.at ?? now, lastSeenAt: now, ip, userAgent });
-    const refuse = this.#config.maxSessionsPreventsLogin ? 1 : 0;
+    const entry = entryJson(id, { createdAt: created, signedInAt: signIn?.at ?? now, lastSeenAt: now, ip, userAgent });
     const reply = await this.#background(ctx, id, this.#index.run('upsert', user, ref, expiresAt, entry, now, signIn?.gen ?? 0, this.#maxSessions,
-      TOMBSTONE_MS, refuse)) as unknown[] | undefined;
+      TOMBSTONE_MS, this.#config.maxSessionsPreventsLogin ? 1 : 0)) as unknown[] | undefined;
     const [ status, ...evicted ] = reply ?? [];
     if (status === 1) {
       for (const evictedId of sessionIdsOf(evicted)) {
@@ -114,7 +111,7 @@ export class IndexKeeper {
     return touched !== 0;
   }
 
-  /** Destroyed by a "destroy all": a copy the store in use could not destroy is vetted again on its next request. */
+  /** Destroyed through `app.sessions`: a copy the store in use could not destroy is vetted again on its next request. */
   forget(ids: string[]): void {
     for (const id of ids) this.#seen.delete(id);
   }
@@ -148,7 +145,7 @@ export class IndexKeeper {
     try {
       return await withTimeout(work, this.#config.storeTimeout, 'session revocation check');
     } catch (error) {
-      return storeFailed(ctx, this.#failure, 'revocation check', error);
+      return storeFailed(ctx, { policy: this.#config.onStoreError, key: this.#config.key }, 'revocation check', error);
     }
   }
 
@@ -158,7 +155,7 @@ export class IndexKeeper {
       const result = await withTimeout(work, this.#config.storeTimeout, 'session control');
       return result === FAILED ? undefined : result;
     } catch (error) {
-      if (!(error instanceof SessionStoreError)) storeFailed(ctx, { ...this.#failure, policy: 'anonymous' }, 'index', error, id);
+      if (!(error instanceof SessionStoreError)) storeFailed(ctx, { policy: 'anonymous', key: this.#config.key }, 'index', error, id);
       return undefined;
     }
   }

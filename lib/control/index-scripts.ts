@@ -63,11 +63,9 @@ end
 const script = (name: string, body: string): RedisScript => ({ name: `eggSessionPlusIndex${name}`, numberOfKeys: 5, lua: HELPERS + body });
 
 export const INDEX_SCRIPTS = {
-  /**
-   * Adds or refreshes one session. ARGV: ref, expiresAt, metaJson, now, stamp, maxSessions (0: none), tombstoneMs,
-   * refuseOverLimit ('1'). Returns { 1, evicted sessions' metadata... }, { 0 } when revoked, { -1 } when a new session
-   * would exceed maxSessions under refuseOverLimit (else the least recently used go).
-   */
+  // Adds or refreshes one session. ARGV: ref, expiresAt, metaJson, now, stamp, maxSessions (0: none), tombstoneMs, refuseOverLimit
+  // ('1'). Returns { 1, evicted sessions' metadata... }, { 0 } when revoked, { -1 } when a new session would exceed maxSessions
+  // under refuseOverLimit (else the least recently used go).
   upsert: script('Upsert', `
 local ref, expiresAt, metaJson = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local now, stamp, maxSessions = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -90,7 +88,7 @@ expireIndex(now)
 return result
 `),
 
-  /** "Last seen", IP and user agent of an indexed session a request did not save. ARGV: ref, lastSeenAt, ip, userAgent. Returns 1, or 0. */
+  // "Last seen", IP and user agent of an indexed session a request did not save. ARGV: ref, lastSeenAt, ip, userAgent. Returns 1, or 0.
   touch: script('Touch', `
 if not redis.call('ZSCORE', sessions, ARGV[1]) then return 0 end
 local ok, entry = pcall(cjson.decode, redis.call('HGET', meta, ARGV[1]) or '')
@@ -100,7 +98,7 @@ redis.call('HSET', meta, ARGV[1], cjson.encode(entry))
 return 1
 `),
 
-  /** Removes a destroyed session, leaving a tombstone. ARGV: ref, now, tombstoneMs, callerRef, callerStamp. Returns its metadata, or nil. */
+  // Removes a destroyed session, leaving a tombstone. ARGV: ref, now, tombstoneMs, callerRef, callerStamp. Returns its metadata, or nil.
   remove: script('Remove', `
 local now = tonumber(ARGV[2])
 if callerRevoked(ARGV[4], tonumber(ARGV[5])) then return false end
@@ -110,7 +108,7 @@ expireIndex(now)
 return metaJson
 `),
 
-  /** Removes a session its user signed out of (it lives on): no tombstone. ARGV: ref, now. Returns 0 when it was destroyed meanwhile. */
+  // Removes a session its user signed out of (it lives on): no tombstone. ARGV: ref, now. Returns 0 when it was destroyed meanwhile.
   signOut: script('SignOut', `
 local now = tonumber(ARGV[2])
 prune(now)
@@ -120,34 +118,29 @@ expireIndex(now)
 return 1
 `),
 
-  /**
-   * "Destroy all": the generation goes up by one; the kept sessions the index holds are restamped, and the first
-   * `batch` of the others removed (drain removes the rest a batch per call: no call blocks Redis for long).
-   * ARGV: now, batch, callerRef, callerStamp, kept ref... Returns { 'gone' }, or { gen, 1 when the caller was kept (else 0),
-   * removed metadata... }.
-   */
+  // "Destroy all": the generation goes up by one; the kept sessions the index holds are restamped, and the first `batch` of the
+  // others removed (drain removes the rest a batch per call: no call blocks Redis for long). ARGV: now, batch, callerRef,
+  // callerStamp, kept ref... Returns { 'gone' }, or { gen, 1 when the caller was kept (else 0), removed metadata... }.
   revokeAll: script('RevokeAll', `
 if callerRevoked(ARGV[3], tonumber(ARGV[4])) then return { 'gone' } end
 local gen = redis.call('HINCRBY', revocation, 'gen', 1)
 redis.call('HSET', revocation, 'at', ARGV[1])
-local result = { gen, 0 }
+local callerKept = 0
 for i = 5, #ARGV do
   if redis.call('ZSCORE', sessions, ARGV[i]) then
     redis.call('ZADD', stamps, gen, ARGV[i])
-    if ARGV[i] == ARGV[3] then result[2] = 1 end
+    if ARGV[i] == ARGV[3] then callerKept = 1 end
   end
 end
-for _, json in ipairs(drain(gen, tonumber(ARGV[2]))) do result[#result + 1] = json end
-return result
+return { gen, callerKept, unpack(drain(gen, tonumber(ARGV[2]))) }
 `),
 
-  /** The next batch of a "destroy all" of generation ARGV[1] (ARGV[2]: batch). Returns the removed sessions' metadata. */
+  // The next batch of a "destroy all" of generation ARGV[1] (ARGV[2]: batch). Returns the removed sessions' metadata.
   drain: script('Drain', 'return drain(tonumber(ARGV[1]), tonumber(ARGV[2]))'),
-
-  /** Whether a store session is revoked (the rule above). ARGV: ref, stamp. Returns 1 or 0. */
+  // Whether a store session is revoked (the rule above). ARGV: ref, stamp. Returns 1 or 0.
   isRevoked: script('IsRevoked', 'return revoked(ARGV[1], tonumber(ARGV[2])) and 1 or 0'),
 
-  /** A user's live sessions. ARGV: now. Returns { { ref, expiresAt, metadata }... }. */
+  // A user's live sessions. ARGV: now. Returns { { ref, expiresAt, metadata }... }.
   list: script('List', `
 prune(tonumber(ARGV[1]))
 local result, scores = {}, redis.call('ZRANGE', sessions, 0, -1, 'WITHSCORES')

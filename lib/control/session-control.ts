@@ -1,11 +1,14 @@
 import type { Application, Context } from 'egg';
+import type { ResolvedSessionConfig } from '../config.js';
 import { withTimeout } from '../store/deadlines.js';
 import { SessionStoreError } from '../store/adapter.js';
+import { describeStore } from '../store/builtin.js';
+import { resolveRedisClient } from '../redis.js';
 import { announceDestroyed, type DestroyReason } from '../request/announcer.js';
 import { refOf } from '../session-id.js';
 import type { RequestParty } from '../request/setup.js';
-import type { IndexKeeper } from './index-keeper.js';
-import { TOMBSTONE_MS, callerArgs, parseEntry, sessionIdsOf, type SessionInfo, type UserSessionIndex } from './user-index.js';
+import { IndexKeeper } from './index-keeper.js';
+import { TOMBSTONE_MS, UserSessionIndex, callerArgs, parseEntry, sessionIdsOf, type SessionInfo } from './user-index.js';
 import type { SessionStore } from '../types.js';
 
 export interface DestroyAllOptions {
@@ -28,6 +31,44 @@ export interface DestroyAllResult {
 
 /** Sessions a "destroy all" removes per script call: short calls, however many sessions a user has. */
 const DRAIN_BATCH = 500;
+const CONTROL = Symbol.for('egg-session-plus#sessionControl');
+
+/** What a call of `what` without session control says. */
+export function needsSessionControl(what: string): Error {
+  return new Error(`[egg-session-plus] ${what} needs session control: use \`config.session.store = 'redis'\`, ` +
+    'or set `config.session.control = { enable: true }` with @eggjs/redis enabled');
+}
+
+/** Session control is on with the built-in Redis store, or when `config.session.control.enable` says so. */
+export function sessionControlEnabled(config: ResolvedSessionConfig): boolean {
+  return config.control.enable ?? describeStore(config.store) === 'redis';
+}
+
+/** Builds `app.sessions` (at didLoad, once @eggjs/redis and the store exist); returns what requests use of it. */
+export function installSessionControl(app: Application, config: ResolvedSessionConfig, partyOf: (ctx: Context) => RequestParty | undefined):
+IndexKeeper | undefined {
+  let control: SessionControl | undefined;
+  let keeper: IndexKeeper | undefined;
+  if (sessionControlEnabled(config)) {
+    const client = resolveRedisClient(app, config.redis.client, 'session control (per-user sessions, "log out everywhere") needs Redis,');
+    const index = new UserSessionIndex(client, config.redis.prefix);
+    keeper = new IndexKeeper(app, index, config);
+    control = new SessionControl(app, index, keeper, config.storeTimeout, partyOf);
+  }
+  Reflect.set(app, CONTROL, control);
+  Object.defineProperty(app, 'sessions', {
+    configurable: true,
+    get() {
+      if (control) return control;
+      throw needsSessionControl('app.sessions');
+    },
+  });
+  return keeper;
+}
+
+export function sessionControlOf(app: Application): SessionControl | undefined {
+  return Reflect.get(app, CONTROL) as SessionControl | undefined;
+}
 
 function asUserId(userId: string | number): string {
   const id = typeof userId === 'number' && Number.isFinite(userId) ? String(userId) : userId;
@@ -59,10 +100,8 @@ export class SessionControl {
     const rows = await this.#redis(this.#index.run('list', asUserId(userId), Date.now())) as [ string, string, string | null ][];
     const sessions = rows.flatMap(([ ref, expiresAt, json ]) => {
       const entry = parseEntry(json);
-      if (!entry) return [];
-      const { sessionId: _sessionId, ...info } = entry;
       // the user as the app names it: a number stays a number (the index keys it by its string form)
-      return [ { id: ref, userId, ...info, expiresAt: Number(expiresAt) } ];
+      return entry ? [ { id: ref, userId, ...entry.info, expiresAt: Number(expiresAt) } ] : [];
     });
     return sessions.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
   }
@@ -73,10 +112,8 @@ export class SessionControl {
     if (caller === 'gone') return false;
     const removed = await this.#redis(this.#index.run('remove', user, id, Date.now(), TOMBSTONE_MS, ...callerArgs(caller)));
     const sessionId = parseEntry(removed)?.sessionId;
-    if (!sessionId) return false;
-    await this.#destroyStored([ sessionId ]);
-    announceDestroyed(this.#app, { ctx, user: userId, reason: 'destroy', ref: id });
-    return true;
+    if (sessionId) await this.#destroyStored([ sessionId ], ctx, userId, 'destroy');
+    return Boolean(sessionId);
   }
 
   /** Destroys all sessions of the user but the kept ones; cookie sessions signed in before are refused from their next request. */
@@ -95,11 +132,7 @@ export class SessionControl {
     while (batch.length) {
       const sessionIds = sessionIdsOf(batch);
       destroyed += sessionIds.length;
-      this.#keeper.forget(sessionIds);
-      await this.#destroyStored(sessionIds);
-      for (const sessionId of sessionIds) {
-        announceDestroyed(this.#app, { ctx, user: userId, reason: options.reason ?? 'destroyAll', ref: refOf(sessionId) });
-      }
+      await this.#destroyStored(sessionIds, ctx, userId, options.reason ?? 'destroyAll');
       batch = batch.length === DRAIN_BATCH ? await this.#redis(this.#index.run('drain', user, gen, DRAIN_BATCH)) as unknown[] : [];
     }
     // the request's own session, when it was still signed in as this user, stays signed in past it
@@ -134,10 +167,13 @@ export class SessionControl {
     }
   }
 
-  async #destroyStored(sessionIds: string[]): Promise<void> {
+  /** Store sessions taken out of the index: destroyed through the store in use, and announced. */
+  async #destroyStored(sessionIds: string[], ctx: Context | undefined, user: string | number, reason: DestroyReason): Promise<void> {
+    // a copy the store in use could not destroy is vetted again on its next request
+    this.#keeper.forget(sessionIds);
     const store = this.#app.sessionStore as SessionStore | undefined;
-    if (!store || !sessionIds.length) return;
-    const ctx = this.#app.createAnonymousContext();
-    await this.#redis(Promise.all(sessionIds.map(id => store.destroy(id, { ctx }))), 'session store destroy');
+    const anonymous = this.#app.createAnonymousContext();
+    if (store && sessionIds.length) await this.#redis(Promise.all(sessionIds.map(id => store.destroy(id, { ctx: anonymous }))), 'session store destroy');
+    for (const id of sessionIds) announceDestroyed(this.#app, { ctx, user, reason, ref: refOf(id) });
   }
 }
