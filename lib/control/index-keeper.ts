@@ -5,7 +5,7 @@ import { FAILED, SessionStoreError, storeFailed, type Failed, type StoreAdapter 
 import { emitLifecycle } from '../request/announcer.js';
 import { refOf } from '../session-id.js';
 import type { StoreWrite } from '../request/store-session.js';
-import { TOMBSTONE_MS, callerArgs, entryJson, sessionIdsOf, type UserSessionIndex } from './user-index.js';
+import { callerArgs, entryJson, sessionIdsOf, type UserSessionIndex } from './user-index.js';
 
 /** A store session just written (`previousUser`: the user its id was indexed under before). */
 export type SavedSession = Omit<StoreWrite, 'changed' | 'rolling'> & { id: string; previousUser: string | undefined };
@@ -78,7 +78,7 @@ export class IndexKeeper {
     const [ ip, userAgent ] = visitor(ctx);
     const entry = entryJson(id, { createdAt: created, signedInAt: signIn?.at ?? now, lastSeenAt: now, ip, userAgent });
     const reply = await this.#background(ctx, id, this.#index.run('upsert', user, ref, expiresAt, entry, now, signIn?.gen ?? 0, this.#maxSessions,
-      TOMBSTONE_MS, this.#config.maxSessionsPreventsLogin ? 1 : 0)) as unknown[] | undefined;
+      this.#config.maxSessionsPreventsLogin ? 1 : 0)) as unknown[] | undefined;
     const [ status, ...evicted ] = reply ?? [];
     if (status === 1) {
       for (const evictedId of sessionIdsOf(evicted)) {
@@ -99,7 +99,7 @@ export class IndexKeeper {
   /** A store session this request indexed was destroyed (logout, regenerate): out of the index, with a tombstone. */
   async destroyed(ctx: Context, id: string, user: string): Promise<void> {
     this.#seen.delete(id);
-    await this.#background(ctx, id, this.#index.run('remove', user, refOf(id), Date.now(), TOMBSTONE_MS, ...callerArgs()));
+    await this.#background(ctx, id, this.#index.run('remove', user, refOf(id), Date.now(), ...callerArgs()));
   }
 
   /** A request used an indexed session without writing it: its "last seen" (throttled); false when the index does not hold it. */
@@ -141,23 +141,20 @@ export class IndexKeeper {
   }
 
   /** A call whose answer the request needs: the outage policy applies. */
-  async #checked<T>(ctx: Context, work: Promise<T>): Promise<T | Failed> {
-    try {
-      return await withTimeout(work, this.#config.storeTimeout, 'session revocation check');
-    } catch (error) {
-      return storeFailed(ctx, { policy: this.#config.onStoreError, key: this.#config.key }, 'revocation check', error);
-    }
+  #checked<T>(ctx: Context, work: Promise<T>): Promise<T | Failed> {
+    const { onStoreError: policy, key, storeTimeout } = this.#config;
+    const failed = (error: unknown): Failed => storeFailed(ctx, { policy, key }, 'revocation check', error);
+    return withTimeout(work, storeTimeout, 'session revocation check').catch(failed);
   }
 
-  /** Index upkeep: a failure is `session:error` (a store failure reported itself already), never the request's; undefined then. */
+  /** Index upkeep: a failure is `session:error`, never the request's; undefined then. */
   async #background<T>(ctx: Context, id: string, work: Promise<T>): Promise<T | undefined> {
-    try {
-      const result = await withTimeout(work, this.#config.storeTimeout, 'session control');
-      return result === FAILED ? undefined : result;
-    } catch (error) {
+    const result = await withTimeout(work, this.#config.storeTimeout, 'session control').catch((error): Failed => {
+      // a store failure reported itself already
       if (!(error instanceof SessionStoreError)) storeFailed(ctx, { policy: 'anonymous', key: this.#config.key }, 'index', error, id);
-      return undefined;
-    }
+      return FAILED;
+    });
+    return result === FAILED ? undefined : result;
   }
 }
 

@@ -9,6 +9,8 @@ import type { RedisScript } from '../redis.js';
 const HELPERS = `
 local sessions, meta, stamps, dead, revocation = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local function int(x) return string.format('%.0f', x) end
+-- a tombstone (ms) outlives any request that could still write the destroyed session back
+local TOMBSTONE_MS = 3600000
 -- a session is out when it was destroyed (its tombstone), or when its stamp is older than its user's
 -- generation: the index's stamp when the index holds it (a "destroy all" restamps what it keeps), else its own
 local function revoked(ref, stamp)
@@ -32,9 +34,9 @@ local function drop(refs)
     redis.call('ZREM', stamps, unpack(part))
   end
 end
-local function bury(refs, until_)
+local function bury(refs, now)
   drop(refs)
-  for _, ref in ipairs(refs) do redis.call('ZADD', dead, int(until_), ref) end
+  for _, ref in ipairs(refs) do redis.call('ZADD', dead, int(now + TOMBSTONE_MS), ref) end
 end
 local function prune(now)
   drop(redis.call('ZRANGEBYSCORE', sessions, '-inf', int(now)))
@@ -63,9 +65,9 @@ end
 const script = (name: string, body: string): RedisScript => ({ name: `eggSessionPlusIndex${name}`, numberOfKeys: 5, lua: HELPERS + body });
 
 export const INDEX_SCRIPTS = {
-  // Adds or refreshes one session. ARGV: ref, expiresAt, metaJson, now, stamp, maxSessions (0: none), tombstoneMs, refuseOverLimit
-  // ('1'). Returns { 1, evicted sessions' metadata... }, { 0 } when revoked, { -1 } when a new session would exceed maxSessions
-  // under refuseOverLimit (else the least recently used go).
+  // Adds or refreshes one session. ARGV: ref, expiresAt, metaJson, now, stamp, maxSessions (0: none), refuseOverLimit ('1').
+  // Returns { 1, evicted sessions' metadata... }, { 0 } when revoked, { -1 } when a new session would exceed maxSessions under
+  // refuseOverLimit (else the least recently used go).
   upsert: script('Upsert', `
 local ref, expiresAt, metaJson = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local now, stamp, maxSessions = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -73,13 +75,13 @@ prune(now)
 if revoked(ref, stamp) then return { 0 } end
 local indexed = redis.call('ZSCORE', sessions, ref)
 local full = not indexed and maxSessions > 0 and redis.call('ZCARD', sessions) >= maxSessions
-if full and ARGV[8] == '1' then return { -1 } end
+if full and ARGV[7] == '1' then return { -1 } end
 local result = { 1 }
 if full then
   -- the least recently used sessions make room (each write pushes a session's expiry back)
   local victims = redis.call('ZRANGE', sessions, 0, redis.call('ZCARD', sessions) - maxSessions)
   result = { 1, unpack(redis.call('HMGET', meta, unpack(victims))) }
-  bury(victims, now + tonumber(ARGV[7]))
+  bury(victims, now)
 end
 redis.call('ZADD', sessions, int(expiresAt), ref)
 redis.call('HSET', meta, ref, metaJson)
@@ -98,12 +100,12 @@ redis.call('HSET', meta, ARGV[1], cjson.encode(entry))
 return 1
 `),
 
-  // Removes a destroyed session, leaving a tombstone. ARGV: ref, now, tombstoneMs, callerRef, callerStamp. Returns its metadata, or nil.
+  // Removes a destroyed session, leaving a tombstone. ARGV: ref, now, callerRef, callerStamp. Returns its metadata, or nil.
   remove: script('Remove', `
 local now = tonumber(ARGV[2])
-if callerRevoked(ARGV[4], tonumber(ARGV[5])) then return false end
+if callerRevoked(ARGV[3], tonumber(ARGV[4])) then return false end
 local metaJson = redis.call('HGET', meta, ARGV[1])
-bury({ ARGV[1] }, now + tonumber(ARGV[3]))
+bury({ ARGV[1] }, now)
 expireIndex(now)
 return metaJson
 `),

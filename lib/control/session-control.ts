@@ -8,7 +8,7 @@ import { announceDestroyed, type DestroyReason } from '../request/announcer.js';
 import { refOf } from '../session-id.js';
 import type { RequestParty } from '../request/setup.js';
 import { IndexKeeper } from './index-keeper.js';
-import { TOMBSTONE_MS, UserSessionIndex, callerArgs, parseEntry, sessionIdsOf, type SessionInfo } from './user-index.js';
+import { UserSessionIndex, callerArgs, parseEntry, sessionIdsOf, type SessionInfo } from './user-index.js';
 import type { SessionStore } from '../types.js';
 
 export interface DestroyAllOptions {
@@ -72,8 +72,8 @@ export function sessionControlOf(app: Application): SessionControl | undefined {
 
 function asUserId(userId: string | number): string {
   const id = typeof userId === 'number' && Number.isFinite(userId) ? String(userId) : userId;
-  if (typeof id !== 'string' || !id) throw new TypeError(`[egg-session-plus] a user id must be a non-empty string or a number, got ${String(userId)}`);
-  return id;
+  if (typeof id === 'string' && id) return id;
+  throw new TypeError(`[egg-session-plus] a user id must be a non-empty string or a number, got ${String(userId)}`);
 }
 
 /**
@@ -110,7 +110,7 @@ export class SessionControl {
   async destroy(userId: string | number, id: string, requestCtx?: Context): Promise<boolean> {
     const { user, ctx, caller } = this.#actor(userId, requestCtx);
     if (caller === 'gone') return false;
-    const removed = await this.#redis(this.#index.run('remove', user, id, Date.now(), TOMBSTONE_MS, ...callerArgs(caller)));
+    const removed = await this.#redis(this.#index.run('remove', user, id, Date.now(), ...callerArgs(caller)));
     const sessionId = parseEntry(removed)?.sessionId;
     if (sessionId) await this.#destroyStored([ sessionId ], ctx, userId, 'destroy');
     return Boolean(sessionId);
@@ -159,21 +159,22 @@ export class SessionControl {
   }
 
   /** A Redis or store call of the public API; a failure is a SessionStoreError (503), as for the store. */
-  async #redis<T>(work: Promise<T>, operation = 'session control'): Promise<T> {
-    try {
-      return await withTimeout(work, this.#timeout, operation);
-    } catch (error) {
+  #redis<T>(work: Promise<T>, operation = 'session control'): Promise<T> {
+    return withTimeout(work, this.#timeout, operation).catch(error => {
       throw error instanceof SessionStoreError ? error : new SessionStoreError('session control', error);
-    }
+    });
   }
 
   /** Store sessions taken out of the index: destroyed through the store in use, and announced. */
   async #destroyStored(sessionIds: string[], ctx: Context | undefined, user: string | number, reason: DestroyReason): Promise<void> {
+    const store = this.#app.sessionStore as SessionStore | undefined;
+    if (!sessionIds.length) return;
     // a copy the store in use could not destroy is vetted again on its next request
     this.#keeper.forget(sessionIds);
-    const store = this.#app.sessionStore as SessionStore | undefined;
-    const anonymous = this.#app.createAnonymousContext();
-    if (store && sessionIds.length) await this.#redis(Promise.all(sessionIds.map(id => store.destroy(id, { ctx: anonymous }))), 'session store destroy');
+    if (store) {
+      const anonymous = this.#app.createAnonymousContext();
+      await this.#redis(Promise.all(sessionIds.map(id => store.destroy(id, { ctx: anonymous }))), 'session store destroy');
+    }
     for (const id of sessionIds) announceDestroyed(this.#app, { ctx, user, reason, ref: refOf(id) });
   }
 }

@@ -29,26 +29,21 @@ export interface Caller {
 /** What the index keeps of a session beside its id and expiry. */
 type EntryInfo = Pick<SessionInfo, 'createdAt' | 'signedInAt' | 'lastSeenAt' | 'ip' | 'userAgent'>;
 
-/** A tombstone outlives any request that could still write the destroyed session back. */
-export const TOMBSTONE_MS = 60 * 60 * 1000;
-
 /** The scripts' callerRef, callerStamp ('', -1: no caller). */
 export const callerArgs = (caller?: Caller) => [ caller?.ref ?? '', caller?.stamp ?? -1 ];
 
 /** An entry is JSON with its numbers as strings (cjson would cut millisecond timestamps). */
 export function entryJson(sessionId: string, { createdAt, signedInAt, lastSeenAt, ip, userAgent }: EntryInfo): string {
-  return JSON.stringify({ sid: sessionId, createdAt: String(createdAt), signedInAt: String(signedInAt), lastSeenAt: String(lastSeenAt), ip, userAgent });
+  const times = { createdAt: String(createdAt), signedInAt: String(signedInAt), lastSeenAt: String(lastSeenAt) };
+  return JSON.stringify({ sid: sessionId, ...times, ip, userAgent });
 }
 
 export function parseEntry(json: unknown): { sessionId: string; info: EntryInfo } | undefined {
   try {
-    const e = JSON.parse(String(json));
-    if (typeof e?.sid !== 'string') return;
-    const { createdAt, signedInAt, lastSeenAt, ip, userAgent } = e;
-    return {
-      sessionId: e.sid,
-      info: { createdAt: Number(createdAt), signedInAt: Number(signedInAt), lastSeenAt: Number(lastSeenAt), ip: String(ip ?? ''), userAgent: String(userAgent ?? '') },
-    };
+    const { sid, createdAt, signedInAt, lastSeenAt, ip, userAgent } = JSON.parse(String(json)) ?? {};
+    if (typeof sid !== 'string') return;
+    const times = { createdAt: Number(createdAt), signedInAt: Number(signedInAt), lastSeenAt: Number(lastSeenAt) };
+    return { sessionId: sid, info: { ...times, ip: String(ip ?? ''), userAgent: String(userAgent ?? '') } };
   } catch {
     return;
   }
