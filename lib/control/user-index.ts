@@ -26,7 +26,6 @@ export interface Caller {
   stamp: number;
 }
 
-/** What the index keeps of a session beside its id and expiry. */
 type EntryInfo = Pick<SessionInfo, 'createdAt' | 'signedInAt' | 'lastSeenAt' | 'ip' | 'userAgent'>;
 
 /** The scripts' callerRef, callerStamp ('', -1: no caller). */
