@@ -3,7 +3,7 @@ import { configWarnings, validateSessionConfig, type ResolvedSessionConfig } fro
 import { appKeys, MISSING_KEYS } from './lib/cookie/codec.js';
 import { defaultCookieSizePolicy } from './lib/cookie/response.js';
 import { createBuiltinStore, describeStore } from './lib/store/builtin.js';
-import { installSessionControl, sessionControlEnabled } from './lib/control/setup.js';
+import { installSessionControl, sessionControlEnabled } from './lib/control/session-control.js';
 import { installRequestOwner, peekOwner } from './lib/request/setup.js';
 import { checkEggVersion } from './lib/egg-version.js';
 import type { SessionErrorEvent, SessionEvent } from './lib/types.js';

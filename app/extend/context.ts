@@ -1,7 +1,7 @@
 import type { Context } from 'egg';
 import { flash, type FlashMessage } from '../../lib/flash.js';
 import { ContextSessions } from '../../lib/control/context-sessions.js';
-import { sessionControlOf } from '../../lib/control/setup.js';
+import { sessionControlOf } from '../../lib/control/session-control.js';
 import { ctxOwner, OWNER } from '../../lib/request/setup.js';
 import type { RequestSession } from '../../lib/request/owner.js';
 

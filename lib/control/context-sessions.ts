@@ -2,19 +2,10 @@ import type { Context } from 'egg';
 import { SessionStoreError } from '../store/adapter.js';
 import { refOf } from '../session-id.js';
 import type { RequestSession } from '../request/owner.js';
-import type { DestroyAllResult, SessionControl } from './session-control.js';
+import { needsSessionControl, type DestroyAllResult, type SessionControl } from './session-control.js';
 import type { SessionInfo } from './user-index.js';
 
-/** What a call of `what` without session control says. */
-export function needsSessionControl(what: string): Error {
-  return new Error(`[egg-session-plus] ${what} needs session control: use \`config.session.store = 'redis'\`, ` +
-    'or set `config.session.control = { enable: true }` with @eggjs/redis enabled');
-}
-
-/**
- * `ctx.sessions`: the signed-in user's sessions, seen from one of them ("manage your devices"). The
- * user is the one `config.session.userKey` names in `ctx.session`.
- */
+/** `ctx.sessions`: the signed-in user's sessions (the user `config.session.userKey` names), seen from one of them. */
 export class ContextSessions {
   readonly #ctx: Context;
   readonly #owner: RequestSession;
@@ -26,9 +17,8 @@ export class ContextSessions {
     this.#control = control;
   }
 
-  /** The user of this request's session, if it carries one. */
   get userId(): string | undefined {
-    const user = this.#user();
+    const user = this.#owner.userOfSession();
     return user === undefined ? undefined : String(user);
   }
 
@@ -41,31 +31,31 @@ export class ContextSessions {
   /** The user's sessions, this one marked `current: true`; [] when no user is signed in. */
   async list(): Promise<SessionInfo[]> {
     const control = this.#controlFor('list');
-    const user = this.#user();
+    // the user as the app set it: a number stays a number in what app.sessions returns
+    const user = this.#owner.userOfSession();
     if (user === undefined) return [];
     const current = this.id;
     return (await control.list(user)).map(session => ({ ...session, current: session.id === current }));
   }
 
-  /** Signs the user out of one of their sessions; this one too when `id` is this one's. */
+  /** Signs the user out of one of their sessions, this one included. */
   async destroy(id: string): Promise<boolean> {
-    const control = this.#controlFor('destroy');
-    const user = this.#requireUser('destroy');
+    const [ control, user ] = this.#signedIn('destroy');
     if (id !== this.id) return control.destroy(user, id, this.#ctx);
     this.#logOut('destroy');
     return true;
   }
 
-  /** "Log out everywhere else": destroys and revokes every other session of the user. */
+  /** "Log out everywhere else". */
   destroyOthers(): Promise<DestroyAllResult> {
-    const control = this.#controlFor('destroyOthers');
-    return control.destroyAll(this.#requireUser('destroyOthers'), { ctx: this.#ctx, reason: 'destroyOthers', exceptCurrent: true });
+    const [ control, user ] = this.#signedIn('destroyOthers');
+    return control.destroyAll(user, { ctx: this.#ctx, reason: 'destroyOthers', exceptCurrent: true });
   }
 
   /** "Log out everywhere", this session included. */
   async destroyAll(): Promise<DestroyAllResult> {
-    const control = this.#controlFor('destroyAll');
-    const result = await control.destroyAll(this.#requireUser('destroyAll'), { ctx: this.#ctx, reason: 'destroyAll' });
+    const [ control, user ] = this.#signedIn('destroyAll');
+    const result = await control.destroyAll(user, { ctx: this.#ctx, reason: 'destroyAll' });
     this.#logOut('destroyAll');
     return result;
   }
@@ -75,22 +65,18 @@ export class ContextSessions {
     this.#ctx.session = null;
   }
 
-  /** The user as the app set it (a number stays a number in what `app.sessions` returns and announces). */
-  #user(): string | number | undefined {
-    return this.#owner.userOfSession();
-  }
-
   #controlFor(method: string): SessionControl {
     if (!this.#control) throw needsSessionControl(`ctx.sessions.${method}()`);
     return this.#control;
   }
 
-  #requireUser(method: string): string | number {
-    const user = this.#user();
+  #signedIn(method: string): [ SessionControl, string | number ] {
+    const control = this.#controlFor(method);
+    const user = this.#owner.userOfSession();
+    if (user !== undefined) return [ control, user ];
     // the store failed under onStoreError 'anonymous': the signed-in user is unknown, as it is to Redis
-    if (user === undefined && this.#owner.anonymous) throw new SessionStoreError(`ctx.sessions.${method}`, new Error('the session store did not answer'));
+    if (this.#owner.anonymous) throw new SessionStoreError(`ctx.sessions.${method}`, new Error('the session store did not answer'));
     // 401, not 500: a request whose session was signed out meanwhile (by another device) lands here too
-    if (user === undefined) throw Object.assign(new Error(`[egg-session-plus] ctx.sessions.${method}() needs a signed-in session`), { status: 401, expose: true });
-    return user;
+    throw Object.assign(new Error(`[egg-session-plus] ctx.sessions.${method}() needs a signed-in session`), { status: 401, expose: true });
   }
 }

@@ -1,11 +1,14 @@
 import type { Application, Context } from 'egg';
+import type { ResolvedSessionConfig } from '../config.js';
 import { withTimeout } from '../store/deadlines.js';
 import { SessionStoreError } from '../store/adapter.js';
+import { describeStore } from '../store/builtin.js';
+import { resolveRedisClient } from '../redis.js';
 import { announceDestroyed, type DestroyReason } from '../request/announcer.js';
 import { refOf } from '../session-id.js';
 import type { RequestParty } from '../request/setup.js';
-import type { IndexKeeper } from './index-keeper.js';
-import type { SessionInfo, UserSessionIndex } from './user-index.js';
+import { IndexKeeper } from './index-keeper.js';
+import { UserSessionIndex, callerArgs, parseEntry, sessionIdsOf, type SessionInfo } from './user-index.js';
 import type { SessionStore } from '../types.js';
 
 export interface DestroyAllOptions {
@@ -26,15 +29,56 @@ export interface DestroyAllResult {
   revokedAt: number;
 }
 
+/** Sessions a "destroy all" removes per script call: short calls, however many sessions a user has. */
+const DRAIN_BATCH = 500;
+const CONTROL = Symbol.for('egg-session-plus#sessionControl');
+
+/** What a call of `what` without session control says. */
+export function needsSessionControl(what: string): Error {
+  return new Error(`[egg-session-plus] ${what} needs session control: use \`config.session.store = 'redis'\`, ` +
+    'or set `config.session.control = { enable: true }` with @eggjs/redis enabled');
+}
+
+/** Session control is on with the built-in Redis store, or when `config.session.control.enable` says so. */
+export function sessionControlEnabled(config: ResolvedSessionConfig): boolean {
+  return config.control.enable ?? describeStore(config.store) === 'redis';
+}
+
+/** Builds `app.sessions` (at didLoad, once @eggjs/redis and the store exist); returns what requests use of it. */
+export function installSessionControl(app: Application, config: ResolvedSessionConfig, partyOf: (ctx: Context) => RequestParty | undefined):
+IndexKeeper | undefined {
+  let control: SessionControl | undefined;
+  let keeper: IndexKeeper | undefined;
+  if (sessionControlEnabled(config)) {
+    const client = resolveRedisClient(app, config.redis.client, 'session control (per-user sessions, "log out everywhere") needs Redis,');
+    const index = new UserSessionIndex(client, config.redis.prefix);
+    keeper = new IndexKeeper(app, index, config);
+    control = new SessionControl(app, index, keeper, config.storeTimeout, partyOf);
+  }
+  Reflect.set(app, CONTROL, control);
+  Object.defineProperty(app, 'sessions', {
+    configurable: true,
+    get() {
+      if (control) return control;
+      throw needsSessionControl('app.sessions');
+    },
+  });
+  return keeper;
+}
+
+export function sessionControlOf(app: Application): SessionControl | undefined {
+  return Reflect.get(app, CONTROL) as SessionControl | undefined;
+}
+
 function asUserId(userId: string | number): string {
   const id = typeof userId === 'number' && Number.isFinite(userId) ? String(userId) : userId;
-  if (typeof id !== 'string' || !id) throw new TypeError(`[egg-session-plus] a user id must be a non-empty string or a number, got ${String(userId)}`);
-  return id;
+  if (typeof id === 'string' && id) return id;
+  throw new TypeError(`[egg-session-plus] a user id must be a non-empty string or a number, got ${String(userId)}`);
 }
 
 /**
- * `app.sessions`: a user's sessions across devices. Called in a request (egg's `app.currentContext`)
- * it acts from that request's session: one another device signed out meanwhile does nothing.
+ * `app.sessions`: a user's sessions across devices. Called in a request (egg's `app.currentContext`) it acts
+ * from that request's session: one another device signed out meanwhile does nothing.
  */
 export class SessionControl {
   readonly #app: Application;
@@ -53,53 +97,52 @@ export class SessionControl {
 
   /** The user's live store sessions, most recently seen first. */
   async list(userId: string | number): Promise<SessionInfo[]> {
-    const sessions = await this.#redis(this.#index.list(asUserId(userId)));
-    // the user as the app names it: a number stays a number (the index keys it by its string form)
-    return sessions.map(({ ref, sessionId: _sessionId, ...info }) => ({ id: ref, userId, ...info }));
+    const rows = await this.#redis(this.#index.run('list', asUserId(userId), Date.now())) as [ string, string, string | null ][];
+    const sessions = rows.flatMap(([ ref, expiresAt, json ]) => {
+      const entry = parseEntry(json);
+      // the user as the app names it: a number stays a number (the index keys it by its string form)
+      return entry ? [ { id: ref, userId, ...entry.info, expiresAt: Number(expiresAt) } ] : [];
+    });
+    return sessions.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
   }
 
   /** Destroys one session of the user by its id from `list()`; false when there is no such session. */
   async destroy(userId: string | number, id: string, requestCtx?: Context): Promise<boolean> {
-    const user = asUserId(userId);
-    const ctx = requestCtx ?? this.#app.currentContext;
-    const caller = ctx && this.#partyOf(ctx)?.caller(user);
+    const { user, ctx, caller } = this.#actor(userId, requestCtx);
     if (caller === 'gone') return false;
-    const sessionId = await this.#redis(this.#index.remove(user, id, caller));
-    if (!sessionId) return false;
-    await this.#destroyStored([ sessionId ]);
-    announceDestroyed(this.#app, { ctx, user: userId, reason: 'destroy', ref: id });
-    return true;
+    const removed = await this.#redis(this.#index.run('remove', user, id, Date.now(), ...callerArgs(caller)));
+    const sessionId = parseEntry(removed)?.sessionId;
+    if (sessionId) await this.#destroyStored([ sessionId ], ctx, userId, 'destroy');
+    return Boolean(sessionId);
   }
 
   /** Destroys all sessions of the user but the kept ones; cookie sessions signed in before are refused from their next request. */
   async destroyAll(userId: string | number, options: DestroyAllOptions = {}): Promise<DestroyAllResult> {
-    const user = asUserId(userId);
-    const ctx = options.ctx ?? this.#app.currentContext;
-    const party = ctx && this.#partyOf(ctx);
-    const caller = party?.caller(user);
-    const revokedAt = Date.now();
+    const { user, ctx, party, caller } = this.#actor(userId, options.ctx);
     const none = async () => ({ destroyed: 0, revokedAt: await this.revokedAt(user) ?? 0 });
     if (caller === 'gone') return none();
-    const keep = options.except === undefined ? [] : [ options.except ].flat();
+    const revokedAt = Date.now();
+    const keep = [ options.except ?? [] ].flat();
     if (options.exceptCurrent && caller?.ref) keep.push(caller.ref);
+    const reply = await this.#redis(this.#index.run('revokeAll', user, revokedAt, DRAIN_BATCH, ...callerArgs(caller), ...keep)) as unknown[];
+    if (reply[0] === 'gone') return none();
+    const [ gen, callerKept, ...removed ] = reply as [ number, number, ...unknown[] ];
     let destroyed = 0;
-    const result = await this.#redis(this.#index.revokeAll(user, keep, caller, async sessionIds => {
+    let batch = removed;
+    while (batch.length) {
+      const sessionIds = sessionIdsOf(batch);
       destroyed += sessionIds.length;
-      this.#keeper.forget(sessionIds);
-      await this.#destroyStored(sessionIds);
-      for (const sessionId of sessionIds) {
-        announceDestroyed(this.#app, { ctx, user: userId, reason: options.reason ?? 'destroyAll', ref: refOf(sessionId) });
-      }
-    }));
-    if (result.gone) return none();
+      await this.#destroyStored(sessionIds, ctx, userId, options.reason ?? 'destroyAll');
+      batch = batch.length === DRAIN_BATCH ? await this.#redis(this.#index.run('drain', user, gen, DRAIN_BATCH)) as unknown[] : [];
+    }
     // the request's own session, when it was still signed in as this user, stays signed in past it
-    party?.revoked(user, result.gen, caller?.ref ? result.kept.includes(caller.ref) : Boolean(options.exceptCurrent));
+    party?.revoked(user, gen, caller?.ref ? callerKept === 1 : Boolean(options.exceptCurrent));
     return { destroyed, revokedAt };
   }
 
   /** When the user's last "destroy all" ran, if one did. */
   revokedAt(userId: string | number): Promise<number | undefined> {
-    return this.#redis(this.#index.revokedAt(asUserId(userId)));
+    return this.#redis(this.#index.revocation(asUserId(userId), 'at'));
   }
 
   /** The id `list()` shows for a store session id. */
@@ -107,19 +150,31 @@ export class SessionControl {
     return refOf(sessionId);
   }
 
-  /** A Redis call of the public API; a failure is a SessionStoreError (503), as for the store. */
-  async #redis<T>(work: Promise<T>): Promise<T> {
-    try {
-      return await withTimeout(work, this.#timeout, 'session control');
-    } catch (error) {
-      throw error instanceof SessionStoreError ? error : new SessionStoreError('session control', error);
-    }
+  /** The user's index key, and the request acting (egg's current one by default) with its session. */
+  #actor(userId: string | number, requestCtx: Context | undefined) {
+    const user = asUserId(userId);
+    const ctx = requestCtx ?? this.#app.currentContext;
+    const party = ctx && this.#partyOf(ctx);
+    return { user, ctx, party, caller: party?.caller(user) };
   }
 
-  async #destroyStored(sessionIds: string[]): Promise<void> {
+  /** A Redis or store call of the public API; a failure is a SessionStoreError (503), as for the store. */
+  #redis<T>(work: Promise<T>, operation = 'session control'): Promise<T> {
+    return withTimeout(work, this.#timeout, operation).catch(error => {
+      throw error instanceof SessionStoreError ? error : new SessionStoreError('session control', error);
+    });
+  }
+
+  /** Store sessions taken out of the index: destroyed through the store in use, and announced. */
+  async #destroyStored(sessionIds: string[], ctx: Context | undefined, user: string | number, reason: DestroyReason): Promise<void> {
     const store = this.#app.sessionStore as SessionStore | undefined;
-    if (!store || !sessionIds.length) return;
-    const ctx = this.#app.createAnonymousContext();
-    await Promise.all(sessionIds.map(id => withTimeout(store.destroy(id, { ctx }), this.#timeout, 'session store destroy')));
+    if (!sessionIds.length) return;
+    // a copy the store in use could not destroy is vetted again on its next request
+    this.#keeper.forget(sessionIds);
+    if (store) {
+      const anonymous = this.#app.createAnonymousContext();
+      await this.#redis(Promise.all(sessionIds.map(id => store.destroy(id, { ctx: anonymous }))), 'session store destroy');
+    }
+    for (const id of sessionIds) announceDestroyed(this.#app, { ctx, user, reason, ref: refOf(id) });
   }
 }
