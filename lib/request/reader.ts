@@ -15,6 +15,13 @@ import type { OwnerSettings } from './setup.js';
 export const debug = debuglog('egg-session-plus');
 
 /**
+ * Tests only: the session a test mocked (app.mockSession, app.mockContext({ session })) as JSON data its
+ * client could have sent, read off the app; undefined without a mock. Only app/extend/application.unittest.ts
+ * defines it, and egg loads that file in the unittest env alone: anywhere else the read finds nothing.
+ */
+export const MOCKED_SESSION = Symbol('egg-session-plus#mockedSession');
+
+/**
  * The read side of a request's owner (lib/request/owner.ts is the write side): koa-session's
  * ContextSession with the session's store or cookie part, its load before the handler, the verdict on
  * what was read, and the session made from it. What it learns the write side keeps using: the hidden
@@ -62,11 +69,18 @@ export class SessionReader extends ContextSession {
   /** Before the handler: a store session is read and checked; a signed-in cookie session is checked against revocations. */
   async load(): Promise<void> {
     this.guarded = true;
+    if (this.#mocked()) return;
     if (this.storeSession) return this.#loadFromStore(this.storeSession);
     const { control } = this.settings;
     const revoked = control && await this.cookieSession!.revoked(control);
     if (revoked === FAILED) this.anonymous = true;
     else if (revoked) this.#revokedAtLoad(revoked);
+  }
+
+  /** koa-session's ctx.session: a mocked session first (a context the middleware never loaded: app.mockContext). */
+  get(): KoaSession | null {
+    if (this.session === undefined) this.#mocked();
+    return super.get();
   }
 
   /** koa-session's lazy read of a cookie session. */
@@ -86,6 +100,16 @@ export class SessionReader extends ContextSession {
     debug('%s session %s', event, key ? `ref:${refOf(key)}` : 'cookie');
     this.emit(event, { key, value: data, ctx: this.ctx });
     return false;
+  }
+
+  /**
+   * A mocked session stands for what the client sent, as a session no store or cookie holds yet (as if the
+   * app had just set it): saved at the end of the request, its user signed in then. True while mocked.
+   */
+  #mocked(): boolean {
+    const data = Reflect.get(this.ctx.app, MOCKED_SESSION) as JsonObject | undefined;
+    if (data && this.session === undefined) this.create(data);
+    return data !== undefined;
   }
 
   async #loadFromStore(store: StoreSession): Promise<void> {

@@ -21,7 +21,7 @@ export type BaseApp = 'cookie' | 'redis';
 export type RouteSet =
   | 'json' | 'basic' | 'cookie-sessions' | 'koa-session-options' | 'boot-checks' | 'app-session-store'
   | 'sealed-cookies' | 'store-sessions' | 'session-control' | 'throttle' | 'hostile'
-  | 'security-cookie' | 'security-store' | 'browser-size' | 'commit-sequences' | 'app-data';
+  | 'security-cookie' | 'security-store' | 'browser-size' | 'commit-sequences' | 'app-data' | 'mock-session';
 
 /** test/fixtures/base/stores.js: the store app.js installs as app.sessionStore */
 export type StoreName = 'map' | 'function' | 'recording' | 'app-map-store' | 'naive-redis' | 'failing';
