@@ -29,6 +29,8 @@ const SHIMS = {
   'app/package.json': [ null, COMMONJS ],
   'app/index.js': [ '../dist/commonjs/app.js', reexport ],
   'app/extend/application.js': [ '../../dist/commonjs/app/extend/application.js', extend ],
+  // egg-core 5 loads it in the unittest env only, as egg 4 does: app.mockSession / app.mockContext({ session })
+  'app/extend/application.unittest.js': [ '../../dist/commonjs/app/extend/application.unittest.js', extend ],
   'app/extend/context.js': [ '../../dist/commonjs/app/extend/context.js', extend ],
   'app/middleware/session.js': [ '../../dist/commonjs/app/middleware/session.js', reexport ],
   'config/package.json': [ null, COMMONJS ],
