@@ -40,6 +40,9 @@ describe('hidden fields: the app\'s data never sets one (cookie sessions)', () =
     const ref = opened(device.sessionCookie!)._ref as string;
     assert.match(ref, /^[\w-]{16}$/);
     const plain = device.sessionCookie!.length;
+    // a well-formed ref (one taken from a victim's event) is not sealed either
+    await device.get('/assign?_ref=stolen-victim-ref&theme=light');
+    assert.equal(opened(device.sessionCookie!)._ref, ref, 'a copied well-formed ref is not the session\'s');
     await device.get(`/assign?_ref=${encodeURIComponent(`victim-ref\n[session][destroyed] forged ${'x'.repeat(3000)}`)}`);
     assert.equal(opened(device.sessionCookie!)._ref, ref, 'the sealed ref stays the session\'s own');
     assert.ok(device.sessionCookie!.length < plain + 40, `the cookie does not carry the copied value (${device.sessionCookie!.length} chars)`);
@@ -136,6 +139,41 @@ describe('the user value: session control indexes strings and numbers only', () 
       } finally {
         await http.close();
         await closeApp(app);
+      }
+    }
+  });
+
+  it('a session written with an object as its user before session control was on is session:invalid when read back with session control on', async function () {
+    if (!server) return this.skip();
+    const setups: Array<[string, AppConfig, AppConfig]> = [
+      [ 'cookie', {}, { session: { control: { enable: true }, redis: { prefix: 'appuser-late-cookie:' } }, redis: redisClient(server.port) } ],
+      [ 'redis', { session: { store: 'redis', control: { enable: false }, redis: { prefix: 'appuser-late-store:' } }, redis: redisClient(server.port) },
+        { session: { store: 'redis', redis: { prefix: 'appuser-late-store:' } }, redis: redisClient(server.port) } ],
+    ];
+    for (const [ name, without, withControl ] of setups) {
+      const writer = await started(without);
+      let cookies: Map<string, string>;
+      try {
+        const device = new Device(writer.http.url);
+        assert.equal((await device.get(`/assign?json=${json({ userId: { id: 'obj1' }, theme: 'dark' })}`)).status, 200, `${name}: written without session control`);
+        assert.deepEqual((await device.get('/get')).body.session, { userId: { id: 'obj1' }, theme: 'dark' });
+        cookies = device.cookies;
+      } finally {
+        await writer.http.close();
+        await closeApp(writer.app);
+      }
+      const reader = await started(withControl);
+      try {
+        const device = new Device(reader.http.url);
+        for (const [ cookie, value ] of cookies) device.cookies.set(cookie, value);
+        const invalid = new Promise(resolve => reader.app.once('session:invalid', resolve));
+        const res = await device.get('/get');
+        assert.equal(res.status, 200, name);
+        assert.deepEqual(res.body, { session: {}, isNew: true }, `${name}: nobody is signed in outside revocation`);
+        await invalid;
+      } finally {
+        await reader.http.close();
+        await closeApp(reader.app);
       }
     }
   });

@@ -181,6 +181,36 @@ function describeSequences(label: string, boot: (config: AppConfig) => Promise<M
         const replay = await request(app.callback()).get('/get').set('cookie', cookie).expect(200);
         assert.deepEqual(replay.body, {}, 'the old id is dead');
       });
+
+      // with an app's store the index refuses it: the sign-out of a destroyed session (its tombstone) is no plain sign-out
+      it('a request that signs its user out (the session lives on) while it is logged out elsewhere does not bring it back', async () => {
+        const client = browser(app);
+        await client.get('/set', { userId: 'l7', cart: 'book' });
+        const cookie = client.cookie!;
+        const slow = request(app.callback()).get('/slow-sign-out').query({ delay: '300' }).set('cookie', cookie).expect(200).then(res => res);
+        await new Promise(resolve => setTimeout(resolve, 50));
+        await request(app.callback()).get('/logout').set('cookie', cookie).expect(200);
+        const late = await slow as unknown as Reply;
+        assert.deepEqual(late.body, { cart: 'book', late: 'write' }, 'it had loaded the session');
+        assert.equal(sessionCookieLine(late), undefined, 'no cookie for a session that is gone');
+        assert.equal(await stored(app, cookie), undefined, 'the session stays destroyed');
+        assert.deepEqual((await request(app.callback()).get('/get').set('cookie', cookie).expect(200)).body, {});
+      });
+
+      // a second write after a refused one: an app's store writes whatever it is given, and without a user the index has nothing to refuse
+      it('a request that saves, then signs its user out and saves again, while its session is logged out elsewhere writes neither save', async () => {
+        const client = browser(app);
+        await client.get('/set', { userId: 'l6' });
+        const cookie = client.cookie!;
+        const slow = request(app.callback()).get('/slow-save-then-sign-out').query({ delay: '300' }).set('cookie', cookie).expect(200).then(res => res);
+        await new Promise(resolve => setTimeout(resolve, 50));
+        await request(app.callback()).get('/logout').set('cookie', cookie).expect(200);
+        const late = await slow as unknown as Reply;
+        assert.deepEqual(late.body, { first: 1, cart: 'kept' }, 'it had loaded the session');
+        assert.equal(sessionCookieLine(late), undefined);
+        assert.equal(await stored(app, cookie), undefined, 'the session stays destroyed, also without its user');
+        assert.deepEqual((await request(app.callback()).get('/get').set('cookie', cookie).expect(200)).body, {}, 'the old id is dead');
+      });
     }
 
     // an app's own store writes back what it is given; only session control's index (sessions with a user) refuses it
@@ -275,6 +305,27 @@ describe('commit sequences: what a request saves is the session as it ends', fun
         await closeApp(app);
       }
     });
+
+    for (const [ label, session ] of [ [ 'without session control', { control: { enable: false } } ], [ 'with session control', {} ] ] as const) {
+      it(`${label}: a rolling request that changed nothing, still running when its session is logged out elsewhere, sends no session cookie`, async () => {
+        const app = await bootApp('redis', { ...routes, redis: redisClient(server.port), session: { store: 'redis', rolling: true, redis: { prefix: 'seqroll:' }, ...session } });
+        try {
+          const client = browser(app);
+          await client.get('/set', { userId: 'rl1' });
+          const cookie = client.cookie!;
+          const slow = request(app.callback()).get('/slow-get').query({ delay: '300' }).set('cookie', cookie).expect(200).then(res => res);
+          await new Promise(resolve => setTimeout(resolve, 50));
+          await request(app.callback()).get('/logout').set('cookie', cookie).expect(200);
+          const late = await slow as unknown as Reply;
+          assert.deepEqual(late.body, { userId: 'rl1' }, 'it had loaded the session');
+          // the refresh (PEXPIRE) found the key gone, and so did the write it fell back to
+          assert.equal(sessionCookieLine(late), undefined, 'no cookie for a session that is gone');
+          assert.equal(await redis.exists(`seqroll:${cookie.slice('EGG_SESS='.length)}`), 0);
+        } finally {
+          await closeApp(app);
+        }
+      });
+    }
 
     // the app's own store writes back whatever it is given: session control's index refuses it
     describeSequences('app.sessionStore with session control', config => bootApp('redis', {

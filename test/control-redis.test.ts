@@ -212,6 +212,21 @@ describe('per-user session index (Redis store)', function () {
         assert.deepEqual(await control.list(user), []);
       });
     }
+
+    it('by signing another device out (ctx.sessions.destroy(id)): the device that signed it out meanwhile stays in', async () => {
+      const user = newUser();
+      const attacker = await signIn(user, 'Stolen');
+      const victim = await signIn(user, 'Victim');
+      const victimId = (await control.list(user)).find(s => s.userAgent === 'Victim')!.id;
+      const slow = attacker.get(`/slow-destroy?wait=400&id=${encodeURIComponent(victimId)}`);
+      await sleep(100);
+      assert.equal(destroyedCount((await victim.get('/devices/others')).body), 1);
+      const res = await slow;
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body, { destroyed: false }, 'the index refused the signed-out caller');
+      assert.equal(await isSignedIn(victim, user), true);
+      assert.equal(await isSignedIn(attacker, user), false);
+    });
   });
 
 
@@ -254,6 +269,9 @@ describe('per-user session index (Redis store)', function () {
     assert.ok(Math.abs(result.revokedAt - Date.now()) < 1000);
     assert.equal(await isSignedIn(phone, user), false);
     assert.equal(await isSignedIn(laptop, user), true);
+    // its own sign-in generation is older than the user's now: the index's (restamped) one keeps it once it is vetted again
+    await sleep(300);
+    assert.equal(await isSignedIn(laptop, user), true, 'also after touchInterval');
     assert.equal((await control.destroyAll(user)).destroyed, 1);
     assert.equal(await isSignedIn(laptop, user), false);
   });

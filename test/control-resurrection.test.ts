@@ -177,6 +177,20 @@ describe('no resurrection: a late write of an in-flight request does not bring a
       assert.deepEqual((await booted.control.list(user)).map(s => s.userAgent), [ 'Laptop' ]);
     });
 
+    it('a signed-in session logged out meanwhile (no "destroy all": only its tombstone tells) is destroyed again after the late write', async () => {
+      const user = newUser();
+      const a = new Device(booted.http.url, 'Tab A');
+      await a.get(`/login?user=${user}`);
+      const b = a.clone('Tab B');
+      await overlap(booted.app, a, '/hold', async () => {
+        await b.get('/logout');
+        assert.equal(await redis.exists(key(a)), 0, 'B destroyed it');
+      });
+      assert.equal(await redis.exists(key(a)), 0, 'the index tombstone refused the late write and it was undone');
+      assert.equal((await a.get('/get')).body.session.userId, undefined, 'A\'s cookie leads nowhere');
+      assert.deepEqual(await booted.control.list(user), []);
+    });
+
     it('(control) without a user to track, this store does resurrect: the overlap really happens', async () => {
       const a = new Device(booted.http.url);
       await a.get('/set?cart=1');

@@ -112,3 +112,58 @@ describe('CSRF rotation when regenerate() finds its session destroyed meanwhile 
     });
   }
 });
+
+describe('regenerateOnSignIn: a sign-in without regenerate() moves the session to a new id and CSRF secret', () => {
+  afterEach(mm.restore);
+
+  /** A visitor's session (a cart) and a CSRF token, then a sign-in that only sets the user (GET /set?userId=…: no regenerate()). */
+  async function signInWithoutRegenerate(app: MockApplication) {
+    let jar = withCookies(new Map(), (await request(app.callback()).get('/set?cart=1').expect(200)).headers['set-cookie']);
+    const visitor = jar.get('EGG_SESS');
+    assert.ok(visitor, 'the visitor has a session');
+    const form = await request(app.callback()).get('/csrf').set('Cookie', header(jar)).expect(200);
+    jar = withCookies(jar, form.headers['set-cookie']);
+    const signin = await request(app.callback()).get('/set?userId=csrf-user').set('Cookie', header(jar)).expect(200);
+    jar = withCookies(jar, signin.headers['set-cookie']);
+    const old = await request(app.callback()).post('/protected').set('Cookie', header(jar)).set('x-csrf-token', form.body.token);
+    const page = await request(app.callback()).get('/csrf').set('Cookie', header(jar)).expect(200);
+    assert.equal(page.body.userId, 'csrf-user', 'signed in');
+    jar = withCookies(jar, page.headers['set-cookie']);
+    const fresh = await request(app.callback()).post('/protected').set('Cookie', header(jar)).set('x-csrf-token', page.body.token);
+    assert.equal(fresh.status, 200, 'a token from after the sign-in works');
+    return { visitor, signedIn: jar.get('EGG_SESS'), oldTokenStatus: old.status };
+  }
+
+  it("store 'memory': the signed-in session has a new id (the visitor's id is dead) and a token from before is refused (403)", async () => {
+    const app = await boot({ store: 'memory' });
+    try {
+      const { visitor, signedIn, oldTokenStatus } = await signInWithoutRegenerate(app);
+      assert.notEqual(signedIn, visitor, 'an id known before the sign-in never becomes a signed-in one');
+      const replay = await request(app.callback()).get('/get').set('Cookie', `EGG_SESS=${visitor}`).expect(200);
+      assert.deepEqual(replay.body, { session: {}, isNew: true }, 'the visitor\'s id leads nowhere');
+      assert.equal(oldTokenStatus, 403);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('cookie sessions: a token from before the sign-in is refused (403)', async () => {
+    const app = await boot({});
+    try {
+      assert.equal((await signInWithoutRegenerate(app)).oldTokenStatus, 403);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('regenerateOnSignIn: false keeps the id and the secret', async () => {
+    const app = await boot({ store: 'memory', regenerateOnSignIn: false });
+    try {
+      const { visitor, signedIn, oldTokenStatus } = await signInWithoutRegenerate(app);
+      assert.equal(signedIn, visitor);
+      assert.equal(oldTokenStatus, 200);
+    } finally {
+      await app.close();
+    }
+  });
+});

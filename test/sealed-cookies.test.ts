@@ -125,6 +125,8 @@ describe('sealed cookie sessions over HTTP (codecApps.sealed)', () => {
       'an escaped Session key (\\u0073ave)': '{"\\u0073ave":1}',
       'nested __proto__': '{"name":"x","profile":{"prefs":{"__proto__":{"polluted":"yes"}}}}',
       'nested escaped __proto__ in an array': '{"list":[1,{"\\u005f\\u005fproto\\u005f\\u005f":{"polluted":"yes"}}]}',
+      // deeper than MAX_JSON_DEPTH (256): the session's JSON.stringify would recurse that deep on every request
+      'nested 300 levels deep': `{"tree":${'{"node":'.repeat(299)}1${'}'.repeat(299)}}`,
     };
 
     const cases: Array<[string, () => string]> = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { MockApplication } from '@eggjs/mock';
 import { request } from '@eggjs/supertest';
-import { bootApp } from './helpers/boot.js';
+import { bootApp, bootError as bootErrorOf } from './helpers/boot.js';
 import { securityCookieApp } from './helpers/security.js';
 
 /** Config that would boot but cannot work fails the boot, naming the key (securityCookieApp). */
@@ -84,4 +84,29 @@ describe('security: config at the limits still boots and works', () => {
       }
     });
   }
+});
+
+describe("security: a custom genid's ids are trusted only signed, in the plugin's own cookie", () => {
+  it('a custom genid with unsigned ids (encrypt: false, signed: false) fails the boot naming the cause', async () => {
+    const { config } = securityCookieApp({ store: 'memory', encrypt: false, signed: false });
+    const error = await bootErrorOf('cookie', config, { variant: 'custom-genid' });
+    assert.match(error.message, /config\.session\.signed: false with a custom config\.session\.genid/);
+  });
+
+  it('the same genid with signed ids boots, and an id without its signature never reaches the store', async () => {
+    const { config } = securityCookieApp({ store: 'memory', encrypt: false });
+    const app = await bootApp('cookie', config, { variant: 'custom-genid' });
+    try {
+      const set = await request(app.callback()).get('/set?name=egg').expect(200);
+      const lines = [ set.headers['set-cookie'] ?? [] ].flat() as string[];
+      const pairs = lines.map(line => line.split(';')[0]);
+      const id = pairs.find(pair => pair.startsWith('EGG_SESS='))!;
+      assert.match(id, /^EGG_SESS=gid\./, "the app's genid");
+      assert.ok(pairs.some(pair => pair.startsWith('EGG_SESS.sig=')), 'signed');
+      assert.deepEqual((await request(app.callback()).get('/get').set('Cookie', pairs.join('; ')).expect(200)).body.session, { name: 'egg' });
+      assert.deepEqual((await request(app.callback()).get('/get').set('Cookie', id).expect(200)).body.session, {}, 'unsigned: a fresh session');
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -126,6 +126,8 @@ describe('security: store ids, stored values and logout (securityStoreApp)', fun
         '{x}abc', 'a{b}c', 'a:b', '../x', '%7Bu%3Au1%7D%3Ameta', '%7Bu%3Au1%7D%3Asessions',
         'x'.repeat(4000), 'null', 'undefined', '%20',
         uuid().toUpperCase(), `${uuid()}x`, `${uuid()}}`,
+        // a UUID at the end only: what comes before it names another key (an index key's slot, a namespace)
+        `x${uuid()}`, `{u:u1}:sessions${uuid()}`, `feature:flags:${uuid()}`,
       ];
       const before = await keyspace(redis);
       const problems: string[] = [];
