@@ -9,7 +9,7 @@ const MAX_LISTED = 10;
 
 export async function hostilePhase({ app, helpers, root, seed, cases, concurrency, deadlineMs, log }) {
   // the plugin's own codec, from the build under test
-  const { Sealer } = await import(pathToFileURL(path.join(root, 'dist', 'esm', 'lib', 'codec', 'sealer.js')).href);
+  const { Sealer } = await import(pathToFileURL(path.join(root, 'dist', 'esm', 'index.js')).href);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const get = (urlPath, headers = {}) => helpers.getRaw(agent, app.port, urlPath, headers);
   try {
