@@ -28,13 +28,9 @@ function cookieKind(config: ResolvedSessionConfig, store: string): string {
 export default class SessionBoot implements ILifecycleBoot {
   readonly app: Application;
 
-  constructor(app: Application) {
-    this.app = app;
-  }
+  constructor(app: Application) { this.app = app; }
 
-  get #config(): ResolvedSessionConfig {
-    return this.app.config.session as ResolvedSessionConfig;
-  }
+  get #config(): ResolvedSessionConfig { return this.app.config.session as ResolvedSessionConfig; }
 
   configWillLoad() {
     // an unsupported egg major fails here, not request by request

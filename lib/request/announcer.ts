@@ -1,23 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'egg';
 
-/** The lifecycle events this plugin emits on the app (`session:expired` is koa-session's own). */
 export type LifecycleEventName = 'created' | 'regenerated' | 'destroyed' | 'revoked' | 'evicted';
 
 export type DestroyReason = 'logout' | 'destroy' | 'destroyOthers' | 'destroyAll';
 
 /** The payload of `session:created|regenerated|destroyed|revoked|evicted`. */
 export interface SessionLifecycleEvent {
-  /** the request, when the change happened in one */
-  ctx?: Context;
-  /** the session's user as the app set it, or the argument of an `app.sessions` call */
-  user?: string | number;
-  /** 'new', 'regenerate', a DestroyReason, 'revoked', 'maxSessionsPerUser' */
-  reason: string;
-  /** a stable, non-secret reference of the session (never its id or cookie): `ctx.sessions.list()`'s id for store sessions */
-  ref?: string;
-  /** `regenerated` only: the reference of the session it replaced */
-  previousRef?: string;
+  ctx?: Context; // the request, when the change happened in one
+  user?: string | number; // as the app set it, or the argument of an `app.sessions` call
+  reason: string; // 'new', 'regenerate', a DestroyReason, 'revoked', 'maxSessionsPerUser'
+  ref?: string; // a stable, non-secret reference (never the id or cookie): ctx.sessions.list()'s id for store sessions
+  previousRef?: string; // `regenerated` only: the session it replaced
 }
 
 interface Emitter {
@@ -25,17 +19,13 @@ interface Emitter {
   listenerCount(event: string): number;
 }
 
-export interface Described {
-  ref?: string;
-  user?: string | number;
-}
+export type Described = Pick<SessionLifecycleEvent, 'ref' | 'user'>;
 
-/** A new random reference for a cookie session (it has no id). */
 export function newCookieRef(): string {
   return randomBytes(12).toString('base64url');
 }
 
-/** Emits `session:<name>` after the current step, as koa-session does; without a listener it costs one listenerCount. */
+/** After the current step, as koa-session emits; without a listener it costs one listenerCount. */
 export function emitLifecycle(app: Emitter, name: LifecycleEventName, payload: SessionLifecycleEvent): void {
   const event = `session:${name}`;
   if (app.listenerCount(event)) setImmediate(() => app.emit(event, payload));
@@ -44,7 +34,7 @@ export function emitLifecycle(app: Emitter, name: LifecycleEventName, payload: S
 const RECENT_MS = 10_000;
 const recent = new Map<string, number>();
 
-/** `session:destroyed`, at most once per session: per request (`announced`), and within 10 s (a job's destroyAll, then a logout of one of them). */
+/** At most once per session: per request, and within 10 s (a job's destroyAll, then a logout of one of them). */
 export function announceDestroyed(app: Emitter, payload: SessionLifecycleEvent, announced?: Set<string>): void {
   const { ref } = payload;
   if (ref) {
@@ -58,14 +48,13 @@ export function announceDestroyed(app: Emitter, payload: SessionLifecycleEvent, 
 }
 
 /**
- * What one request announces, in order: the session `ctx.session = null` destroyed (at commit); a new
- * session (at its first save, or at the end of the request when regenerate() saved it first: the login
- * pattern sets the user after `await regenerate()`); a regenerate() (at the end of the request).
+ * One request's events, in order: the session `ctx.session = null` destroyed (at commit); a new session (at
+ * its first save, or at the end when regenerate() saved it: the login sets the user after `await regenerate()`);
+ * a regenerate() (at the end).
  */
 export class Announcer {
   readonly #ctx: Context;
   readonly announced = new Set<string>();
-  /** why `ctx.session = null` happens in this request (default 'logout') */
   destroyReason: DestroyReason | undefined;
   #gone: Described | undefined;
   #created = false;
@@ -80,7 +69,7 @@ export class Announcer {
     this.#gone = session;
   }
 
-  /** The destroyed session's `session:destroyed`, once; none when the destroy failed and it lives on (`alive`). */
+  /** none when the destroy failed and the session lives on (`alive`) */
   gone(alive: boolean): void {
     const gone = this.#gone;
     this.#gone = undefined;
@@ -98,10 +87,10 @@ export class Announcer {
     this.#regenerated = { previousRef };
   }
 
-  /** What waits for the end of a commit or the request, once the new session has its user; nothing for one gone or unsaved. */
+  /** What waits for the new session's user; nothing for one gone or unsaved. */
   settle(session: (() => Described) | undefined): void {
-    const { app } = this.#ctx;
     const ctx = this.#ctx;
+    const { app } = ctx;
     if (session && this.#createdAtEnd) emitLifecycle(app, 'created', { ctx, reason: 'new', ...session() });
     if (session && this.#regenerated) emitLifecycle(app, 'regenerated', { ctx, reason: 'regenerate', previousRef: this.#regenerated.previousRef, ...session() });
     this.#createdAtEnd = false;

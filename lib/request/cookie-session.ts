@@ -28,14 +28,14 @@ export class CookieSession {
     this.#settings = settings;
   }
 
-  /** The session cookie the request sent, opened; kept for the request (read again only if it changed). */
+  /** opened once per request (again only if the cookie changed) */
   read(): OpenedCookie | undefined {
     const raw = this.#ctx.cookies.get(this.#opts.key, this.#opts) as string | undefined;
     if (raw && this.#read?.raw !== raw) this.#read = { raw, opened: this.#settings.codec.open(this.#ctx, raw) };
     return raw ? this.#read!.opened : undefined;
   }
 
-  /** With session control: the data of a signed-in cookie session whose user had a "destroy all" since it signed in; FAILED under 'anonymous'. */
+  /** The data of a signed-in cookie session whose user had a "destroy all" since; FAILED under 'anonymous'. */
   async revoked(control: IndexKeeper): Promise<JsonObject | undefined | Failed> {
     const data = this.read()?.data;
     if (!isSessionShaped(data)) return;

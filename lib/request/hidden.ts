@@ -3,31 +3,23 @@ import { isSessionShaped, type JsonObject } from '../json.js';
 import type { User } from './sign-in.js';
 
 /**
- * The hidden fields of a stored session: its `_` keys, which koa-session's Session#toJSON leaves out of
- * the app's data. One rule keeps the app from setting them: they are taken from what was read and
- * verified (hiddenOf) and written from the owner's own record (stampHidden), never from the session object.
+ * A stored session's hidden `_` fields, which koa-session's Session#toJSON leaves out of the app's data.
+ * One rule keeps the app from setting them: they are read only from verified data (hiddenOf) and written
+ * only from the owner's own record (stampHidden), never from the session object.
  */
 export interface Hidden {
-  /** koa-session's expiry (ms) */
-  _expire?: number;
-  /** koa-session's lifetime */
-  _maxAge?: number;
-  /** koa-session: a browser-session (maxAge 'session') session */
-  _session?: true;
-  /** when the session was created: absoluteMaxAge counts from it */
-  _created?: number;
-  /** when its user signed in */
-  _authAt?: number;
-  /** its user's generation at sign-in: one older than the user's generation now is revoked */
-  _gen?: number;
-  /** a cookie session's reference in lifecycle events */
-  _ref?: string;
+  _expire?: number; // koa-session's expiry (ms)
+  _maxAge?: number; // koa-session's lifetime
+  _session?: true; // koa-session: a browser-session (maxAge 'session') session
+  _created?: number; // absoluteMaxAge counts from it
+  _authAt?: number; // when its user signed in
+  _gen?: number; // its user's generation at sign-in: older than the user's generation now is revoked
+  _ref?: string; // a cookie session's reference in lifecycle events
 }
 
 const NUMBERS = [ '_expire', '_maxAge', '_created', '_authAt', '_gen' ] as const;
 const REF = /^[\w-]{1,32}$/;
 
-/** The hidden fields of data that was read, each only with its own type. */
 export function hiddenOf(data: JsonObject): Hidden {
   const hidden: Hidden = {};
   for (const field of NUMBERS) if (Number.isFinite(data[field])) hidden[field] = data[field] as number;
@@ -41,9 +33,9 @@ export const MAX_LIFETIME = 400 * 24 * 3600 * 1000;
 const ONE_DAY = 24 * 3600 * 1000;
 
 /**
- * The lifetime to write with: whole milliseconds (Redis takes no fractions), at most 400 days. 0,
- * negative or non-numbers set by the app fail the request: koa-session would write a browser-session
- * cookie of a one-day store session, or one the browser drops at once.
+ * Whole milliseconds (Redis takes no fractions), at most 400 days. 0, negative or non-numbers set by the
+ * app fail the request: koa-session would write a browser-session cookie of a one-day store session, or
+ * one the browser drops at once.
  */
 export function checkedLifetime(maxAge: unknown): number | 'session' {
   if (maxAge === undefined || maxAge === 'session') return maxAge ?? ONE_DAY;
@@ -53,10 +45,7 @@ export function checkedLifetime(maxAge: unknown): number | 'session' {
   return Math.min(Math.ceil(maxAge), MAX_LIFETIME);
 }
 
-/**
- * The hidden fields of data that was read, and whether it is past its expiry or was created longer than
- * `absoluteMaxAge` ago (its `_expire` then says when, for the log line).
- */
+/** Past its expiry, or created longer than `absoluteMaxAge` ago (its `_expire` then says when, for the log line)? */
 export function readHidden(data: JsonObject, absoluteMaxAge: number | undefined, now = Date.now()): { hidden: Hidden; expired: boolean } {
   const hidden = hiddenOf(data);
   if (absoluteMaxAge && hidden._created !== undefined && hidden._created + absoluteMaxAge <= now) {
@@ -66,17 +55,14 @@ export function readHidden(data: JsonObject, absoluteMaxAge: number | undefined,
   return { hidden, expired: hidden._expire !== undefined && hidden._expire < now };
 }
 
-export interface StampInput {
-  /** the lifetime set for the request (`ctx.sessionOptions.maxAge`), checked here */
-  maxAge: unknown;
+interface StampInput {
+  maxAge: unknown; // ctx.sessionOptions.maxAge, checked here
   created: number;
   signIn?: { at: number; gen: number };
   ref?: string;
-  /** a browser-session cookie session's server-checked lifetime (koa-session writes no `_expire` for one) */
-  sessionTTL?: number;
+  sessionTTL?: number; // a browser-session cookie's server-checked lifetime (koa-session writes no `_expire` for one)
 }
 
-/** The hidden fields to write with a session now (koa-session's expiry fields and the plugin's own), and its checked lifetime. */
 export function stampHidden({ maxAge: requested, created, signIn, ref, sessionTTL }: StampInput, now = Date.now()): { hidden: Hidden; maxAge: number | 'session' } {
   const maxAge = checkedLifetime(requested);
   const hidden: Hidden = maxAge === 'session' ? { _session: true } : { _expire: now + maxAge, _maxAge: maxAge };
@@ -90,26 +76,20 @@ export function stampHidden({ maxAge: requested, created, signIn, ref, sessionTT
   return { hidden, maxAge };
 }
 
-export interface VerdictChecks {
-  absoluteMaxAge: number | undefined;
-  userOf(session: unknown): User | undefined;
-  /** the app's own `valid(ctx, data)` (koa-session's option) */
-  appValid?: (ctx: Context, data: unknown) => unknown;
-}
-
 export interface Verdict {
-  /** koa-session's event for data it refuses: 'missed', 'expired' or 'invalid' */
-  event?: 'missed' | 'expired' | 'invalid';
+  event?: 'missed' | 'expired' | 'invalid'; // koa-session's event for data it refuses
   hidden: Hidden;
   user?: User;
 }
 
 /**
- * The verdict on data that was read, koa-session's and the plugin's: missing, expired (also by
- * `absoluteMaxAge`), or not a session koa-session wrote (a class instance, `__proto__`, a Session model
- * key), a revoked one, one whose user session control cannot index, or one the app's `valid` refuses.
+ * koa-session's verdict and the plugin's: missing, expired (also by `absoluteMaxAge`), not a session
+ * koa-session wrote (a class instance, `__proto__`, a Session model key), revoked, a user session control
+ * cannot index, or refused by the app's `valid`.
  */
-export function verdictOn(data: unknown, revoked: boolean, ctx: Context, checks: VerdictChecks): Verdict {
+export function verdictOn(data: unknown, revoked: boolean, ctx: Context, checks: {
+  absoluteMaxAge: number | undefined; userOf(session: unknown): User | undefined; appValid?: (ctx: Context, data: unknown) => unknown;
+}): Verdict {
   if (!data) return { event: 'missed', hidden: {} };
   if (typeof data !== 'object' || !isSessionShaped(data)) return { event: 'invalid', hidden: {} };
   const { hidden, expired } = readHidden(data, checks.absoluteMaxAge);

@@ -7,7 +7,7 @@ export interface KoaSession {
   _requireSave?: boolean;
 }
 
-/** The part of koa-session's ContextSession the owner builds on: the session object, its lazy read and creation. */
+/** The part of koa-session's ContextSession the owner builds on. */
 export interface KoaContextSession {
   ctx: Context;
   opts: Record<string, any>;
@@ -22,7 +22,7 @@ export interface KoaContextSession {
 
 type KoaContextSessionClass = new (ctx: Context, options: Record<string, any>) => KoaContextSession;
 
-/** Checks and completes `options` as koa-session does (its defaults, the default genid), and makes its per-request class read off them. */
+/** Completes `options` as koa-session does (its defaults, genid) and returns its ContextSession class. */
 export function normaliseKoaOptions(options: Record<string, any>): KoaContextSessionClass {
   const context: Record<PropertyKey, unknown> = {};
   createSession(options as any, { use() {}, context });

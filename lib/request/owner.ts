@@ -10,18 +10,12 @@ import { settleSessionCookies } from '../cookie/response.js';
 import type { Caller } from '../control/user-index.js';
 import type { RequestParty } from './setup.js';
 
-/**
- * The one owner of a request's session, made of its parts: the read side (SessionReader: load, verdicts,
- * the session made from what was read), the store or cookie part it writes through, the sign-in record,
- * the announcer; and here every step after the read: assignment, the change check, commit and save,
- * regenerate and remove, and what the response must not send.
- */
+/** The owner of a request's session: SessionReader reads it; here every step after the read, through its store or cookie part. */
 export class RequestSession extends SessionReader implements RequestParty {
-  /** `ctx.sessions` of this request */
-  sessions: object | undefined;
+  sessions: object | undefined; // ctx.sessions
   #announcer: Announcer | undefined;
   #checked: { data: JsonObject; text: string } | undefined;
-  /** a store id `ctx.session = null` destroyed and a new session replaced: destroyed at commit */
+  // a store id `ctx.session = null` destroyed and a new session replaced: destroyed at commit
   #replaced: string | undefined;
   #fresh = false;
   #loggedOut = false;
@@ -50,7 +44,7 @@ export class RequestSession extends SessionReader implements RequestParty {
     }
   }
 
-  /** koa-session's save decision, on one JSON of the app data compared with the JSON read or last saved. */
+  /** koa-session's save decision, on one JSON of the app data compared with the JSON read or last saved (no crc32). */
   _shouldSaveSession(): string {
     const data = (this.session as KoaSession).toJSON();
     const text = JSON.stringify(data);
@@ -90,7 +84,6 @@ export class RequestSession extends SessionReader implements RequestParty {
     else this.#announcer?.settle(this.#live());
   }
 
-  /** Writes the session: its cookie, or its store entry (indexed under its user) and its id. */
   async save(changed: boolean): Promise<void> {
     if (this.unchecked) return;
     const data = this.settings.writesCheckedText && this.#checked ? this.#checked.data : (this.session as KoaSession).toJSON();
@@ -128,7 +121,7 @@ export class RequestSession extends SessionReader implements RequestParty {
     this.ctx.cookies.set(this.opts.key, '', { ...this.opts, expires: new Date(0), maxAge: false } as any);
   }
 
-  /** After the commit: what waits for the end of the request, the index's "last seen", the cookies that must not go out. */
+  /** After the commit: events, the index's "last seen", the cookies that must not go out. */
   async finish(): Promise<void> {
     this.#announcer?.settle(this.#live());
     const touching = !this.anonymous && this.storeSession?.touch();
@@ -148,11 +141,7 @@ export class RequestSession extends SessionReader implements RequestParty {
     if (keep) this.mustSave = true;
   }
 
-  /**
-   * A signed-in session that changed hands (none → someone, one user → another) moves to a new id and CSRF
-   * secret unless this request regenerated it already (`regenerateOnSignIn`: a fixed session id never
-   * becomes a signed-in one); one whose user was removed is destroyed (`destroyOnSignOut`). True: regenerate.
-   */
+  /** True: regenerate (`regenerateOnSignIn`: a fixated id never becomes a signed-in one); `destroyOnSignOut` destroys it. */
   #userChanged(): boolean {
     const { regenerateOnSignIn, destroyOnSignOut, appUser } = this.settings;
     const loaded = this.signIn?.loaded?.user;
@@ -161,7 +150,6 @@ export class RequestSession extends SessionReader implements RequestParty {
     return regenerateOnSignIn && !this.#regenerated && user !== undefined && String(user) !== loaded && this.#existing();
   }
 
-  /** The stamp `user` is written with: the loaded or known one, or a new sign-in's at the user's generation now. */
   #stampOf(user: string, now: number): Stamp | Promise<Stamp | typeof FAILED> {
     const signIn = this.signIn ??= new SignIn();
     return signIn.known(user) ?? signIn.signIn(user, now, () => this.settings.control?.generation(this.ctx, user) ?? Promise.resolve(0));
@@ -171,7 +159,7 @@ export class RequestSession extends SessionReader implements RequestParty {
     this.anonymous ||= await this.storeSession!.destroy(id) === FAILED;
   }
 
-  /** regenerate(): a new id or cookie reference and creation time; a store session destroyed meanwhile goes on fresh, unsaved (false). */
+  /** A new id or cookie ref; a store session destroyed meanwhile goes on fresh and unsaved (false). */
   async #regenerate(): Promise<boolean> {
     const id = this.externalKey;
     const existed = this.#existing();
@@ -188,12 +176,11 @@ export class RequestSession extends SessionReader implements RequestParty {
     return true;
   }
 
-  /** a CSRF token learned before a login must not work after it (egg's security plugin keeps the secret) */
+  // a CSRF token learned before a login must not work after it
   #rotateCsrf(): void {
     if (this.settings.rotateCsrf) (this.ctx as { rotateCsrfSecret?: () => void }).rotateCsrfSecret?.();
   }
 
-  /** read (also when the app assigned it new data) or saved already */
   #existing(): boolean {
     return Boolean(this.session) && this.loadedText !== undefined;
   }
@@ -202,7 +189,6 @@ export class RequestSession extends SessionReader implements RequestParty {
     return { ref: this.storeSession ? this.externalKey && refOf(this.externalKey) : this.hidden._ref, user: this.settings.appUser(this.session) };
   }
 
-  /** how events name the session, while it lives and was not left unsaved by a store failure */
   #live(): (() => Described) | undefined {
     return this.session && !this.anonymous ? () => this.#describe() : undefined;
   }

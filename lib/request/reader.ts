@@ -14,28 +14,19 @@ import type { OwnerSettings } from './setup.js';
 
 export const debug = debuglog('egg-session-plus');
 
-/**
- * Tests only: the session a test mocked (app.mockSession, app.mockContext({ session })) as JSON data its
- * client could have sent, read off the app; undefined without a mock. Only app/extend/application.unittest.ts
- * defines it, and egg loads that file in the unittest env alone: anywhere else the read finds nothing.
- */
+// the data of app.mockSession / app.mockContext({ session }): only app/extend/application.unittest.ts sets it (unittest env only)
 export const MOCKED_SESSION = Symbol('egg-session-plus#mockedSession');
 
-/**
- * The read side of a request's owner (lib/request/owner.ts is the write side): koa-session's
- * ContextSession with the session's store or cookie part, its load before the handler, the verdict on
- * what was read, and the session made from it. What it learns the write side keeps using: the hidden
- * fields and creation time as read (never taken from the session object), the app data's JSON as read
- * (`loadedText`; undefined: the session exists nowhere yet), the sign-in record.
- */
 const adapters = new WeakMap<SessionStore, StoreAdapter>();
 
+/**
+ * The read side of a request's owner (owner.ts is the write side): koa-session's ContextSession with the
+ * store or cookie part, the load, the verdict, and what the write side keeps using: the hidden fields and
+ * creation time as read, the app data's JSON as read (`loadedText`; undefined: exists nowhere yet), the sign-in.
+ */
 export class SessionReader extends ContextSession {
-  /** the store failed under `onStoreError: 'anonymous'`: nothing of the session is written */
-  anonymous = false;
-  /** the middleware runs for this request: with session control a route it skips reads no signed-in cookie session (`unchecked`) */
-  guarded = false;
-  /** how this app's sessions are read and written */
+  anonymous = false; // the store failed under `onStoreError: 'anonymous'`: nothing is written
+  guarded = false; // the middleware ran: with session control, an unguarded route reads no signed-in cookie session
   protected readonly settings: OwnerSettings;
   protected readonly storeSession: StoreSession | undefined;
   protected readonly cookieSession: CookieSession | undefined;
@@ -43,13 +34,11 @@ export class SessionReader extends ContextSession {
   protected hidden: Hidden = {};
   protected created: number | undefined;
   protected loadedText: string | undefined;
-  /** what valid() found, for the session created from it */
   protected accepted: Verdict | undefined;
   protected revokedAtLoad = false;
   protected mustSave = false;
   protected unchecked = false;
 
-  /** The user of the session as the app set it, when it is one. */
   userOfSession(): string | number | undefined {
     return this.settings.appUser(this.get());
   }
@@ -62,11 +51,11 @@ export class SessionReader extends ContextSession {
     if (store && !adapter) adapters.set(store, adapter = new StoreAdapter(store, settings.store));
     if (adapter) this.storeSession = new StoreSession(ctx, this.opts, adapter, settings.control, settings.ids);
     else this.cookieSession = new CookieSession(ctx, this.opts, settings.cookie);
-    // koa-session's get() and create() tell store sessions (an id from genid) by this
+    // koa-session's get() and create() tell store sessions by this
     this.store = this.storeSession;
   }
 
-  /** Before the handler: a store session is read and checked; a signed-in cookie session is checked against revocations. */
+  /** Before the handler: a store session is read and vetted; a signed-in cookie session checked against revocations. */
   async load(): Promise<void> {
     this.guarded = true;
     if (this.#mocked()) return;
@@ -77,13 +66,12 @@ export class SessionReader extends ContextSession {
     else if (revoked) this.#revokedAtLoad(revoked);
   }
 
-  /** koa-session's ctx.session: a mocked session first (a context the middleware never loaded: app.mockContext). */
+  /** a mocked session first (app.mockContext: a context the middleware never loaded) */
   get(): KoaSession | null {
     if (this.session === undefined) this.#mocked();
     return super.get();
   }
 
-  /** koa-session's lazy read of a cookie session. */
   initFromCookie(): void {
     const opened = this.cookieSession!.read();
     if (!opened || this.anonymous || !this.valid(opened.data)) return this.create();
@@ -93,7 +81,6 @@ export class SessionReader extends ContextSession {
     if (opened.stale) this.mustSave = true;
   }
 
-  /** koa-session's verdict on loaded data, with the plugin's: the shape, absoluteMaxAge, a revocation, the user, the app's `valid`. */
   valid(data: unknown, key?: string): boolean {
     const { event } = this.accepted = verdictOn(data, this.revokedAtLoad, this.ctx, this.settings.verdict);
     if (!event) return true;
@@ -102,10 +89,7 @@ export class SessionReader extends ContextSession {
     return false;
   }
 
-  /**
-   * A mocked session stands for what the client sent, as a session no store or cookie holds yet (as if the
-   * app had just set it): saved at the end of the request, its user signed in then. True while mocked.
-   */
+  /** A mocked session is new, as if the app had just set it: saved at the end of the request, its user signed in then. */
   #mocked(): boolean {
     const data = Reflect.get(this.ctx.app, MOCKED_SESSION) as JsonObject | undefined;
     if (data && this.session === undefined) this.create(data);
@@ -134,7 +118,7 @@ export class SessionReader extends ContextSession {
     emitLifecycle(this.ctx.app, 'revoked', { ctx: this.ctx, user: this.settings.appUser(data), reason: 'revoked', ref: id ? refOf(id) : hiddenOf(data)._ref });
   }
 
-  /** The session from data valid() accepted; its own lifetime (`_maxAge`, `_session`) becomes the request's when it is a positive number. */
+  /** The session from data valid() accepted; its own lifetime (`_maxAge`, `_session`) becomes the request's. */
   #loaded(data: JsonObject, id: string | undefined, appText?: string): void {
     const { hidden, user } = this.accepted!;
     this.hidden = hidden;

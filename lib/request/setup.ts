@@ -16,7 +16,6 @@ export interface RequestParty {
   revoked(user: string, gen: number, keep: boolean): void;
 }
 
-/** What every request's owner is built with, from the config at boot. */
 function ownerSettings(app: Application, config: ResolvedSessionConfig, control: IndexKeeper | undefined, sealed: boolean) {
   const { key, absoluteMaxAge } = config;
   const maxChunks = config.onCookieTooLarge === 'split' ? config.maxCookieChunks : 1;
@@ -27,29 +26,24 @@ function ownerSettings(app: Application, config: ResolvedSessionConfig, control:
     encode: custom.encode, decode: custom.decode,
   });
   const userOf = userReader(config.userKey as UserKey, Boolean(control));
-  const appValid = config.valid as ((ctx: Context, data: unknown) => unknown) | undefined;
   return {
     codec,
-    /** the one gate for client-supplied store ids */
     ids: createSessionIdReader(app, { prefix: config.prefix, genid: config.genid, externalKey: config.externalKey as ExternalKey | undefined }),
     userOf,
-    /** the user as the app set it, for event payloads (never throws) */
-    appUser: userReader(config.userKey as UserKey, false, 'app'),
-    /** what the verdict on data that was read, and the cookie part, are given */
-    verdict: { absoluteMaxAge, userOf, appValid },
+    appUser: userReader(config.userKey as UserKey, false, 'app'), // for event payloads: never throws
+    verdict: { absoluteMaxAge, userOf, appValid: config.valid as ((ctx: Context, data: unknown) => unknown) | undefined },
     cookie: { codec, userOf, absoluteMaxAge, limit: config.cookieSizeLimit, maxChunks },
     control,
     rotateCsrf: config.rotateCsrfOnRegenerate,
     regenerateOnSignIn: config.regenerateOnSignIn,
     destroyOnSignOut: config.destroyOnSignOut,
-    /** the server-checked lifetime of browser-session cookie sessions */
     sessionTTL: config.sessionTTL,
     size: { key, limit: config.cookieSizeLimit, policy: config.onCookieTooLarge, fallback: defaultCookieSizePolicy(app.config.env) },
-    /** no `beforeSave` of the app's can change the session between the change check and the write */
+    // no `beforeSave` of the app's can change the session between the change check and the write
     writesCheckedText: typeof config.beforeSave !== 'function',
     store: {
       timeout: config.storeTimeout, policy: config.onStoreError, key,
-      /** the store in use now: `app.sessionStore` may change it at any time */
+      // `app.sessionStore` may change the store at any time
       current(ctx: Context): SessionStore | undefined {
         const { store } = ctx.app.config.session as { store?: unknown };
         return typeof store === 'object' && store ? store as SessionStore : undefined;
@@ -60,11 +54,10 @@ function ownerSettings(app: Application, config: ResolvedSessionConfig, control:
 
 export type OwnerSettings = ReturnType<typeof ownerSettings>;
 
-/** Where a request's owner is kept on its ctx: the accessors read it without a call. */
 export const OWNER = Symbol('egg-session-plus#owner');
 const MAKE_OWNER = Symbol('egg-session-plus#makeOwner');
 
-/** Builds the owner class of every request's session (at boot, once the store and session control exist). */
+/** At boot, once the store and session control exist. */
 export function installRequestOwner(app: Application, config: ResolvedSessionConfig, control: IndexKeeper | undefined): void {
   const custom = config as { encode?: unknown; decode?: unknown };
   const sealed = config.encrypt && !custom.encode && !custom.decode;
@@ -83,7 +76,6 @@ export function installRequestOwner(app: Application, config: ResolvedSessionCon
   Reflect.set(app, MAKE_OWNER, (ctx: Context) => new RequestSession(ctx, options, settings));
 }
 
-/** The request's session owner, created on first use. */
 export function ctxOwner(ctx: Context): RequestSession {
   const holder = ctx as unknown as Record<symbol, RequestSession | undefined>;
   if (holder[OWNER]) return holder[OWNER];
@@ -92,7 +84,6 @@ export function ctxOwner(ctx: Context): RequestSession {
   return holder[OWNER] = make(ctx);
 }
 
-/** The request's session owner if it has one already. */
 export function peekOwner(ctx: Context): RequestSession | undefined {
   return (ctx as unknown as Record<symbol, RequestSession | undefined>)[OWNER];
 }

@@ -4,16 +4,14 @@ import type { Hidden } from './hidden.js';
 /** `config.session.userKey`: a key, a dotted path (`'passport.user.id'`) or a function of the session. */
 export type UserKey = string | ((session: JsonObject) => unknown);
 
-/** A user session control can index and revoke (`id`), and the value as the app set it (`app`). */
 export interface User {
-  id: string;
-  app: string | number;
+  id: string; // what session control indexes and revokes
+  app: string | number; // as the app set it
 }
 
 /**
- * Reads a session's user as `userKey` names it: a non-empty string or a finite number, none for
- * undefined, null or ''. With session control (`strict`) any other value is the app's error, named (such
- * a session could be neither listed nor revoked); without it, such a value is no user.
+ * A non-empty string or a finite number is a user; undefined, null or '' none. With session control
+ * (`strict`) any other value is the app's error, named: such a session could be neither listed nor revoked.
  */
 export function userReader(userKey: UserKey, strict: boolean): (session: unknown) => User | undefined;
 export function userReader(userKey: UserKey, strict: false, part: 'app'): (session: unknown) => string | number | undefined;
@@ -30,42 +28,38 @@ export function userReader(userKey: UserKey, strict: boolean, part?: 'app'): (se
   };
 }
 
-/** When a user signed in, and the user's generation then (0 before the first "destroy all"). */
 export interface Stamp {
-  at: number;
-  gen: number;
+  at: number; // sign-in time
+  gen: number; // the user's generation then (0 before the first "destroy all")
 }
 
 type Signed = Stamp & { user: string };
 
 /**
- * Who a request's session is signed in as. The user it was loaded with keeps its stamp for the whole
- * request, however the app sets it again (after `ctx.session = null` and a new object, regenerate(),
- * another user in between): a request in flight cannot escape a "destroy all" by signing in again.
- * Another user signed in during the request gets the user's generation of the moment it is first saved.
+ * Who a request's session is signed in as. The loaded user keeps its stamp for the whole request however
+ * the app sets it again: a request in flight cannot escape a "destroy all" by signing in again. Another
+ * user signed in during the request gets its generation of the moment it is first saved.
  */
 export class SignIn {
   loaded: Signed | undefined;
   fresh: Signed | undefined;
 
-  /** The loaded session's user and hidden stamp (none, e.g. a legacy cookie: generation 0, before any "destroy all"). */
+  // no stamp (a legacy cookie): generation 0, before any "destroy all"
   constructor(user?: string, hidden: Hidden = {}) {
     this.loaded = user === undefined ? undefined : { user, at: hidden._authAt ?? 0, gen: hidden._gen ?? 0 };
   }
 
-  /** The stamp this request knows for `user`: the loaded one, or a sign-in it already wrote. */
   known(user: string): Stamp | undefined {
     return this.loaded?.user === user ? this.loaded : this.fresh?.user === user ? this.fresh : undefined;
   }
 
-  /** A new sign-in of `user` at `at`, at the generation `generation` reads (or its failure). */
   async signIn<F>(user: string, at: number, generation: () => Promise<number | F>): Promise<Stamp | F> {
     const gen = await generation();
     if (typeof gen === 'number') this.fresh = { user, at, gen };
     return typeof gen === 'number' ? this.fresh! : gen;
   }
 
-  /** A "destroy all" of `user` this request ran while its session was live: it stays signed in, at the new generation. */
+  /** A "destroy all" this request ran while its session was live: it stays signed in, at the new generation. */
   confirm(user: string, gen: number): void {
     const signed = this.known(user);
     if (signed) signed.gen = Math.max(signed.gen, gen);

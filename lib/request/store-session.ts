@@ -8,7 +8,6 @@ import type { Caller } from '../control/user-index.js';
 import type { Stamp } from './sign-in.js';
 import type { JsonObject } from '../json.js';
 
-/** What a store session's write needs beyond its data. */
 export interface StoreWrite {
   user: string | undefined;
   signIn: Stamp | undefined;
@@ -29,9 +28,8 @@ interface Loaded {
 const storeLifetime = (maxAge: number | 'session') => (maxAge === 'session' ? maxAge : maxAge + 10_000);
 
 /**
- * What one request knows of its store session: the id it read, what the store read (handed back at the
- * next write), the user the id is indexed under, and the ids it must never write again: destroyed here,
- * or refused because another request destroyed them meanwhile ('elsewhere').
+ * One request's store session: the id it read, the store's snapshot (handed back at the next write), the
+ * user the id is indexed under, and the ids it must never write again: destroyed here, or 'elsewhere'.
  */
 export class StoreSession {
   readonly #ctx: Context;
@@ -42,7 +40,6 @@ export class StoreSession {
   readonly #dead = new Map<string, 'here' | 'elsewhere'>();
   #snapshot: { id: string; value: unknown } | undefined;
   #indexed: { id: string; user: string } | undefined;
-  /** what a "last seen" touch at the end of the request needs of the loaded session */
   #loaded: Loaded | undefined;
   #written = false;
 
@@ -58,7 +55,7 @@ export class StoreSession {
     return this.#loaded?.id;
   }
 
-  /** The session of the id the client sent (only through the id gate), or undefined; FAILED under 'anonymous'. */
+  /** The session of the id the client sent, only through the id gate; FAILED under 'anonymous'. */
   async read(): Promise<{ id: string; value: JsonObject | undefined } | undefined | Failed> {
     const id = this.#ids.get(this.#ctx, this.#opts);
     if (id === undefined) return;
@@ -68,11 +65,7 @@ export class StoreSession {
     return { id, value: read?.value };
   }
 
-  /**
-   * The session read under `id` is the request's, signed in as `user` or nobody. Whether a "destroy all"
-   * revoked it (true: destroyed, `session:invalid`): the index revokes the sessions it holds, this
-   * catches one it never held; asked only when this process has not seen it lately.
-   */
+  /** Whether a "destroy all" revoked the loaded session (true: destroyed): catches one the index never held. */
   loaded(id: string, signIn: (Stamp & { user: string }) | undefined, created: number | undefined, appUser: string | number | undefined): false | Promise<boolean | Failed> {
     this.#loaded = { id, signIn, created, appUser };
     if (!signIn) return false;
@@ -80,7 +73,7 @@ export class StoreSession {
     return this.#control ? this.#vet(id, signIn) : false;
   }
 
-  /** Writes the session under `id`, indexes it under its user and sends its id: false when it must not be written (dead, refused). */
+  /** Writes, indexes and sends `id`: false when it must not be written (dead, refused). */
   async write(id: string, value: JsonObject, write: StoreWrite): Promise<boolean | Failed> {
     if (this.endIfDead(id)) return false;
     const maxAge = storeLifetime(write.maxAge);
@@ -107,7 +100,7 @@ export class StoreSession {
     return existed;
   }
 
-  /** For regenerate(): destroys `id`, and says whether another request had destroyed it already (then it is dead 'elsewhere'). */
+  /** For regenerate(): destroys `id`; true when another request had destroyed it already. */
   async destroyedMeanwhile(id: string): Promise<boolean> {
     const { builtin } = this.adapter;
     // the built-in stores answer whether the session existed; an app's store is asked before the destroy
@@ -119,9 +112,8 @@ export class StoreSession {
   }
 
   /**
-   * For a store session whose id is dead: tells the browser so and returns true. Destroyed by this
-   * request, its cookie is cleared; destroyed elsewhere while this request ran (a logout, or a login's
-   * regenerate() whose response set the new id), no session cookie goes out, so none newer is cleared.
+   * True for a dead id, and the browser is told: destroyed here, its cookie is cleared; destroyed elsewhere
+   * (a logout, or a login whose response set a new id), no session cookie goes out, so none newer is cleared.
    */
   endIfDead(id: string | undefined): boolean {
     const how = id === undefined ? undefined : this.#dead.get(id);
@@ -130,7 +122,7 @@ export class StoreSession {
     return how !== undefined;
   }
 
-  /** The session the request acts from for `user` (its id now: `current`), as the index checks it; 'gone' when refused meanwhile. */
+  /** The session the request acts from for `user`, as the index checks it; 'gone' when refused meanwhile. */
   caller(user: string, stamp: Stamp, loadedUser: string | undefined, current: string | undefined): Caller | 'gone' | undefined {
     const id = user === loadedUser ? this.loadedId : this.#indexed?.user === user ? this.#indexed.id : undefined;
     if (!id) return;
@@ -141,7 +133,7 @@ export class StoreSession {
     return acting ? { ref: refOf(acting), stamp: stamp.gen } : undefined;
   }
 
-  /** After the commit: a session used but not written gets its "last seen"; one the index does not hold is indexed (refused: destroyed). */
+  /** A session used but not written gets its "last seen"; one the index lost is indexed again (refused: destroyed). */
   touch(): Promise<void> | undefined {
     const indexed = this.#indexed;
     if (!this.#control || !indexed || this.#written || this.#dead.has(indexed.id) || indexed.id !== this.#loaded?.id) return;
@@ -163,7 +155,6 @@ export class StoreSession {
     return true;
   }
 
-  /** Indexes `id` under `user` (and out of the index of the user it had before); false when the index refused it. */
   async #index(id: string, user: string | undefined, signIn: Stamp | undefined, maxAge: number | 'session', created: number, appUser: string | number | undefined): Promise<boolean> {
     const previousUser = this.#indexed?.id === id ? this.#indexed.user : undefined;
     const accepted = await this.#control!.saved(this.#ctx, this.adapter, { id, user, previousUser, signIn, created, maxAge, appUser });
