@@ -12,42 +12,25 @@ export default {
     rolling: false,
     renew: false,
     logValue: true,
-    // AES-256-GCM sealed cookies; `false` falls back to @eggjs/session's signed base64 JSON
-    encrypt: true,
+    encrypt: true, // AES-256-GCM sealed cookies; `false`: @eggjs/session's signed base64 JSON
     upgradeLegacyCookies: true,
-    // egg-encrypted (`encrypt: true`) @eggjs/session cookies: off, see README "Cookie format and security"
-    legacyEncryptedCookies: false,
-    // server-checked idle lifetime of browser-session (maxAge 'session') cookie sessions
-    sessionTTL: 24 * 3600 * 1000,
-    // regenerate() (the login pattern) also rotates egg's CSRF secret: tokens from before the login stop working
-    rotateCsrfOnRegenerate: true,
-    // a session whose user changes (a login, another user) moves to a new id and CSRF secret by itself
-    regenerateOnSignIn: true,
-    // a session whose user is removed (egg-passport's ctx.logout()) is destroyed
-    destroyOnSignOut: false,
+    legacyEncryptedCookies: false, // egg-encrypted @eggjs/session cookies: off, see README "Cookie format and security"
+    sessionTTL: 24 * 3600 * 1000, // server-checked idle lifetime of browser-session (maxAge 'session') cookie sessions
+    rotateCsrfOnRegenerate: true, // regenerate() (the login pattern) also rotates egg's CSRF secret
+    regenerateOnSignIn: true, // a session whose user changes moves to a new id and CSRF secret by itself
+    destroyOnSignOut: false, // a session whose user is removed (egg-passport's ctx.logout()) is destroyed
     cookieSizeLimit: 4093,
-    // onCookieTooLarge: unset means 'error' in local and unittest, 'warn' elsewhere (resolved at boot, so an
-    // app's config.default wins: a plugin's config.unittest would override it)
-    // onCookieTooLarge: 'split' sends a large sealed session as at most this many cookies
-    maxCookieChunks: 4,
+    // onCookieTooLarge unset: 'error' in local and unittest, 'warn' elsewhere, resolved at boot (so an app's config.default wins: a
+    // plugin's config.unittest would override it)
+    maxCookieChunks: 4, // under onCookieTooLarge 'split'
     storeTimeout: 500,
     onStoreError: 'fail',
     userKey: 'userId',
     // session control: the most sessions a user keeps (0 or Infinity: no bound); over it, the oldest is evicted
     maxSessionsPerUser: 100,
     maxSessionsPreventsLogin: false,
-    control: {
-      touchInterval: 60 * 1000,
-    },
-    redis: {
-      prefix: 'sess:',
-      sessionTTL: 24 * 3600 * 1000,
-      merge: false,
-    },
-    memory: {
-      maxEntries: 10000,
-      // TTL of browser-session (maxAge 'session') entries
-      sessionTTL: 24 * 3600 * 1000,
-    },
+    control: { touchInterval: 60 * 1000 },
+    redis: { prefix: 'sess:', sessionTTL: 24 * 3600 * 1000, merge: false },
+    memory: { maxEntries: 10000, sessionTTL: 24 * 3600 * 1000 }, // sessionTTL: of browser-session (maxAge 'session') entries
   } satisfies SessionConfig,
 };

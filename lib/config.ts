@@ -4,23 +4,18 @@ import { isSessionStore } from './store/adapter.js';
 import { MAX_LIFETIME } from './request/hidden.js';
 import defaults from '../config/config.default.js';
 
-/** A union's own message instead of zod's generic "Invalid input". */
-const unionMessage = (message: string): z.RawCreateParams => ({
-  errorMap: (issue, ctx) => ({ message: issue.code === 'invalid_union' ? message : ctx.defaultError }),
-});
+// a union's own message instead of zod's generic "Invalid input"
+const unionMessage = (message: string): z.RawCreateParams =>
+  ({ errorMap: (issue, ctx) => ({ message: issue.code === 'invalid_union' ? message : ctx.defaultError }) });
 
 const milliseconds = z.number().int().positive();
 const count = z.number().int().positive();
-/** What browsers keep of one cookie (RFC 6265bis: name and value together, at least 4096 bytes). */
-const BROWSER_COOKIE_BYTES = 4096;
-/** A store call that may take longer than this is an outage, not a slow answer. */
-export const MAX_STORE_TIMEOUT = 60_000;
-// what egg's cookies accept (any case)
-const SAME_SITE = /^(?:none|lax|strict)$/i;
-// RFC 6265 cookie-name token: no separators, spaces or control characters
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BROWSER_COOKIE_BYTES = 4096; // what browsers keep of one cookie (RFC 6265bis: name and value together)
+const MAX_STORE_TIMEOUT = 60_000; // a store call that may take longer is an outage, not a slow answer
+const SAME_SITE = /^(?:none|lax|strict)$/i; // what egg's cookies accept (any case)
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 6265 token: no separators, spaces or control characters
 
-/** koa-session's own options this plugin checks more strictly. */
+// koa-session's own options, checked more strictly
 const KOA_OPTIONS = {
   key: z.string().regex(COOKIE_NAME, 'must be a cookie name: letters, digits and !#$%&\'*+-.^_`|~ only'),
   maxAge: z.union([ milliseconds.max(MAX_LIFETIME), z.literal('session') ],
@@ -30,60 +25,35 @@ const KOA_OPTIONS = {
     { message: "must be 'lax', 'strict' or 'none'" }),
 };
 
-/** This plugin's own options (and @eggjs/session's `logValue`): kept out of the options koa-session copies per request. */
+// this plugin's own options (and @eggjs/session's `logValue`): kept out of the options koa-session copies per request
 const PLUGIN_OPTIONS = {
   store: z.union([ z.enum([ 'cookie', 'memory', 'redis' ]), z.custom<object>(isSessionStore) ],
     unionMessage("must be 'cookie', 'memory', 'redis' or an object with get/set/destroy")),
-  logValue: z.boolean(),
-  encrypt: z.boolean(),
-  upgradeLegacyCookies: z.boolean(),
-  legacyEncryptedCookies: z.boolean(),
-  sessionTTL: milliseconds.max(MAX_LIFETIME),
-  rotateCsrfOnRegenerate: z.boolean(),
-  regenerateOnSignIn: z.boolean(),
-  destroyOnSignOut: z.boolean(),
+  logValue: z.boolean(), encrypt: z.boolean(), upgradeLegacyCookies: z.boolean(), legacyEncryptedCookies: z.boolean(),
+  sessionTTL: milliseconds.max(MAX_LIFETIME), rotateCsrfOnRegenerate: z.boolean(), regenerateOnSignIn: z.boolean(), destroyOnSignOut: z.boolean(),
   cookieSizeLimit: count.max(BROWSER_COOKIE_BYTES, `must be at most ${BROWSER_COOKIE_BYTES}: browsers drop larger cookies`),
-  onCookieTooLarge: z.enum([ 'error', 'warn', 'split' ]),
-  maxCookieChunks: z.number().int().min(2).max(20),
-  storeTimeout: z.number().int().nonnegative().max(MAX_STORE_TIMEOUT),
-  onStoreError: z.enum([ 'fail', 'anonymous' ]),
-  absoluteMaxAge: milliseconds,
+  onCookieTooLarge: z.enum([ 'error', 'warn', 'split' ]), maxCookieChunks: z.number().int().min(2).max(20),
+  storeTimeout: z.number().int().nonnegative().max(MAX_STORE_TIMEOUT), onStoreError: z.enum([ 'fail', 'anonymous' ]), absoluteMaxAge: milliseconds,
   userKey: z.union([ z.string().min(1), z.function() ], unionMessage("must be a key, a dotted path such as 'passport.user.id', or a function of the session")),
   maxSessionsPerUser: z.union([ z.number().int().nonnegative(), z.literal(Infinity) ], unionMessage('must be a whole number (0 or Infinity: no bound)')),
   maxSessionsPreventsLogin: z.boolean(),
-  control: z.object({
-    // default: on with store 'redis'; true also with cookie/memory/custom stores (needs @eggjs/redis)
-    enable: z.boolean().optional(),
-    touchInterval: z.number().int().nonnegative(),
-  }).strict().partial(),
-  redis: z.object({
-    client: z.string().min(1),
-    prefix: z.string(),
-    sessionTTL: milliseconds,
-    merge: z.boolean(),
-  }).strict().partial(),
-  memory: z.object({
-    maxEntries: count,
-    sessionTTL: milliseconds,
-  }).strict().partial(),
+  // control.enable unset: on with store 'redis'; true also with cookie/memory/custom stores (needs @eggjs/redis)
+  control: z.object({ enable: z.boolean().optional(), touchInterval: z.number().int().nonnegative() }).strict().partial(),
+  redis: z.object({ client: z.string().min(1), prefix: z.string(), sessionTTL: milliseconds, merge: z.boolean() }).strict().partial(),
+  memory: z.object({ maxEntries: count, sessionTTL: milliseconds }).strict().partial(),
 };
 
-/** The keys koa-session is not given (lib/request/setup.ts): its options are copied for every request and cookie write. */
+/** The keys koa-session is not given (lib/request/setup.ts). */
 export const PLUGIN_KEYS: ReadonlySet<string> = new Set(Object.keys(PLUGIN_OPTIONS));
 
-/**
- * `config.session`: koa-session's own options, the `@eggjs/session` extras (`logValue`), and this
- * plugin's options. Other top-level keys pass (cookie options such as partitioned, priority, and
- * egg's middleware options enable, match, ignore), with a warning for a likely typo; the plugin's
- * nested objects (control, redis, memory) take only their own keys, so a typo there fails the boot.
- */
+// Other top-level keys pass (cookie options such as partitioned, priority; egg's enable, match, ignore), with a warning for a likely typo;
+// the nested objects (control, redis, memory) take only their own keys, so a typo there fails the boot.
 const KnownOptions = SessionOptions.extend({ ...KOA_OPTIONS, ...PLUGIN_OPTIONS }).partial();
 export const SessionConfigSchema = KnownOptions.passthrough();
 
 type Output = z.output<typeof KnownOptions>;
 type Defaults = typeof defaults.session;
 type Nested = 'control' | 'redis' | 'memory';
-
 export type SessionConfig = z.input<typeof SessionConfigSchema>;
 type Defaulted = Exclude<keyof Defaults, Nested>;
 type Filled<T, D> = T & Required<Pick<T, keyof D & keyof T>>;
@@ -92,14 +62,14 @@ export type ResolvedSessionConfig = Omit<Output, Defaulted | Nested | 'onCookieT
   { [K in Defaulted]-?: NonNullable<Output[K]> } & { [K in Nested]: Filled<NonNullable<Output[K]>, Defaults[K]> } &
   { onCookieTooLarge: 'error' | 'warn' | 'split'; [key: string]: unknown };
 
-/** ` (got <value>)` for a primitive at `path` of the config, unless the message shows it already. */
+// ` (got <value>)` for a primitive at `path` of the config, unless the message shows it already
 function describeReceived(config: unknown, path: (string | number)[], message: string): string {
   const value = path.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], config);
   if (value === null || value === undefined || typeof value === 'object' || typeof value === 'function' || message.includes(`'${value}'`)) return '';
   return ` (got ${JSON.stringify(value)})`;
 }
 
-/** Validates `config.session`; throws one error naming every bad key. */
+/** Throws one error naming every bad key. */
 export function validateSessionConfig(config: unknown): void {
   const result = SessionConfigSchema.safeParse(config);
   if (result.success) return;
@@ -122,7 +92,7 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** Boot warnings for keys that do nothing: an unknown top-level key (with the known key it is closest to), options of a store not in use. */
+/** Boot warnings for keys that do nothing: an unknown top-level key (with the closest known key), options of a store not in use. */
 export function configWarnings(config: ResolvedSessionConfig, redisInUse: boolean): string[] {
   const warnings: string[] = [];
   for (const key of Object.keys(config)) {
@@ -132,11 +102,7 @@ export function configWarnings(config: ResolvedSessionConfig, redisInUse: boolea
   }
   const set = (name: 'redis' | 'memory') =>
     Object.entries(config[name]).some(([ key, value ]) => (defaults.session[name] as Record<string, unknown>)[key] !== value);
-  if (!redisInUse && set('redis')) {
-    warnings.push("config.session.redis is set, but neither store 'redis' nor session control is in use: it is ignored");
-  }
-  if (config.store !== 'memory' && set('memory')) {
-    warnings.push("config.session.memory is set, but config.session.store is not 'memory': it is ignored");
-  }
+  if (!redisInUse && set('redis')) warnings.push("config.session.redis is set, but neither store 'redis' nor session control is in use: it is ignored");
+  if (config.store !== 'memory' && set('memory')) warnings.push("config.session.memory is set, but config.session.store is not 'memory': it is ignored");
   return warnings;
 }

@@ -2,14 +2,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** One plugin entry of egg 4.1's plugin list: `{ session: { name, enable, path, ... } }`. */
-export interface EggPluginEntry {
-  name: 'session';
-  enable: boolean;
-  path: string;
-  [key: string]: unknown;
-}
+export interface EggPluginEntry { name: 'session'; enable: boolean; path: string; [key: string]: unknown }
 
-/** This file's path in the ESM build (a file: URL) and the CommonJS one alike, without `import.meta` or `__dirname`: V8's call sites. */
+// this file's path in the ESM build (a file: URL) and the CommonJS one alike, without `import.meta` or `__dirname`: V8's call sites
 function thisFile(): string {
   const prepare = Error.prepareStackTrace;
   try {

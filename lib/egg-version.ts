@@ -1,19 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** The egg majors this plugin runs on (egg 3 through the shims at the package root, egg 4 through dist/). */
-export const SUPPORTED_EGG_MAJORS: readonly number[] = [ 3, 4 ];
+const SUPPORTED_EGG_MAJORS: readonly number[] = [ 3, 4 ]; // egg 3 through the shims at the package root, egg 4 through dist/
 
 /** The version of `egg` among the loader's `eggPaths` (egg and the frameworks built on it): the first named package.json at or above each. */
 export function findEggVersion(eggPaths: readonly string[]): string | undefined {
   for (const eggPath of eggPaths) {
     for (let dir = path.resolve(eggPath); ; dir = path.dirname(dir)) {
       let pkg: { name?: unknown; version?: unknown } | undefined;
-      try {
-        pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-      } catch {
-        // none here: keep walking up
-      }
+      try { pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')); } catch {} // none here: keep walking up
       // nameless package.json files only set a module type (egg 4's dist/esm, dist/commonjs)
       if (typeof pkg?.name === 'string' && pkg.name) {
         if (pkg.name === 'egg' && typeof pkg.version === 'string') return pkg.version;

@@ -1,14 +1,11 @@
-// The JSON rules of a session, read and write alike: what the reader refuses, the writer refuses first (refusalOf), so a session the plugin
-// saved always reads back. `JSON.parse` makes `"__proto__"` an own key; assigning or merging it replaces a prototype, so it is refused at
-// any depth (escaped spellings too). `constructor` and `prototype` are plain data.
+// What the reader refuses, the writer refuses first (refusalOf), so a saved session always reads back. `JSON.parse` makes `"__proto__"` an
+// own key; assigning or merging it replaces a prototype, so it is refused at any depth (escaped too). `constructor`, `prototype`: plain data.
 export type JsonObject = Record<string, unknown>;
 
 /** Deeper sessions are refused: a recursive JSON.stringify of one overflows the stack (a 500 on every request). */
 export const MAX_JSON_DEPTH = 256;
-// only texts that may hold `__proto__` (also behind \u escapes) pay for the reviver
-const MAY_BE_UNSAFE = /__proto__|\\u/;
-// thrown by the reviver at the first `__proto__`; no Error, so no stack trace to build
-const UNSAFE_KEY_FOUND = Symbol('unsafe key');
+const MAY_BE_UNSAFE = /__proto__|\\u/; // only texts that may hold `__proto__` (also behind \u escapes) pay for the reviver
+const UNSAFE_KEY_FOUND = Symbol('unsafe key'); // thrown by the reviver; no Error, so no stack trace to build
 // koa-session's Session model: a key with one of these names would replace a method or call a setter
 const SESSION_MODEL_KEYS = [ 'toJSON', 'save', 'regenerate', 'manuallyCommit', 'commit', 'maxAge', 'length', 'populated', 'externalKey', 'isNew' ];
 const QUOTE = 34, BACKSLASH = 92, OPEN_BRACE = 123, OPEN_BRACKET = 91, CLOSE_BRACE = 125, CLOSE_BRACKET = 93; // char codes
@@ -18,12 +15,10 @@ function rejectUnsafeKeys(key: string, value: unknown): unknown {
   return value;
 }
 
-/** True when the JSON text nests objects/arrays deeper than `max` (brackets inside strings do not count). */
+/** Brackets inside strings do not count. */
 export function nestsDeeperThan(text: string, max: number): boolean {
-  // `max` levels take at least 2·max bracket characters
-  if (text.length <= 2 * max) return false;
-  let depth = 0;
-  let inString = false;
+  if (text.length <= 2 * max) return false; // `max` levels take at least 2·max bracket characters
+  let depth = 0, inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
@@ -51,9 +46,7 @@ export function parseJsonObject(text: string): JsonObject | undefined {
   try {
     const value: unknown = MAY_BE_UNSAFE.test(text) ? JSON.parse(text, rejectUnsafeKeys) : JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as JsonObject : undefined;
-  } catch {
-    return;
-  }
+  } catch {} // not JSON, or a `__proto__` key
 }
 
 /** Why the reader would refuse the app data `data` (whose JSON is `text`), naming the key; undefined when it reads back. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Application, Context } from 'egg';
 import { describeCookie } from './cookie/codec.js';
 
-/** koa-session's `externalKey` option: where a store session's id is read from and written to. */
+/** koa-session's `externalKey` option. */
 export interface ExternalKey { get(ctx: Context): string | undefined; set(ctx: Context, id: string): void }
 
 interface SessionIdSettings { prefix?: string; genid?: unknown; externalKey?: ExternalKey }
@@ -11,7 +11,7 @@ const UUID_V4 = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]
 // ids of a custom genid (signed): printable, and without `{`/`}`, which would name a Redis hash tag or an index key
 const SAFE_ID = /^[\x21-\x7a\x7c\x7e]{1,256}$/;
 
-// At boot: an app's own genid makes ids this plugin cannot recognise by shape, so they are trusted only signed, in its own cookie.
+// an app's own genid makes ids this plugin cannot recognise by shape: they are trusted only signed, in its own cookie
 export function assertSessionIdsCanBeTrusted({ genid, externalKey, signed }: { genid?: unknown; externalKey?: unknown; signed: boolean }): void {
   if (!genid || (!externalKey && signed)) return;
   const cause = externalKey ? 'config.session.externalKey' : 'config.session.signed: false';
@@ -25,31 +25,25 @@ export function refOf(id: string): string {
   return createHash('sha256').update(id).digest('base64url').slice(0, 22);
 }
 
-/** Where a store session's id travels (the cookie, or the app's `externalKey`), with the request's session options. */
+/** Where a store session's id travels (the cookie, or the app's `externalKey`). */
 export interface SessionIds {
   get(ctx: Context, options: Record<string, any>): string | undefined;
   set(ctx: Context, id: string, options: Record<string, any>): void;
 }
 
-// The one place a client-supplied id is read and checked before it becomes a store key: it has exactly the shape of koa-session's default
-// genid (`prefix` + `crypto.randomUUID()`), or for an app's own `genid` (ids signed) SAFE_ID's. An id that fails never reaches the store:
-// the request starts a fresh session and `session:invalid` is emitted, as for any unreadable cookie.
+// The one place a client-supplied id is checked before it becomes a store key: exactly the shape of koa-session's default genid (`prefix` +
+// `crypto.randomUUID()`), or SAFE_ID's for an app's own (signed) genid. An id that fails never reaches the store: the request starts a fresh
+// session and `session:invalid` is emitted (a tick later, as koa-session emits its events), as for any unreadable cookie.
 export function createSessionIdReader(app: Application, { prefix = '', genid, externalKey: custom }: SessionIdSettings): SessionIds {
   const trusted = genid ? SAFE_ID : new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${UUID_V4}$`);
-  const reject = (ctx: Context, id: string) => {
-    // emitted later, as koa-session emits its events
-    setImmediate(() => app.emit('session:invalid', { key: undefined, value: describeCookie(id), ctx }));
-    return undefined;
-  };
+  const reject = (ctx: Context, id: string) => void setImmediate(() => app.emit('session:invalid', { key: undefined, value: describeCookie(id), ctx }));
   return {
     get(ctx, options) {
       const id: unknown = custom ? custom.get(ctx) : ctx.cookies.get(options.key, options);
-      if (typeof id !== 'string' || !id) {
-        // a signed id cookie whose signature is missing or wrong reads as nothing: say so
-        const raw = !custom && options.signed ? ctx.cookies.get(options.key, { signed: false }) : undefined;
-        return raw ? reject(ctx, raw) : undefined;
-      }
-      return trusted.test(id) ? id : reject(ctx, id);
+      if (typeof id === 'string' && id) return trusted.test(id) ? id : reject(ctx, id);
+      // a signed id cookie whose signature is missing or wrong reads as nothing: say so
+      const raw = !custom && options.signed ? ctx.cookies.get(options.key, { signed: false }) : undefined;
+      return raw ? reject(ctx, raw) : undefined;
     },
     set(ctx, id, options) {
       if (custom) custom.set(ctx, id);

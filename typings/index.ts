@@ -1,7 +1,5 @@
-// Declaration merging: app.config.session (into `egg`), app.sessions (into `@eggjs/core`'s EggCore),
-// ctx.session and ctx.sessionOptions (into `@eggjs/core`'s Context, which egg's Context extends and
-// router handlers receive, as egg's own plugins do: declared only on egg's Context,
-// `app.get('/', ctx => ctx.session)` did not compile).
+// ctx.session etc. go into `@eggjs/core`'s Context (which egg's extends and router handlers receive), as egg's own plugins do: declared only
+// on egg's Context, `app.get('/', ctx => ctx.session)` did not compile.
 import type {} from 'egg';
 import type {} from '@eggjs/core';
 import type { ResolvedSessionConfig } from '../lib/config.js';
@@ -18,8 +16,7 @@ declare module 'egg' {
   }
 
   interface Application {
-    // egg types this through @eggjs/session's declarations; declared here too for apps that install
-    // this package AS @eggjs/session (npm overrides), where those declarations are this package's
+    // egg types this through @eggjs/session's declarations; declared here too for apps that install this package AS @eggjs/session
     get sessionStore(): SessionStore | undefined;
     set sessionStore(store: SessionStore | SessionStoreClass | null | undefined);
   }

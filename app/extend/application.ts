@@ -3,17 +3,11 @@ import { assertSessionStore } from '../../lib/store/adapter.js';
 import type { SessionStore, SessionStoreClass } from '../../lib/types.js';
 
 export default class SessionApplication {
-  /**
-   * The external session store, as with @eggjs/session: an object with async
-   * `get/set/destroy`, or a class constructed with `app`; `null` turns the store off
-   * (cookie sessions) at runtime. Read it back to get the store in use, built-in or yours.
-   */
+  /** As with @eggjs/session: an object with async `get/set/destroy`, or a class constructed with `app`; `null`: cookie sessions. */
   set sessionStore(store: SessionStore | SessionStoreClass | null | undefined) {
     const app = this as unknown as Application;
     const config = app.config.session;
-    if (typeof config.store === 'object' && app.config.env !== 'unittest') {
-      app.coreLogger.warn('[egg-session-plus] sessionStore already exists and will be overwrite');
-    }
+    if (typeof config.store === 'object' && app.config.env !== 'unittest') app.coreLogger.warn('[egg-session-plus] sessionStore already exists and will be overwrite');
     if (!store) {
       config.store = undefined;
       app.coreLogger.info('[egg-session-plus] sessionStore is disabled');

@@ -10,7 +10,7 @@ type CreateContext = (this: Application, req: IncomingMessage, res: ServerRespon
 // the plugin's ctx.session (app/extend/context.ts)
 const SESSION = Object.getOwnPropertyDescriptor(SessionContext.prototype, 'session')!;
 
-/** What a test mocked, as its client could have sent it: a copy through JSON, shaped as the reader accepts; null or undefined: an empty session. */
+// what a test mocked, as its client could have sent it: a copy through JSON, shaped as the reader accepts; null or undefined: empty
 function sentByClient(mocked: unknown): JsonObject {
   const text = JSON.stringify(mocked ?? {}) as string | undefined;
   const data = text === undefined ? undefined : parseJsonObject(text);
@@ -19,20 +19,14 @@ function sentByClient(mocked: unknown): JsonObject {
     `with no key named like a session method (toJSON, save, regenerate, maxAge, ...): got ${text === undefined ? typeof mocked : text.slice(0, 80)}`);
 }
 
-/**
- * The plugin's test support; egg loads `application.unittest` in the unittest env only, over @eggjs/mock's
- * (egg-mock's) application extension. Both mock a session by hiding ctx.session behind a plain object on
- * app.context (`mm(app.context, 'session', data)`, what app.mockSession and app.mockContext({ session }) do),
- * which mm.restore() / app.mockRestore() takes away. Here every context keeps the plugin's ctx.session, and
- * the hidden object becomes what the client sent (lib/request/reader.ts): a real session with the full API.
- */
+// Loaded in the unittest env only, over @eggjs/mock's extension. Both mock a session by hiding ctx.session behind a plain object on
+// app.context (`mm(app.context, 'session', data)`, undone by mm.restore()); here every context keeps the plugin's ctx.session, and the
+// hidden object becomes what the client sent (lib/request/reader.ts): a real session with the full API.
 export default class SessionApplicationUnittest {
   /** Until mm.restore(), every request starts from a copy of `data` as the session its client sent, signed in as its user. */
   mockSession(data: unknown): this {
     const app = this as unknown as Mocking;
-    if (!data) return this;
-    sentByClient(data);
-    app.mm(app.context, 'session', data);
+    if (data && sentByClient(data)) app.mm(app.context, 'session', data);
     return this;
   }
 

@@ -1,8 +1,6 @@
 import type { Context } from 'egg';
 import { ctxOwner } from '../../lib/request/setup.js';
 
-type Next = () => Promise<unknown>;
-
 /** True when the Cookie header's first `<key>=` pair (the one egg reads) is empty: koa-session would start afresh without a word. */
 export function sendsEmptyCookie(header: string | undefined, key: string): boolean {
   if (!header) return false;
@@ -17,11 +15,10 @@ export function sendsEmptyCookie(header: string | undefined, key: string): boole
   return false;
 }
 
-/** The request's steps around its session: load and check it, run the app, commit, finish. */
 export default function sessionMiddleware() {
-  return async function session(ctx: Context, next: Next) {
+  return async function session(ctx: Context, next: () => Promise<unknown>) {
     const owner = ctxOwner(ctx);
-    // koa-session reads an empty cookie as none, without a word: it is reported like any unreadable one
+    // reported like any unreadable cookie
     if (sendsEmptyCookie(ctx.get('cookie'), owner.opts.key)) setImmediate(() => ctx.app.emit('session:invalid', { key: undefined, value: '', ctx }));
     await owner.load();
     try {

@@ -1,27 +1,19 @@
-// Sessions larger than one cookie (`onCookieTooLarge: 'split'`) go out as `EGG_SESS`, `EGG_SESS.1`, …: the first chunk starts with
-// `s<count>.`, so a reader joins that many and ignores chunks left from a larger earlier session. The joined value is opened as one sealed
-// cookie: a dropped, reordered or changed chunk fails as a whole.
+// A split session (`onCookieTooLarge: 'split'`) goes out as `EGG_SESS`, `EGG_SESS.1`, …; the first chunk starts with `s<count>.`, so
+// chunks left from a larger earlier session are ignored. The joined value opens as one sealed cookie: any bad chunk fails it whole.
 const MARK = /^s([2-9]|[1-9][0-9])\./;
-// the chunk names any configuration makes (maxCookieChunks <= 20): a request cannot make a response huge
+// only the chunk names a configuration can make (maxCookieChunks <= 20): a request cannot make a response huge
 const CHUNK_SUFFIX = /^([1-9]|1[0-9])$/;
 
 export function chunkCountOf(value: string): number {
-  const mark = MARK.exec(value);
-  return mark ? Number(mark[1]) : 1;
+  return Number(MARK.exec(value)?.[1] ?? 1);
 }
 
-/** The whole value whose first chunk is `first`, the others read with `read`; undefined when one is missing or over `maxChunks`. */
 export function joinChunks(first: string, key: string, maxChunks: number, read: (name: string) => string | undefined): string | undefined {
   const count = chunkCountOf(first);
   if (count === 1) return first;
   if (count > maxChunks) return;
-  let value = first.slice(first.indexOf('.') + 1);
-  for (let index = 1; index < count; index++) {
-    const chunk = read(`${key}.${index}`);
-    if (!chunk) return;
-    value += chunk;
-  }
-  return value;
+  const rest = Array.from({ length: count - 1 }, (_, index) => read(`${key}.${index + 1}`));
+  return rest.every(Boolean) ? first.slice(first.indexOf('.') + 1) + rest.join('') : undefined;
 }
 
 /** `value` cut into at most `maxChunks` whose Set-Cookie lines (`overhead` bytes besides name and value) fit `limit`, if it can be. */
@@ -41,11 +33,6 @@ export function splitValue(value: string, key: string, limit: number, overhead: 
 
 export function sentChunks(header: string, key: string): number[] {
   if (!header.includes(`${key}.`)) return [];
-  const sent: number[] = [];
-  for (const pair of header.split(';')) {
-    const name = pair.slice(0, pair.indexOf('=')).trim();
-    const suffix = name.slice(key.length + 1);
-    if (name.startsWith(`${key}.`) && CHUNK_SUFFIX.test(suffix)) sent.push(Number(suffix));
-  }
-  return sent;
+  return header.split(';').map(pair => pair.slice(0, pair.indexOf('=')).trim())
+    .filter(name => name.startsWith(`${key}.`) && CHUNK_SUFFIX.test(name.slice(key.length + 1))).map(name => Number(name.slice(key.length + 1)));
 }

@@ -6,27 +6,19 @@ import { joinChunks } from './chunks.js';
 import { decodeBase64Json, verifyLegacyCookie, type LegacySettings } from './legacy.js';
 import { parseJsonObject, type JsonObject } from '../json.js';
 
-/** A session cookie as read: its data, or (a string) a description of a cookie that could not be read. */
-export interface OpenedCookie {
-  data: JsonObject | string;
-  appText?: string; // `JSON.stringify` of the app's part, when the text gives it without a stringify (session-text.ts)
-  stale?: boolean; // sealed with an older key, or a legacy cookie: re-written in the current format on this response
-}
+/** A session cookie as read: its data, or (a string) a description of an unreadable cookie. `appText`: the app part's `JSON.stringify`, when
+ * the text gives it (session-text.ts); `stale`: an older key's or a legacy cookie, re-written in the current format on this response. */
+export interface OpenedCookie { data: JsonObject | string; appText?: string; stale?: boolean }
 
 export interface CookieCodec {
   encode(hidden: JsonObject, app: JsonObject, appText: string): string;
-  /** The one reading of a session cookie (chunks joined, legacy cookies verified); never throws. */
+  /** Chunks joined, legacy cookies verified; never throws. */
   open(ctx: Context, value: string): OpenedCookie;
 }
 
-export interface CodecSettings extends LegacySettings {
-  keys: string[];
-  encrypt: boolean;
-  upgradeLegacyCookies: boolean;
-  maxChunks: number; // how many cookies a session may be read from (1: never split)
-  encode?: (data: JsonObject) => string; // the app's own koa-session encode/decode
-  decode?: (value: string) => unknown;
-}
+// maxChunks 1: never split; encode/decode: the app's own koa-session ones
+interface CodecSettings extends LegacySettings { keys: string[]; encrypt: boolean; upgradeLegacyCookies: boolean; maxChunks: number;
+  encode?: (data: JsonObject) => string; decode?: (value: string) => unknown }
 
 export const MISSING_KEYS = 'config.keys is empty or holds no usable key: session cookies (and egg\'s cookies at all) need at least one key ' +
   '(e.g. `config.keys = appInfo.name + "_<random>"`; list older keys after the newest to rotate)';
@@ -47,16 +39,12 @@ export function createCookieCodec(settings: CodecSettings): CookieCodec {
     return {
       encode: (hidden, app, appText) => encode ? encode({ ...app, ...hidden }) : Buffer.from(sessionText(hidden, appText)).toString('base64'),
       open(_ctx, value) {
-        try {
-          return { data: ((decode ? decode(value) : decodeBase64Json(value)) ?? describeCookie(value)) as JsonObject };
-        } catch {
-          return { data: describeCookie(value) }; // a throwing decode would answer 500: it reads as a bad cookie
-        }
+        let data: unknown;
+        try { data = decode ? decode(value) : decodeBase64Json(value); } catch {} // a throwing decode would answer 500: it reads as a bad cookie
+        return { data: (data ?? describeCookie(value)) as JsonObject };
       },
     };
   }
-  // AES-256-GCM sealed JSON, read from one or several cookies; a cookie that keeps coming back is taken from the cache instead of opened
-  // again. Unsealed cookies are verified as @eggjs/session's under `upgradeLegacyCookies`.
   const sealer = new Sealer(settings.keys, key);
   const cache = new OpenedCookieCache();
   return {

@@ -17,7 +17,6 @@ export class RandomPool {
       randomFillSync(this.#pool);
       this.#offset = 0;
     }
-    this.#offset += size;
-    return this.#pool.subarray(this.#offset - size, this.#offset);
+    return this.#pool.subarray(this.#offset, this.#offset += size);
   }
 }

@@ -2,8 +2,7 @@ import type { Context } from 'egg';
 import { chunkCountOf, sentChunks, splitValue } from './chunks.js';
 
 const NO_LINES: string[] = [];
-// what a Set-Cookie line takes besides name, value, domain and path, with room to spare: path, max-age, expires (29 characters), samesite,
-// secure, httponly, partitioned, priority
+// a Set-Cookie line besides name, value, domain and path, with room to spare: path, max-age, expires (29), samesite, secure, httponly, …
 const COOKIE_ATTRIBUTES_BYTES = 200;
 
 export function setCookieLines(ctx: Context): string[] {
@@ -38,7 +37,6 @@ export function dropSessionCookies(ctx: Context, key: string): void {
   else ctx.res.removeHeader('set-cookie');
 }
 
-
 /** The policy when `onCookieTooLarge` is not set (and past the last chunk of 'split'): loud where a developer sees it, logged in production. */
 export function defaultCookieSizePolicy(env: string): 'error' | 'warn' {
   return env === 'local' || env === 'unittest' ? 'error' : 'warn';
@@ -62,9 +60,8 @@ export class SessionCookieTooLargeError extends Error {
 /** `fallback`: what applies past the last chunk of 'split'. */
 export interface CookieSizeSettings { key: string; limit: number; policy: 'error' | 'warn' | 'split'; fallback: 'error' | 'warn' }
 
-// What a response must not send: under 'anonymous' a failed store left the browser's cookie true, so no session cookie goes out, but a
-// cookie session's logout (`loggedOut`) needs no store and is cleared; a revoked session's cookie is cleared unless a new session replaced
-// it. Then the size check.
+// Under 'anonymous' a failed store left the browser's cookie true, so no session cookie goes out, but a cookie session's logout needs no
+// store and is cleared; a revoked session's cookie is cleared unless a new session replaced it. Then the size check.
 export function settleSessionCookies(ctx: Context, size: CookieSizeSettings, how: { anonymous: boolean; revoked: boolean; loggedOut: boolean }): void {
   const { key } = size;
   if (how.revoked && !setCookieLines(ctx).some(line => line.startsWith(`${key}=`))) clearCookie(ctx, key);
@@ -73,9 +70,8 @@ export function settleSessionCookies(ctx: Context, size: CookieSizeSettings, how
   checkCookieSize(ctx, size);
 }
 
-// The response's session cookie against `limit`: 'error' takes it out of the response (the browser keeps its previous cookie) and throws;
-// 'warn' logs and lets it go. Under 'split' the chunks the request sent that the new cookie does not use are cleared, and a cookie still
-// too large follows `fallback`.
+// Over `limit`, 'error' takes the cookie out of the response (the browser keeps its previous one) and throws; 'warn' logs. Under 'split'
+// the chunks the request sent that the new cookie does not use are cleared, and a cookie still too large follows `fallback`.
 export function checkCookieSize(ctx: Context, { key, limit, policy, fallback }: CookieSizeSettings): void {
   const prefix = `${key}=`;
   let size = 0;
@@ -85,9 +81,8 @@ export function checkCookieSize(ctx: Context, { key, limit, policy, fallback }: 
     size = Math.max(size, Buffer.byteLength(line));
     count = chunkCountOf(line.slice(prefix.length));
   }
-  if (policy === 'split' && size) {
-    for (const index of sentChunks(String(ctx.get('cookie') ?? ''), key)) if (index >= count) clearCookie(ctx, `${key}.${index}`);
-  }
+  const unused = policy === 'split' && size ? sentChunks(String(ctx.get('cookie') ?? ''), key).filter(index => index >= count) : [];
+  for (const index of unused) clearCookie(ctx, `${key}.${index}`);
   if (size <= limit) return;
   if ((policy === 'split' ? fallback : policy) === 'error') {
     dropSessionCookies(ctx, key);

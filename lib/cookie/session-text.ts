@@ -1,8 +1,7 @@
 import type { JsonObject } from '../json.js';
 
-// The JSON text of a sealed session, written so that change detection needs no stringify on read: the hidden `_` keys koa-session and this
-// plugin add (`_expire`, `_maxAge`, `_created`, ...) come first, then the app's data as `appText` (its JSON.stringify). What follows the
-// `_` keys is thus exactly `JSON.stringify(session.toJSON())` of the session the text opens to (Session#toJSON skips `_` keys and keeps the
+// A sealed session's JSON, written so change detection needs no stringify on read: the hidden `_` keys (`_expire`, `_maxAge`, …) first,
+// then the app's data as `appText`. What follows the `_` keys is thus `JSON.stringify(session.toJSON())` (toJSON skips `_` keys, keeps the
 // order), compared at commit with the text about to be written. Still one JSON object: older readers open it as before.
 export function sessionText(hidden: JsonObject, appText: string): string {
   const hiddenText = JSON.stringify(hidden);
@@ -13,8 +12,7 @@ export function sessionText(hidden: JsonObject, appText: string): string {
 
 const QUOTE = 34, BACKSLASH = 92, COMMA = 44, CLOSE_BRACE = 125, UNDERSCORE = 95; // char codes
 
-// The app's part of a text `sessionText` wrote: `{` and what follows the leading `_` keys (whose values are numbers, booleans or strings).
-// Undefined for a text that does not start with a `_` key (written another way): the caller stringifies the session instead.
+// `{` and what follows the leading `_` keys (valued numbers, booleans or strings); undefined for a text written another way (stringify it).
 export function appTextOf(text: string): string | undefined {
   if (text.charCodeAt(1) !== QUOTE || text.charCodeAt(2) !== UNDERSCORE) return;
   let i = 1;
