@@ -1,17 +1,8 @@
 import type { Application } from 'egg';
 
-/**
- * The app's Redis for sessions: the client, the one script registry and every key this plugin writes, in
- * two namespaces under `prefix` that no key of the other can name: sessions at `<prefix><id>` (ids never
- * contain `{`: lib/session-id.ts), session control at `<prefix>{u:<user>}:…`. The hash tag `{u:<user>}`
- * puts all keys of one user in one Redis Cluster slot, so one Lua script can update them together.
- */
-
-export function sessionKey(prefix: string, id: string): string {
-  return prefix + id;
-}
-
-/** Redis keys of one user's session index (lib/control/index-scripts.ts). */
+// Two key namespaces under `prefix` that no key of the other can name: sessions at `<prefix><id>` (lib/store/redis.ts; ids
+// never contain `{`: lib/session-id.ts), session control at `<prefix>{u:<user>}:…`. The hash tag `{u:<user>}` puts all keys
+// of one user in one Redis Cluster slot, so one Lua script (lib/control/index-scripts.ts) can update them together.
 export function userKeys(prefix: string, userId: string) {
   const base = `${prefix}{u:${encodeURIComponent(userId)}}`;
   return {
@@ -22,7 +13,6 @@ export function userKeys(prefix: string, userId: string) {
     revocation: `${base}:revocation`, // hash: `gen`, the user's generation (one more per "destroy all"), `at`, when the last one ran
   };
 }
-export type UserKeys = ReturnType<typeof userKeys>;
 
 /** The part of an ioredis client (standalone or Cluster) the store and session control use. */
 export interface RedisClient {
@@ -35,16 +25,13 @@ export interface RedisClient {
 
 /** A Lua script registered with ioredis `defineCommand` (EVALSHA, EVAL on NOSCRIPT). */
 export interface RedisScript { name: string; numberOfKeys: number; lua: string }
-
 export type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
 
 const ENABLE_HINT = 'enable @eggjs/redis (egg-redis on egg 3) in config/plugin.js: `redis: { enable: true, package: \'@eggjs/redis\' }`, ' +
   'and configure `config.redis.client` (or `config.redis.clients` plus `config.session.redis.client`)';
 
-function isClient(value: unknown): value is RedisClient {
-  const client = value as RedisClient | undefined;
-  return typeof client?.defineCommand === 'function' && typeof client.pexpire === 'function';
-}
+const isClient = (value: unknown): value is RedisClient =>
+  typeof (value as RedisClient | undefined)?.defineCommand === 'function' && typeof (value as RedisClient).pexpire === 'function';
 
 /** `app.redis`, or the client `clientName` names among `config.redis.clients`; never one of its own. Errors start with `need`. */
 export function resolveRedisClient(app: Application, clientName: string | undefined, need: string): RedisClient {
@@ -67,10 +54,8 @@ export function resolveRedisClient(app: Application, clientName: string | undefi
     if (!isClient(client)) throw fail(`config.session.redis.client '${name}' is not in config.redis.clients (has: ${names.join(', ') || 'none'})`);
     return client;
   }
-  if (clientName) {
-    throw fail(`config.session.redis.client is '${clientName}' but config.redis has a single \`client\`: name clients in ` +
-      '`config.redis.clients`, or remove config.session.redis.client');
-  }
+  if (clientName) throw fail(`config.session.redis.client is '${clientName}' but config.redis has a single \`client\`: ` +
+    'name clients in `config.redis.clients`, or remove config.session.redis.client');
   if (!isClient(redis)) throw fail(`\`app.redis\` is not an ioredis client: ${ENABLE_HINT}`);
   return redis;
 }

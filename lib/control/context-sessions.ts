@@ -16,18 +16,12 @@ export class ContextSessions {
     this.#owner = owner;
     this.#control = control;
   }
-
-  get userId(): string | undefined {
-    const user = this.#owner.userOfSession();
-    return user === undefined ? undefined : String(user);
-  }
-
+  get userId(): string | undefined { return this.#owner.userOfSession()?.toString(); }
   /** The id `list()` gives this request's session (store sessions only), also after `regenerate()` gave it a new one. */
   get id(): string | undefined {
     const { store, externalKey } = this.#owner;
     return store && this.#ctx.session && externalKey ? refOf(externalKey) : undefined;
   }
-
   /** The user's sessions, this one marked `current: true`; [] when no user is signed in. */
   async list(): Promise<SessionInfo[]> {
     const control = this.#controlFor('list');
@@ -37,7 +31,6 @@ export class ContextSessions {
     const current = this.id;
     return (await control.list(user)).map(session => ({ ...session, current: session.id === current }));
   }
-
   /** Signs the user out of one of their sessions, this one included. */
   async destroy(id: string): Promise<boolean> {
     const [ control, user ] = this.#signedIn('destroy');
@@ -45,31 +38,21 @@ export class ContextSessions {
     this.#logOut('destroy');
     return true;
   }
-
-  /** "Log out everywhere else". */
   destroyOthers(): Promise<DestroyAllResult> {
     const [ control, user ] = this.#signedIn('destroyOthers');
     return control.destroyAll(user, { ctx: this.#ctx, reason: 'destroyOthers', exceptCurrent: true });
   }
-
-  /** "Log out everywhere", this session included. */
   async destroyAll(): Promise<DestroyAllResult> {
     const [ control, user ] = this.#signedIn('destroyAll');
     const result = await control.destroyAll(user, { ctx: this.#ctx, reason: 'destroyAll' });
     this.#logOut('destroyAll');
     return result;
   }
-
-  #logOut(reason: 'destroy' | 'destroyAll'): void {
-    this.#owner.announcer.destroyReason = reason;
-    this.#ctx.session = null;
-  }
-
+  #logOut(reason: 'destroy' | 'destroyAll'): void { this.#owner.announcer.destroyReason = reason; this.#ctx.session = null; }
   #controlFor(method: string): SessionControl {
     if (!this.#control) throw needsSessionControl(`ctx.sessions.${method}()`);
     return this.#control;
   }
-
   #signedIn(method: string): [ SessionControl, string | number ] {
     const control = this.#controlFor(method);
     const user = this.#owner.userOfSession();

@@ -21,21 +21,14 @@ export class SessionLimitError extends Error {
   }
 }
 
-/**
- * What a request's owner asks of session control: a new sign-in's generation, revocation verdicts, and the
- * per-user index kept in step with store writes and destroys. Index upkeep never fails a request (the session
- * itself was written or destroyed): a failure is `session:error`.
- */
+/** What requests ask of session control. Index upkeep never fails a request (the session itself was written or destroyed). */
 export class IndexKeeper {
   readonly #app: Application;
   readonly #index: UserSessionIndex;
   readonly #config: ResolvedSessionConfig;
-  /** 0: no bound */
-  readonly #maxSessions: number;
-  /** least time between two index writes of a session this process saw ("last seen", the revocation vet) */
-  readonly #touchInterval: number;
-  /** session id → when this process last wrote its index entry, and the expiry it indexed */
-  readonly #seen = new Map<string, { at: number; expiresAt?: number }>();
+  readonly #maxSessions: number; // 0: no bound
+  readonly #touchInterval: number; // least time between two index writes of a session this process saw ("last seen", the revocation vet)
+  readonly #seen = new Map<string, { at: number; expiresAt?: number }>(); // id → when this process last indexed it, at what expiry
 
   constructor(app: Application, index: UserSessionIndex, config: ResolvedSessionConfig) {
     this.#app = app;
@@ -46,20 +39,14 @@ export class IndexKeeper {
     // an index entry lives maxAge (+10 s), or sessionTTL for a browser-session one: refreshed well before that
     this.#touchInterval = Math.min(config.control.touchInterval, Math.floor(config.redis.sessionTTL / 2), Math.floor(maxAge / 2));
   }
-
-  /** The user's generation, which a session signed in now is stamped with (the outage policy applies). */
-  async generation(ctx: Context, user: string): Promise<number | Failed> {
-    return await this.#checked(ctx, this.#index.revocation(user, 'gen')) ?? 0;
-  }
-
-  /** Whether a loaded store session is revoked; asked only of sessions this process has not seen within touchInterval. */
+  async generation(ctx: Context, user: string): Promise<number | Failed> { return await this.#checked(ctx, this.#index.revocation(user, 'gen')) ?? 0; }
+  /** Asked only of sessions this process has not seen within touchInterval. */
   async revokedStoreSession(ctx: Context, id: string, user: string, stamp: number): Promise<boolean | Failed> {
     if (this.#seenRecently(id, Date.now())) return false;
     const revoked = await this.#checked(ctx, this.#index.run('isRevoked', user, refOf(id), stamp));
     return revoked === FAILED ? revoked : revoked === 1;
   }
-
-  /** A store session was written: indexed under its user (and out of a previous user's); false when the index refused it. */
+  /** Indexes a written store session under its user (and out of a previous user's); false when the index refused it. */
   async saved(ctx: Context, store: StoreAdapter, session: SavedSession): Promise<boolean> {
     const { id, user, previousUser, signIn, maxAge, created } = session;
     const ref = refOf(id);
@@ -95,14 +82,12 @@ export class IndexKeeper {
     }
     return status !== 0;
   }
-
   /** A store session this request indexed was destroyed (logout, regenerate): out of the index, with a tombstone. */
   async destroyed(ctx: Context, id: string, user: string): Promise<void> {
     this.#seen.delete(id);
     await this.#background(ctx, id, this.#index.run('remove', user, refOf(id), Date.now(), ...callerArgs()));
   }
-
-  /** A request used an indexed session without writing it: its "last seen" (throttled); false when the index does not hold it. */
+  /** "Last seen" of a session a request used without writing it (throttled); false when the index does not hold it. */
   async seen(ctx: Context, id: string, user: string): Promise<boolean> {
     const now = Date.now();
     if (this.#seenRecently(id, now)) return true;
@@ -110,43 +95,27 @@ export class IndexKeeper {
     if (touched === 1) this.#remember(id, now);
     return touched !== 0;
   }
-
   /** Destroyed through `app.sessions`: a copy the store in use could not destroy is vetted again on its next request. */
-  forget(ids: string[]): void {
-    for (const id of ids) this.#seen.delete(id);
-  }
-
-  #seenRecently(id: string, now: number): boolean {
-    const last = this.#seen.get(id);
-    return last !== undefined && now - last.at < this.#touchInterval;
-  }
-
-  /**
-   * Indexed less than touchInterval ago, with an expiry at most touchInterval before `expiresAt`: "last seen" is
-   * written at most once per interval, and the indexed expiry trails the store's by less than that. A session
-   * living less than two intervals is indexed on every save.
-   */
+  forget(ids: string[]): void { for (const id of ids) this.#seen.delete(id); }
+  #seenRecently(id: string, now: number): boolean { return now - (this.#seen.get(id)?.at ?? -Infinity) < this.#touchInterval; }
+  // "last seen" at most once per interval, the indexed expiry trailing the store's by less; one living < 2 intervals: every save
   #indexedRecently(id: string, now: number, expiresAt: number): boolean {
     const last = this.#seen.get(id);
     const interval = this.#touchInterval;
     return last?.expiresAt !== undefined && now - last.at < interval && expiresAt - now >= 2 * interval &&
       expiresAt >= last.expiresAt && expiresAt - last.expiresAt < interval;
   }
-
   /** `expiresAt`: what the index holds now; a touch leaves it as it was. */
   #remember(id: string, now: number, expiresAt = this.#seen.get(id)?.expiresAt): void {
     this.#seen.delete(id);
     this.#seen.set(id, { at: now, expiresAt });
     if (this.#seen.size > 10_000) this.#seen.delete(this.#seen.keys().next().value as string);
   }
-
   /** A call whose answer the request needs: the outage policy applies. */
   #checked<T>(ctx: Context, work: Promise<T>): Promise<T | Failed> {
     const { onStoreError: policy, key, storeTimeout } = this.#config;
-    const failed = (error: unknown): Failed => storeFailed(ctx, { policy, key }, 'revocation check', error);
-    return withTimeout(work, storeTimeout, 'session revocation check').catch(failed);
+    return withTimeout(work, storeTimeout, 'session revocation check').catch(error => storeFailed(ctx, { policy, key }, 'revocation check', error));
   }
-
   /** Index upkeep: a failure is `session:error`, never the request's; undefined then. */
   async #background<T>(ctx: Context, id: string, work: Promise<T>): Promise<T | undefined> {
     const result = await withTimeout(work, this.#config.storeTimeout, 'session control').catch((error): Failed => {
@@ -158,7 +127,6 @@ export class IndexKeeper {
   }
 }
 
-/** IP and user agent (cut to 256 characters) of the request, for "last seen". */
 function visitor(ctx: Context): [ string, string ] {
   return [ ctx.ip ?? '', (ctx.get<string | undefined>('user-agent') ?? '').slice(0, 256) ];
 }

@@ -1,11 +1,8 @@
 import type { RedisScript } from '../redis.js';
 
-/**
- * Lua scripts of the per-user session index, on the five keys of one user (lib/redis.ts UserKeys, in order): one
- * hash tag, so they run unchanged on Redis Cluster. Revocation compares generations, never clocks: a "destroy all"
- * adds one to the user's generation, a session carries the generation it signed in at (its stamp), and one rule,
- * revoked(), decides. Numbers leave Lua through int(): Redis would turn them into strings in exponent notation.
- */
+// The per-user index's Lua, on one user's five keys (lib/redis.ts userKeys, in order): one hash tag, so Redis Cluster runs
+// it. Revocation compares generations, never clocks: "destroy all" adds one to the user's generation, a session carries the
+// one it signed in at (its stamp), and revoked() decides. Numbers leave Lua through int() (else exponent-notation strings).
 const HELPERS = `
 local sessions, meta, stamps, dead, revocation = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local function int(x) return string.format('%.0f', x) end
@@ -49,10 +46,7 @@ local function expireWith(now, zset, ...)
   local ttl = int(math.max(1, math.floor(tonumber(last) - now)))
   for _, key in ipairs({ zset, ... }) do redis.call('PEXPIRE', key, ttl) end
 end
-local function expireIndex(now)
-  expireWith(now, sessions, meta, stamps)
-  expireWith(now, dead)
-end
+local function expireIndex(now) expireWith(now, sessions, meta, stamps); expireWith(now, dead) end
 -- removes up to batch sessions stamped before gen; returns their metadata JSON
 local function drain(gen, batch)
   local refs = redis.call('ZRANGEBYSCORE', stamps, '-inf', '(' .. int(gen), 'LIMIT', 0, batch)
@@ -63,11 +57,9 @@ end
 `;
 
 const script = (name: string, body: string): RedisScript => ({ name: `eggSessionPlusIndex${name}`, numberOfKeys: 5, lua: HELPERS + body });
-
 export const INDEX_SCRIPTS = {
-  // Adds or refreshes one session. ARGV: ref, expiresAt, metaJson, now, stamp, maxSessions (0: none), refuseOverLimit ('1').
-  // Returns { 1, evicted sessions' metadata... }, { 0 } when revoked, { -1 } when a new session would exceed maxSessions under
-  // refuseOverLimit (else the least recently used go).
+  // ARGV: ref, expiresAt, metaJson, now, stamp, maxSessions (0: none), refuseOverLimit ('1'). Returns { 1, evicted metadata... },
+  // { 0 } when revoked, { -1 } when a new session would exceed maxSessions under refuseOverLimit (else the least recently used go).
   upsert: script('Upsert', `
 local ref, expiresAt, metaJson = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local now, stamp, maxSessions = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -89,7 +81,6 @@ if not indexed then redis.call('ZADD', stamps, int(stamp), ref) end
 expireIndex(now)
 return result
 `),
-
   // "Last seen", IP and user agent of an indexed session a request did not save. ARGV: ref, lastSeenAt, ip, userAgent. Returns 1, or 0.
   touch: script('Touch', `
 if not redis.call('ZSCORE', sessions, ARGV[1]) then return 0 end
@@ -99,7 +90,6 @@ entry.lastSeenAt, entry.ip, entry.userAgent = ARGV[2], ARGV[3], ARGV[4]
 redis.call('HSET', meta, ARGV[1], cjson.encode(entry))
 return 1
 `),
-
   // Removes a destroyed session, leaving a tombstone. ARGV: ref, now, callerRef, callerStamp. Returns its metadata, or nil.
   remove: script('Remove', `
 local now = tonumber(ARGV[2])
@@ -109,7 +99,6 @@ bury({ ARGV[1] }, now)
 expireIndex(now)
 return metaJson
 `),
-
   // Removes a session its user signed out of (it lives on): no tombstone. ARGV: ref, now. Returns 0 when it was destroyed meanwhile.
   signOut: script('SignOut', `
 local now = tonumber(ARGV[2])
@@ -119,10 +108,8 @@ drop({ ARGV[1] })
 expireIndex(now)
 return 1
 `),
-
-  // "Destroy all": the generation goes up by one; the kept sessions the index holds are restamped, and the first `batch` of the
-  // others removed (drain removes the rest a batch per call: no call blocks Redis for long). ARGV: now, batch, callerRef,
-  // callerStamp, kept ref... Returns { 'gone' }, or { gen, 1 when the caller was kept (else 0), removed metadata... }.
+  // "Destroy all": generation + 1, kept sessions restamped, the first `batch` others removed (drain: the rest, so no call blocks
+  // Redis long). ARGV: now, batch, callerRef, callerStamp, kept ref... Returns { 'gone' }, or { gen, callerKept 1/0, removed... }.
   revokeAll: script('RevokeAll', `
 if callerRevoked(ARGV[3], tonumber(ARGV[4])) then return { 'gone' } end
 local gen = redis.call('HINCRBY', revocation, 'gen', 1)
@@ -136,12 +123,10 @@ for i = 5, #ARGV do
 end
 return { gen, callerKept, unpack(drain(gen, tonumber(ARGV[2]))) }
 `),
-
   // The next batch of a "destroy all" of generation ARGV[1] (ARGV[2]: batch). Returns the removed sessions' metadata.
   drain: script('Drain', 'return drain(tonumber(ARGV[1]), tonumber(ARGV[2]))'),
   // Whether a store session is revoked (the rule above). ARGV: ref, stamp. Returns 1 or 0.
   isRevoked: script('IsRevoked', 'return revoked(ARGV[1], tonumber(ARGV[2])) and 1 or 0'),
-
   // A user's live sessions. ARGV: now. Returns { { ref, expiresAt, metadata }... }.
   list: script('List', `
 prune(tonumber(ARGV[1]))

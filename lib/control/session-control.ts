@@ -12,34 +12,25 @@ import { UserSessionIndex, callerArgs, parseEntry, sessionIdsOf, type SessionInf
 import type { SessionStore } from '../types.js';
 
 export interface DestroyAllOptions {
-  /** ids (from `list()`) of sessions to keep */
-  except?: string | string[];
-  /** keep the session of the request it runs in, cookie or store (what `ctx.sessions.destroyOthers()` does) */
-  exceptCurrent?: boolean;
-  /** the request doing it (default: the request it runs in), for the caller check and `session:destroyed` */
-  ctx?: Context;
-  /** the reason `session:destroyed` gives (default 'destroyAll') */
-  reason?: DestroyReason;
+  /** ids (from `list()`) of sessions to keep */ except?: string | string[];
+  /** keep the session of the request it runs in, cookie or store (what `ctx.sessions.destroyOthers()` does) */ exceptCurrent?: boolean;
+  /** the request doing it (default: the request it runs in), for the caller check and `session:destroyed` */ ctx?: Context;
+  /** the reason `session:destroyed` gives (default 'destroyAll') */ reason?: DestroyReason;
 }
 
 export interface DestroyAllResult {
-  /** store sessions destroyed */
-  destroyed: number;
-  /** when it ran (information: sessions are revoked by generation, not by time) */
-  revokedAt: number;
+  /** store sessions destroyed */ destroyed: number;
+  /** when it ran (information: sessions are revoked by generation, not by time) */ revokedAt: number;
 }
 
-/** Sessions a "destroy all" removes per script call: short calls, however many sessions a user has. */
-const DRAIN_BATCH = 500;
+const DRAIN_BATCH = 500; // sessions a "destroy all" removes per script call: short calls, however many sessions a user has
 const CONTROL = Symbol.for('egg-session-plus#sessionControl');
 
-/** What a call of `what` without session control says. */
 export function needsSessionControl(what: string): Error {
   return new Error(`[egg-session-plus] ${what} needs session control: use \`config.session.store = 'redis'\`, ` +
     'or set `config.session.control = { enable: true }` with @eggjs/redis enabled');
 }
 
-/** Session control is on with the built-in Redis store, or when `config.session.control.enable` says so. */
 export function sessionControlEnabled(config: ResolvedSessionConfig): boolean {
   return config.control.enable ?? describeStore(config.store) === 'redis';
 }
@@ -56,13 +47,7 @@ IndexKeeper | undefined {
     control = new SessionControl(app, index, keeper, config.storeTimeout, partyOf);
   }
   Reflect.set(app, CONTROL, control);
-  Object.defineProperty(app, 'sessions', {
-    configurable: true,
-    get() {
-      if (control) return control;
-      throw needsSessionControl('app.sessions');
-    },
-  });
+  Object.defineProperty(app, 'sessions', { configurable: true, get() { if (control) return control; throw needsSessionControl('app.sessions'); } });
   return keeper;
 }
 
@@ -76,10 +61,7 @@ function asUserId(userId: string | number): string {
   throw new TypeError(`[egg-session-plus] a user id must be a non-empty string or a number, got ${String(userId)}`);
 }
 
-/**
- * `app.sessions`: a user's sessions across devices. Called in a request (egg's `app.currentContext`) it acts
- * from that request's session: one another device signed out meanwhile does nothing.
- */
+/** `app.sessions`. Called in a request (egg's `app.currentContext`) it acts from that request's session: one signed out meanwhile does nothing. */
 export class SessionControl {
   readonly #app: Application;
   readonly #index: UserSessionIndex;
@@ -94,19 +76,16 @@ export class SessionControl {
     this.#timeout = timeout;
     this.#partyOf = partyOf;
   }
-
   /** The user's live store sessions, most recently seen first. */
   async list(userId: string | number): Promise<SessionInfo[]> {
     const rows = await this.#redis(this.#index.run('list', asUserId(userId), Date.now())) as [ string, string, string | null ][];
-    const sessions = rows.flatMap(([ ref, expiresAt, json ]) => {
+    // the user as the app names it: a number stays a number (the index keys it by its string form)
+    return rows.flatMap(([ ref, expiresAt, json ]) => {
       const entry = parseEntry(json);
-      // the user as the app names it: a number stays a number (the index keys it by its string form)
       return entry ? [ { id: ref, userId, ...entry.info, expiresAt: Number(expiresAt) } ] : [];
-    });
-    return sessions.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+    }).sort((a, b) => b.lastSeenAt - a.lastSeenAt);
   }
-
-  /** Destroys one session of the user by its id from `list()`; false when there is no such session. */
+  /** By its id from `list()`; false when there is no such session. */
   async destroy(userId: string | number, id: string, requestCtx?: Context): Promise<boolean> {
     const { user, ctx, caller } = this.#actor(userId, requestCtx);
     if (caller === 'gone') return false;
@@ -115,8 +94,7 @@ export class SessionControl {
     if (sessionId) await this.#destroyStored([ sessionId ], ctx, userId, 'destroy');
     return Boolean(sessionId);
   }
-
-  /** Destroys all sessions of the user but the kept ones; cookie sessions signed in before are refused from their next request. */
+  /** All sessions of the user but the kept ones; cookie sessions signed in before are refused from their next request. */
   async destroyAll(userId: string | number, options: DestroyAllOptions = {}): Promise<DestroyAllResult> {
     const { user, ctx, party, caller } = this.#actor(userId, options.ctx);
     const none = async () => ({ destroyed: 0, revokedAt: await this.revokedAt(user) ?? 0 });
@@ -128,8 +106,7 @@ export class SessionControl {
     if (reply[0] === 'gone') return none();
     const [ gen, callerKept, ...removed ] = reply as [ number, number, ...unknown[] ];
     let destroyed = 0;
-    let batch = removed;
-    while (batch.length) {
+    for (let batch = removed; batch.length;) {
       const sessionIds = sessionIdsOf(batch);
       destroyed += sessionIds.length;
       await this.#destroyStored(sessionIds, ctx, userId, options.reason ?? 'destroyAll');
@@ -139,38 +116,26 @@ export class SessionControl {
     party?.revoked(user, gen, caller?.ref ? callerKept === 1 : Boolean(options.exceptCurrent));
     return { destroyed, revokedAt };
   }
-
-  /** When the user's last "destroy all" ran, if one did. */
-  revokedAt(userId: string | number): Promise<number | undefined> {
-    return this.#redis(this.#index.revocation(asUserId(userId), 'at'));
-  }
-
+  revokedAt(userId: string | number): Promise<number | undefined> { return this.#redis(this.#index.revocation(asUserId(userId), 'at')); }
   /** The id `list()` shows for a store session id. */
-  idOf(sessionId: string): string {
-    return refOf(sessionId);
-  }
-
-  /** The user's index key, and the request acting (egg's current one by default) with its session. */
+  idOf(sessionId: string): string { return refOf(sessionId); }
   #actor(userId: string | number, requestCtx: Context | undefined) {
     const user = asUserId(userId);
     const ctx = requestCtx ?? this.#app.currentContext;
     const party = ctx && this.#partyOf(ctx);
     return { user, ctx, party, caller: party?.caller(user) };
   }
-
-  /** A Redis or store call of the public API; a failure is a SessionStoreError (503), as for the store. */
+  /** A failure is a SessionStoreError (503), as for the store. */
   #redis<T>(work: Promise<T>, operation = 'session control'): Promise<T> {
     return withTimeout(work, this.#timeout, operation).catch(error => {
       throw error instanceof SessionStoreError ? error : new SessionStoreError('session control', error);
     });
   }
-
   /** Store sessions taken out of the index: destroyed through the store in use, and announced. */
   async #destroyStored(sessionIds: string[], ctx: Context | undefined, user: string | number, reason: DestroyReason): Promise<void> {
-    const store = this.#app.sessionStore as SessionStore | undefined;
     if (!sessionIds.length) return;
-    // a copy the store in use could not destroy is vetted again on its next request
     this.#keeper.forget(sessionIds);
+    const store = this.#app.sessionStore as SessionStore | undefined;
     if (store) {
       const anonymous = this.#app.createAnonymousContext();
       await this.#redis(Promise.all(sessionIds.map(id => store.destroy(id, { ctx: anonymous }))), 'session store destroy');

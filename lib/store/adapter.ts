@@ -35,15 +35,11 @@ export class SessionStoreError extends Error {
 /** What a failed store call answers under `onStoreError: 'anonymous'`: the request goes on without a session. */
 export const FAILED = Symbol('session store failed');
 export type Failed = typeof FAILED;
-/** `key`: the cookie name, for failures of cookie sessions. */
-export interface FailurePolicy { policy: 'fail' | 'anonymous'; key: string }
+export interface FailurePolicy { policy: 'fail' | 'anonymous'; key: string } // key: the cookie name, for cookie sessions' failures
 export interface AdapterSettings extends FailurePolicy { timeout: number }
 
-/**
- * The one handling of a failed store or Redis call: `session:error` (naming a session by its reference, not its
- * id; `storeKey` for an app's own store only), then 503 or FAILED. It runs where the request awaits the call,
- * so its log line is that request's.
- */
+// The one handling of a failed store or Redis call: `session:error` naming a session by its reference, never its id
+// (`storeKey` for an app's own store only), then 503 or FAILED. It runs where the request awaits: its log line is that request's.
 export function storeFailed(ctx: Context, { policy, key }: FailurePolicy, operation: string, error: unknown, id?: string, own = false): Failed {
   const err = error instanceof Error ? error : new Error(String(error));
   const ref = id && refOf(id);
@@ -53,15 +49,10 @@ export function storeFailed(ctx: Context, { policy, key }: FailurePolicy, operat
   return FAILED;
 }
 
-/**
- * The one layer between a request's owner and any store, built-in or the app's: a time limit on every call,
- * the outage policy, one shape of answer. The owner hands in what the request read (`snapshot`) and keeps
- * what comes back; the store knows nothing of the request.
- */
+/** The one layer between a request's owner and any store: a time limit on every call, the outage policy, one shape of answer. */
 export class StoreAdapter {
   readonly #store: SessionStore;
-  /** the built-in store behind it: it answers destroys with whether the session existed */
-  readonly builtin: BuiltinStore | undefined;
+  readonly builtin: BuiltinStore | undefined; // it answers destroys with whether the session existed
   readonly #settings: AdapterSettings;
 
   constructor(store: SessionStore, settings: AdapterSettings) {
@@ -70,7 +61,6 @@ export class StoreAdapter {
     this.builtin = typeof builtin.read === 'function' && typeof builtin.storeName === 'string' ? builtin as BuiltinStore : undefined;
     this.#settings = settings;
   }
-
   read(ctx: Context, id: string, maxAge: number | 'session' | undefined, rolling: boolean): Promise<StoreRead | undefined | Failed> {
     return this.#call(ctx, 'get', id, async () => {
       if (this.builtin) return this.builtin.read(id);
@@ -78,7 +68,6 @@ export class StoreAdapter {
       return value === undefined || value === null ? undefined : { value: value as StoredSession, snapshot: undefined };
     });
   }
-
   /** `{ snapshot }` of what is stored now, or 'gone': a session read before no longer existed, and nothing was written. */
   write(ctx: Context, id: string, value: StoredSession, maxAge: number | 'session' | undefined,
     options: { rolling: boolean; changed: boolean; snapshot?: unknown }): Promise<{ snapshot: unknown } | 'gone' | Failed> {
@@ -93,7 +82,6 @@ export class StoreAdapter {
       return 'gone';
     });
   }
-
   /** Whether the session existed (undefined: an app's store does not say). */
   remove(ctx: Context, id: string): Promise<boolean | undefined | Failed> {
     return this.#call(ctx, 'destroy', id, async () => {
@@ -102,7 +90,6 @@ export class StoreAdapter {
       return undefined;
     });
   }
-
   async #call<T>(ctx: Context, operation: string, id: string, call: () => Promise<T>): Promise<T | Failed> {
     if (debug.enabled) debug('store %s %s ref:%s', this.builtin?.storeName ?? 'custom', operation, refOf(id));
     try {
@@ -111,13 +98,4 @@ export class StoreAdapter {
       return storeFailed(ctx, this.#settings, operation, error, id, !this.builtin);
     }
   }
-}
-
-const adapters = new WeakMap<SessionStore, StoreAdapter>();
-
-/** The adapter of a store the app set (`app.sessionStore`, config) or boot built; one per store. */
-export function adapterOf(store: SessionStore, settings: AdapterSettings): StoreAdapter {
-  let adapter = adapters.get(store);
-  if (!adapter) adapters.set(store, adapter = new StoreAdapter(store, settings));
-  return adapter;
 }

@@ -19,7 +19,6 @@ export async function createBuiltinStore(app: Application, config: ResolvedSessi
   }
 }
 
-/** What the boot line reports as the store in use. */
 export function describeStore(store: unknown): string {
   if (!store) return 'cookie';
   const name = (store as { storeName?: unknown }).storeName;

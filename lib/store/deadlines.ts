@@ -1,32 +1,15 @@
-/**
- * Timeouts for many concurrent operations that all get the same time limit, on one timer.
- *
- * A `setTimeout` per store call means a Timeout object, a timer-list insert and a clearTimeout
- * for every request, although almost every call answers in time. With one limit per queue,
- * deadlines arrive in the order the calls started, so a FIFO queue and one timer armed for its
- * oldest deadline are enough.
- */
-interface Pending {
-  deadline: number;
-  expire: () => void;
-  previous: Pending | undefined;
-  next: Pending | undefined;
-}
+// One timer per time limit, not a setTimeout per store call: with one limit per queue, deadlines arrive in the order the
+// calls started, so a FIFO queue and a timer armed for its oldest deadline are enough.
+interface Pending { deadline: number; expire: () => void; previous: Pending | undefined; next: Pending | undefined }
 
-/**
- * A doubly linked list in deadline order: a call that answers unlinks its entry at once, so
- * entries die young instead of living (and being promoted by the GC) until their deadline.
- */
+// doubly linked: a call that answers unlinks its entry at once, so entries die young instead of being promoted by the GC
 class DeadlineQueue {
   readonly #ms: number;
   #first: Pending | undefined;
   #last: Pending | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(ms: number) {
-    this.#ms = ms;
-  }
-
+  constructor(ms: number) { this.#ms = ms; }
   add(expire: () => void): Pending {
     const entry: Pending = { deadline: Date.now() + this.#ms, expire, previous: this.#last, next: undefined };
     if (this.#last) this.#last.next = entry;
@@ -35,7 +18,6 @@ class DeadlineQueue {
     if (!this.#timer) this.#arm(this.#ms);
     return entry;
   }
-
   remove(entry: Pending): void {
     const { previous, next } = entry;
     if (previous) previous.next = next;
@@ -45,14 +27,9 @@ class DeadlineQueue {
     else this.#last = previous;
     entry.previous = entry.next = undefined;
   }
-
-  #arm(delay: number): void {
-    // a pending deadline never keeps the process alive on its own
-    this.#timer = setTimeout(this.#fire, Math.max(1, delay)).unref();
-  }
-
-  // the timer stays armed for a deadline whose call answered: when it fires, it re-arms for the
-  // oldest deadline still pending (one timer callback per `ms` at most, not one per call)
+  // a pending deadline never keeps the process alive
+  #arm(delay: number): void { this.#timer = setTimeout(this.#fire, Math.max(1, delay)).unref(); }
+  // the timer stays armed for a deadline whose call answered: it re-arms for the oldest one pending (one callback per `ms` at most)
   readonly #fire = (): void => {
     this.#timer = undefined;
     const now = Date.now();
@@ -66,25 +43,14 @@ class DeadlineQueue {
 }
 
 const queues = new Map<number, DeadlineQueue>();
-
-/**
- * `work`, or a rejection with "<operation> timed out after <ms>ms" when it takes longer; `ms` 0 means
- * no limit. The timer is shared, so a timeout is only ever a rejection: what handles it runs where
- * the caller awaits, in the caller's request (its log lines carry that request, not the timer's).
- */
+// `ms` 0: no limit. A timeout is only ever a rejection, so what handles it runs where the caller awaits, in the caller's
+// request (its log lines carry that request, not the timer's).
 export function withTimeout<T>(work: Promise<T> | T, ms: number, operation: string): Promise<T> {
   if (!ms) return Promise.resolve(work);
-  let queue = queues.get(ms);
-  if (!queue) queues.set(ms, queue = new DeadlineQueue(ms));
-  const deadlines = queue;
+  const deadlines = queues.get(ms) ?? queues.set(ms, new DeadlineQueue(ms)).get(ms)!;
   return new Promise<T>((resolve, reject) => {
     const entry = deadlines.add(() => reject(new Error(`${operation} timed out after ${ms}ms`)));
-    Promise.resolve(work).then(value => {
-      deadlines.remove(entry);
-      resolve(value);
-    }, (error: unknown) => {
-      deadlines.remove(entry);
-      reject(error);
-    });
+    const settle = <A>(done: (a: A) => void) => (a: A) => { deadlines.remove(entry); done(a); };
+    Promise.resolve(work).then(settle(resolve), settle(reject));
   });
 }

@@ -4,18 +4,10 @@ import type { StoredSession } from '../types.js';
 // koa-session asks the store to keep a session 10 s longer than its `_expire` (see ContextSession#save)
 const KOA_SESSION_STORE_MARGIN = 10_000;
 
-/**
- * How a session looks in Redis, as one request read (or last wrote) it, to tell at save time what changed.
- * Every store configuration reads both formats: 'string', the whole session as one JSON object (plain
- * GET/SET, as hand-written stores do), and 'hash', one field per top-level key, each value JSON (merge
- * saves). `_expire` is not stored: Redis' TTL is the truth (a rolling refresh only sends PEXPIRE).
- */
-export interface Snapshot {
-  format: 'string' | 'hash';
-  text?: string; // the whole-object JSON ('string')
-  fields?: Map<string, string>; // top-level field -> JSON ('hash')
-}
-
+// A session in Redis as one request read (or last wrote) it, to tell at save time what changed. Every configuration reads
+// both formats: 'string', one JSON object (as hand-written stores do), and 'hash', one JSON field per top-level key (merge
+// saves). `_expire` is not stored: Redis' TTL is the truth (a rolling refresh only sends PEXPIRE).
+export interface Snapshot { format: 'string' | 'hash'; text?: string; fields?: Map<string, string> }
 export interface ReadSession { value: JsonObject; snapshot: Snapshot }
 
 export function withoutExpire(value: StoredSession): StoredSession {
@@ -24,25 +16,22 @@ export function withoutExpire(value: StoredSession): StoredSession {
   return rest;
 }
 
-/** Top-level field -> JSON of its value; `_expire` and undefined values are left out. */
+/** `_expire` and undefined values are left out. */
 export function encodeFields(value: StoredSession): Map<string, string> {
   const fields = new Map<string, string>();
-  for (const name of Object.keys(value)) {
-    if (name === '_expire') continue;
-    const json = JSON.stringify(value[name]);
+  for (const [ name, field ] of Object.entries(value)) {
+    const json = name === '_expire' ? undefined : JSON.stringify(field);
     if (json !== undefined) fields.set(name, json);
   }
   return fields;
 }
 
-/** The fields of a snapshot, whichever format it was read in. */
 export function loadedFields(loaded: Snapshot): Map<string, string> | undefined {
   if (loaded.fields) return loaded.fields;
   const value = loaded.text === undefined ? undefined : parseJsonObject(loaded.text);
   return value && encodeFields(value);
 }
 
-/** The top-level fields added or changed (`set`) and removed (`del`). */
 export function diffFields(before: Map<string, string>, after: Map<string, string>): { set: [string, string][]; del: string[] } {
   const set: [string, string][] = [];
   for (const [ name, json ] of after) if (before.get(name) !== json) set.push([ name, json ]);
@@ -50,11 +39,8 @@ export function diffFields(before: Map<string, string>, after: Map<string, strin
   return { set, del };
 }
 
-/**
- * The GET script's reply as session data (`_expire` from the PTTL), or undefined for a missing or corrupt
- * one: not a JSON object, a bad hash field, another Redis type, or not written by koa-session (it always
- * stores `_maxAge` or `_session: true`; another app's JSON or a planted value is not a session).
- */
+// undefined for a missing or corrupt session: not a JSON object, a bad hash field, another Redis type, or not written by
+// koa-session (it always stores `_maxAge` or `_session: true`; another app's JSON or a planted value is not a session).
 export function readSessionReply(reply: unknown, now = Date.now()): ReadSession | undefined {
   if (!Array.isArray(reply)) return;
   const [ kind, payload, pttl ] = reply as [ unknown, unknown, unknown ];
@@ -67,8 +53,7 @@ export function readSessionReply(reply: unknown, now = Date.now()): ReadSession 
     const fields = new Map<string, string>();
     const members: string[] = [];
     for (let i = 0; i + 1 < payload.length; i += 2) {
-      const name = String(payload[i]);
-      const json = String(payload[i + 1]);
+      const [ name, json ] = [ String(payload[i]), String(payload[i + 1]) ];
       fields.set(name, json);
       members.push(`${JSON.stringify(name)}:${json}`);
     }

@@ -1,10 +1,10 @@
 import type { ResolvedSessionConfig } from '../config.js';
 import type { BuiltinStore, StoredSession } from '../types.js';
-import { defineScripts, sessionKey, type RedisClient } from '../redis.js';
+import { defineScripts, type RedisClient } from '../redis.js';
 import { diffFields, encodeFields, loadedFields, readSessionReply, withoutExpire, type ReadSession, type Snapshot } from './redis-format.js';
 
 // The store's Lua scripts touch one key only, so they run unchanged on Redis Cluster.
-/** Reads a session in either format: `{ 'string', json, pttl }`, `{ 'hash', [f, v, ...], pttl }` or `{ type }`. */
+// GET: `{ 'string', json, pttl }`, `{ 'hash', [f, v, ...], pttl }` or `{ type }`.
 const GET_SESSION = `
 local kind = redis.call('TYPE', KEYS[1]).ok
 if kind == 'string' then return { kind, redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1]) } end
@@ -12,14 +12,9 @@ if kind == 'hash' then return { kind, redis.call('HGETALL', KEYS[1]), redis.call
 return { kind }
 `;
 
-/**
- * Saves a session as a hash of top-level fields (merge saves).
- * ARGV: mode, ttl, nSet, <field, json> x nSet, nDel, <field> x nDel, nFull, <field, json> x nFull
- * - mode 'replace' (a new session id): the key becomes exactly the "set" fields.
- * - mode 'merge' (a session this request loaded): only the "set" and "del" fields change; a key
- *   that is gone (destroyed meanwhile) is NOT written back (returns 0). A key still in the
- *   whole-object string format is converted with the "full" fields (returns -1 when none were sent).
- */
+// A merge save. ARGV: mode, ttl, nSet, <field, json> x nSet, nDel, <field> x nDel, nFull, <field, json> x nFull.
+// 'replace' (a new id): the key becomes exactly the "set" fields. 'merge' (a loaded session): only "set" and "del" change;
+// a key gone meanwhile (destroyed) is NOT written back (0); one still a whole-object string is converted with "full" (-1: none sent).
 const SAVE_SESSION_FIELDS = `
 local key, mode, ttl = KEYS[1], ARGV[1], ARGV[2]
 local nSet = tonumber(ARGV[3])
@@ -30,7 +25,6 @@ local nFull = tonumber(ARGV[fullAt - 1])
 local function hset(from, n)
   for i = from, from + 2 * n - 1, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
 end
-
 if mode == 'replace' then
   redis.call('DEL', key)
   hset(4, nSet)
@@ -55,12 +49,10 @@ const SCRIPTS = {
   getSession: { name: 'eggSessionPlusGet', numberOfKeys: 1, lua: GET_SESSION },
   saveSessionFields: { name: 'eggSessionPlusSaveFields', numberOfKeys: 1, lua: SAVE_SESSION_FIELDS },
 };
+const unchanged = ({ set, del }: { set: unknown[]; del: unknown[] }) => !set.length && !del.length;
 
-/**
- * The built-in Redis store, on the app's @eggjs/redis client. The snapshot of what a request read tells at
- * save time what changed: unchanged data gets a PEXPIRE only, and a session read before is written back only
- * while it still exists, so a session destroyed meanwhile (log out elsewhere) is not resurrected.
- */
+// The snapshot a request read tells at save time what changed: unchanged data gets a PEXPIRE only, and a session read before
+// is written back only while it still exists, so a session destroyed meanwhile (log out elsewhere) is not resurrected.
 export class RedisStore implements BuiltinStore {
   readonly storeName = 'redis';
   readonly client: RedisClient;
@@ -72,28 +64,18 @@ export class RedisStore implements BuiltinStore {
     this.options = options;
     this.#scripts = defineScripts(client, SCRIPTS);
   }
-
-  async read(id: string): Promise<ReadSession | undefined> {
-    return readSessionReply(await this.#scripts.getSession(sessionKey(this.options.prefix, id)));
-  }
-
-  /** What is stored now, or undefined when a session read before (`snapshot`) was gone and nothing was written. */
+  async read(id: string): Promise<ReadSession | undefined> { return readSessionReply(await this.#scripts.getSession(this.options.prefix + id)); }
   write(id: string, value: StoredSession, maxAge?: number | 'session', snapshot?: unknown): Promise<Snapshot | undefined> {
-    const key = sessionKey(this.options.prefix, id);
+    const key = this.options.prefix + id;
     const ttl = typeof maxAge === 'number' ? maxAge : this.options.sessionTTL;
     const loaded = snapshot as Snapshot | undefined;
     return this.options.merge ? this.#saveFields(key, ttl, value, loaded) : this.#saveWhole(key, ttl, value, loaded);
   }
-
-  async remove(id: string): Promise<boolean> {
-    return await this.client.del(sessionKey(this.options.prefix, id)) > 0;
-  }
-
+  async remove(id: string): Promise<boolean> { return await this.client.del(this.options.prefix + id) > 0; }
   // the app.sessionStore contract, for whoever calls the store directly
   async get(id: string): Promise<StoredSession | undefined> { return (await this.read(id))?.value; }
   async set(id: string, value: StoredSession, maxAge?: number | 'session'): Promise<void> { await this.write(id, value, maxAge); }
   destroy(id: string): Promise<boolean> { return this.remove(id); }
-
   async #saveWhole(key: string, ttl: number, value: StoredSession, loaded?: Snapshot): Promise<Snapshot | undefined> {
     const text = JSON.stringify(withoutExpire(value));
     const same = loaded && (loaded.text === undefined ? unchanged(diffFields(loaded.fields!, encodeFields(value))) : loaded.text === text);
@@ -102,25 +84,15 @@ export class RedisStore implements BuiltinStore {
     const reply = loaded ? await this.client.set(key, text, 'PX', ttl, 'XX') : await this.client.set(key, text, 'PX', ttl);
     return reply === null ? undefined : { format: 'string', text };
   }
-
-  /** Merge save: only the top-level fields this request changed. */
   async #saveFields(key: string, ttl: number, value: StoredSession, loaded?: Snapshot): Promise<Snapshot | undefined> {
     const fields = encodeFields(value);
-    const changes = loaded ? diffFields(loadedFields(loaded) ?? new Map<string, string>(), fields) : { set: [ ...fields ], del: [] };
-    if (loaded && unchanged(changes) && await this.client.pexpire(key, ttl) === 1) return loaded;
-    const { set, del } = changes;
-    const mode = loaded ? 'merge' : 'replace';
+    const { set, del } = loaded ? diffFields(loadedFields(loaded) ?? new Map<string, string>(), fields) : { set: [ ...fields ], del: [] };
+    if (loaded && unchanged({ set, del }) && await this.client.pexpire(key, ttl) === 1) return loaded;
+    const save = (full: [string, string][]) =>
+      this.#scripts.saveSessionFields(key, loaded ? 'merge' : 'replace', ttl, set.length, ...set.flat(), del.length, ...del, full.length, ...full.flat());
     // the whole session goes along only when the stored one is still in the whole-object format
-    let result = await this.#runSave(key, mode, ttl, set, del, loaded?.format === 'string' ? [ ...fields ] : []);
-    if (result === -1) result = await this.#runSave(key, mode, ttl, set, del, [ ...fields ]);
+    let result = await save(loaded?.format === 'string' ? [ ...fields ] : []);
+    if (result === -1) result = await save([ ...fields ]);
     return result === 1 ? { format: 'hash', fields } : undefined;
   }
-
-  #runSave(key: string, mode: 'merge' | 'replace', ttl: number, set: [string, string][], del: string[], full: [string, string][]): Promise<unknown> {
-    return this.#scripts.saveSessionFields(key, mode, ttl, set.length, ...set.flat(), del.length, ...del, full.length, ...full.flat());
-  }
-}
-
-function unchanged({ set, del }: { set: unknown[]; del: unknown[] }): boolean {
-  return !set.length && !del.length;
 }
