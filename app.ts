@@ -67,6 +67,13 @@ export default class SessionBoot implements ILifecycleBoot {
     installRequestOwner(this.app, config, keeper);
   }
 
+  async willReady() {
+    // checked once the app's didLoad had its chance to set app.sessionStore
+    if (this.#config.idHeader && describeStore(this.#config.store) === 'cookie') {
+      throw new TypeError("[egg-session-plus] config.session.idHeader needs a session store (store 'redis' or 'memory', or app.sessionStore): cookie sessions have no id");
+    }
+  }
+
   async didReady() {
     const { app } = this;
     const store = describeStore(this.#config.store);

@@ -36,3 +36,4 @@ export { SessionControl, type DestroyAllOptions, type DestroyAllResult } from '.
 export { SessionLimitError } from './lib/control/index-keeper.js';
 export { ContextSessions } from './lib/control/context-sessions.js';
 export type { SessionInfo } from './lib/control/user-index.js';
+export type { LoadedSession } from './lib/request/outside.js';

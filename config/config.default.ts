@@ -29,6 +29,7 @@ export default {
     // session control: the most sessions a user keeps (0 or Infinity: no bound); over it, the oldest is evicted
     maxSessionsPerUser: 100,
     maxSessionsPreventsLogin: false,
+    idHeaderOnly: false, // with idHeader: the session id travels in that header only, never in a cookie
     control: { touchInterval: 60 * 1000 },
     redis: { prefix: 'sess:', sessionTTL: 24 * 3600 * 1000, merge: false },
     memory: { maxEntries: 10000, sessionTTL: 24 * 3600 * 1000 }, // sessionTTL: of browser-session (maxAge 'session') entries

@@ -37,6 +37,7 @@ const PLUGIN_OPTIONS = {
   userKey: z.union([ z.string().min(1), z.function() ], unionMessage("must be a key, a dotted path such as 'passport.user.id', or a function of the session")),
   maxSessionsPerUser: z.union([ z.number().int().nonnegative(), z.literal(Infinity) ], unionMessage('must be a whole number (0 or Infinity: no bound)')),
   maxSessionsPreventsLogin: z.boolean(),
+  idHeader: z.string().regex(COOKIE_NAME, 'must be a header name: letters, digits and !#$%&\'*+-.^_`|~ only'), idHeaderOnly: z.boolean(),
   // control.enable unset: on with store 'redis'; true also with cookie/memory/custom stores (needs @eggjs/redis)
   control: z.object({ enable: z.boolean().optional(), touchInterval: z.number().int().nonnegative() }).strict().partial(),
   redis: z.object({ client: z.string().min(1), prefix: z.string(), sessionTTL: milliseconds, merge: z.boolean() }).strict().partial(),

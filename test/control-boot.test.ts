@@ -18,8 +18,11 @@ describe('session control: boot and switches', () => {
     });
     after(() => closeApp(app));
 
-    it('app.sessions explains how to turn it on', () => {
-      assert.throws(() => Reflect.get(app, 'sessions'), /app\.sessions needs session control: use `config\.session\.store = 'redis'`/);
+    it('app.sessions explains how to turn it on, naming the call (only load() works without it)', async () => {
+      const sessions = Reflect.get(app, 'sessions');
+      await assert.rejects(sessions.list('u1'), /app\.sessions\.list\(\) needs session control: use `config\.session\.store = 'redis'`/);
+      await assert.rejects(sessions.destroyAll('u1'), /app\.sessions\.destroyAll\(\) needs session control/);
+      assert.equal(await sessions.load('EGG_SESS=nothing'), undefined);
     });
 
     it('is off by default for cookie sessions: config.session.control.enable is unset', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mm, type MockApplication } from '@eggjs/mock';
-import { TestAgent } from '@eggjs/supertest';
+import { request, TestAgent } from '@eggjs/supertest';
 import type { Redis } from 'ioredis';
 import { inspector, requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
 import { bootExample } from './helpers/browser.js';
@@ -206,5 +206,23 @@ describe('example app (SESSION_STORE=redis)', function () {
     await logIn(agent, { name: 'alice', password: 'wonderland', remember: '1' });
     await agent.post('/devices/logout-others').type('form').send({}).expect(403);
     app.expectLog(/invalid csrf token/);
+  });
+
+  it('serves a client without cookies through the X-Session-Id header (example/client.mjs)', async () => {
+    // no agent: a client that keeps no cookies
+    const agent = { get: (path: string) => request(app.callback()).get(path), post: (path: string) => request(app.callback()).post(path) };
+    const login = await agent.post('/api/login').send({ name: 'alice', password: 'wonderland' }).expect(200);
+    const id = login.headers['x-session-id'] as string;
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    assert.equal(await redis.exists(`${REDIS_PREFIX}${id}`), 1);
+    const me = await agent.get('/api/me').set('x-session-id', id).expect(200);
+    assert.equal(me.body.userId, 1);
+    assert.ok(me.body.signedInAt > 0);
+    const out = await agent.post('/api/logout').set('x-session-id', id).expect(200);
+    assert.equal(out.headers['x-session-id'], '', 'an empty header ends the session');
+    assert.equal(await redis.exists(`${REDIS_PREFIX}${id}`), 0);
+    assert.equal((await agent.get('/api/me').set('x-session-id', id).expect(200)).body.userId, null);
+    // a browser's cookie is no ticket past CSRF on the API
+    await agent.post('/api/login').set('cookie', 'a=b').send({ name: 'alice', password: 'wonderland' }).expect(403);
   });
 });

@@ -6,4 +6,7 @@ export default app => {
   router.post('/logout', controller.auth.logout);
   router.get('/devices', controller.devices.index);
   router.post('/devices/logout-others', controller.devices.logoutOthers);
+  router.post('/api/login', controller.api.login);
+  router.get('/api/me', controller.api.me);
+  router.post('/api/logout', controller.api.logout);
 };

@@ -6,8 +6,9 @@ export default appInfo => {
   const config = {
     // the first key seals new cookies; add older keys after it to rotate without logging users out
     keys: process.env.EXAMPLE_KEYS ?? `${appInfo.name}_demo-key-change-me`,
-    // the session cookie is enough state for this demo: keep egg's CSRF defaults (token in a cookie)
-    security: { csrf: { enable: true } },
+    // the session cookie is enough state for this demo: keep egg's CSRF defaults (token in a cookie). A
+    // request that carries no cookie has no ambient credentials to forge: the header API needs no token
+    security: { csrf: { enable: true, ignore: ctx => ctx.path.startsWith('/api/') && !ctx.get('cookie') } },
     session: {},
   };
 
@@ -23,6 +24,8 @@ export default appInfo => {
     };
     config.session.store = 'redis';
     config.session.redis = { prefix: 'esp-example:sess:' };
+    // clients without cookies send the session id in this header (example/client.mjs)
+    config.session.idHeader = 'x-session-id';
   }
   return config;
 };

@@ -17,6 +17,14 @@ export class ContextSessions {
     this.#control = control;
   }
   get userId(): string | undefined { return this.#owner.userOfSession()?.toString(); }
+  /** When the user signed in (ms since the epoch), from the plugin's own record; undefined when nobody is. */
+  get signedInAt(): number | undefined { return this.#owner.signedInAt(); }
+  /** Whether the user signed in at most `ms` ago: for sensitive actions (OIDC's max_age). */
+  signedInWithin(ms: number): boolean {
+    if (typeof ms !== 'number' || !(ms >= 0)) throw new TypeError(`[egg-session-plus] ctx.sessions.signedInWithin(ms) takes a non-negative number of milliseconds, got ${String(ms)}`);
+    const at = this.signedInAt;
+    return at !== undefined && Date.now() - at <= ms;
+  }
   /** The id `list()` gives this request's session (store sessions only), also after `regenerate()` gave it a new one. */
   get id(): string | undefined {
     const { store, externalKey } = this.#owner;

@@ -7,6 +7,7 @@ import { resolveRedisClient } from '../redis.js';
 import { announceDestroyed, type DestroyReason } from '../request/announcer.js';
 import { refOf } from '../session-id.js';
 import type { RequestParty } from '../request/setup.js';
+import { loadOutsideRequest, type LoadedSession } from '../request/outside.js';
 import { IndexKeeper } from './index-keeper.js';
 import { UserSessionIndex, callerArgs, parseEntry, sessionIdsOf, type SessionInfo } from './user-index.js';
 import type { SessionStore } from '../types.js';
@@ -47,8 +48,20 @@ IndexKeeper | undefined {
     control = new SessionControl(app, index, keeper, config.storeTimeout, partyOf);
   }
   Reflect.set(app, CONTROL, control);
-  Object.defineProperty(app, 'sessions', { configurable: true, get() { if (control) return control; throw needsSessionControl('app.sessions'); } });
+  Object.defineProperty(app, 'sessions', { configurable: true, value: control ?? new WithoutControl(app) });
   return keeper;
+}
+
+/** `app.sessions` without session control: load() works, every other method says what it needs. */
+class WithoutControl {
+  readonly #app: Application;
+  constructor(app: Application) { this.#app = app; }
+  load(input: unknown): Promise<LoadedSession | undefined> { return loadOutsideRequest(this.#app, input); }
+  async list(): Promise<never> { throw needsSessionControl('app.sessions.list()'); }
+  async destroy(): Promise<never> { throw needsSessionControl('app.sessions.destroy()'); }
+  async destroyAll(): Promise<never> { throw needsSessionControl('app.sessions.destroyAll()'); }
+  async revokedAt(): Promise<never> { throw needsSessionControl('app.sessions.revokedAt()'); }
+  idOf(): never { throw needsSessionControl('app.sessions.idOf()'); }
 }
 
 export function sessionControlOf(app: Application): SessionControl | undefined {
@@ -119,6 +132,8 @@ export class SessionControl {
   revokedAt(userId: string | number): Promise<number | undefined> { return this.#redis(this.#index.revocation(asUserId(userId), 'at')); }
   /** The id `list()` shows for a store session id. */
   idOf(sessionId: string): string { return refOf(sessionId); }
+  /** A session outside a request, by its Cookie header, cookie value or store id (README "Sessions outside a request"). */
+  load(input: unknown): Promise<LoadedSession | undefined> { return loadOutsideRequest(this.#app, input); }
   #actor(userId: string | number, requestCtx: Context | undefined) {
     const user = asUserId(userId);
     const ctx = requestCtx ?? this.#app.currentContext;

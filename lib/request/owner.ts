@@ -29,7 +29,7 @@ export class RequestSession extends SessionReader implements RequestParty {
   /** `ctx.session = value`: a session destroyed in this request stays dead, so its successor gets a new id. */
   set(value: Record<string, unknown> | null): void {
     if (this.session === undefined) this.get();
-    if (value === null && this.#existing()) this.announcer.loggedOut(this.#describe());
+    if (value === null && this.exists()) this.announcer.loggedOut(this.#describe());
     if (value === null) this.#loggedOut = true;
     const replacing = Boolean(value) && this.session === false;
     if (replacing && this.storeSession && this.externalKey) {
@@ -95,7 +95,7 @@ export class RequestSession extends SessionReader implements RequestParty {
     const stamping = user && this.#stampOf(user.id, now);
     const signIn = stamping instanceof Promise ? await stamping : stamping;
     if (signIn === FAILED) return void (this.anonymous = true);
-    const existed = this.#existing();
+    const existed = this.exists();
     // the same session keeps its creation time, also when its loaded user is set again on a new object
     const created = (existed || (user && user.id === this.signIn?.loaded?.user) ? this.created : undefined) ?? now;
     const store = this.storeSession;
@@ -127,6 +127,18 @@ export class RequestSession extends SessionReader implements RequestParty {
     const touching = !this.anonymous && this.storeSession?.touch();
     if (touching) await touching;
     settleSessionCookies(this.ctx, this.settings.size, { anonymous: this.anonymous, revoked: this.revokedAtLoad, loggedOut: !this.storeSession && this.#loggedOut });
+    this.storeSession?.finish(this.anonymous ? null : this.alive() ? this.externalKey : undefined);
+  }
+
+  /** When the session's user signed in, as verified data or this request's own sign-in says; undefined before it is saved. */
+  signedInAt(): number | undefined {
+    const user = this.userOfSession();
+    return (user !== undefined && this.signIn?.known(String(user))?.at) || undefined;
+  }
+
+  /** After a commit: the session lives on under its id (not destroyed, refused or unsaved by a store failure). */
+  alive(): boolean {
+    return Boolean(this.session) && !this.anonymous && !this.storeSession?.isDead(this.externalKey);
   }
 
   caller(user: string): Caller | 'gone' | undefined {
@@ -147,7 +159,7 @@ export class RequestSession extends SessionReader implements RequestParty {
     const loaded = this.signIn?.loaded?.user;
     const user = appUser(this.session);
     if (loaded !== undefined && user === undefined && destroyOnSignOut) this.set(null);
-    return regenerateOnSignIn && !this.#regenerated && user !== undefined && String(user) !== loaded && this.#existing();
+    return regenerateOnSignIn && !this.#regenerated && user !== undefined && String(user) !== loaded && this.exists();
   }
 
   #stampOf(user: string, now: number): Stamp | Promise<Stamp | typeof FAILED> {
@@ -162,7 +174,7 @@ export class RequestSession extends SessionReader implements RequestParty {
   /** A new id or cookie ref; a store session destroyed meanwhile goes on fresh and unsaved (false). */
   async #regenerate(): Promise<boolean> {
     const id = this.externalKey;
-    const existed = this.#existing();
+    const existed = this.exists();
     if (this.storeSession && id && existed && await this.storeSession.destroyedMeanwhile(id)) {
       this.loadedText = undefined;
       this.create();
@@ -181,7 +193,8 @@ export class RequestSession extends SessionReader implements RequestParty {
     if (this.settings.rotateCsrf) (this.ctx as { rotateCsrfSecret?: () => void }).rotateCsrfSecret?.();
   }
 
-  #existing(): boolean {
+  /** read (also when the app assigned it new data) or saved already */
+  exists(): boolean {
     return Boolean(this.session) && this.loadedText !== undefined;
   }
 

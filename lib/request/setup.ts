@@ -28,7 +28,8 @@ function ownerSettings(app: Application, config: ResolvedSessionConfig, control:
   const userOf = userReader(config.userKey as UserKey, Boolean(control));
   return {
     codec,
-    ids: createSessionIdReader(app, { prefix: config.prefix, genid: config.genid, externalKey: config.externalKey as ExternalKey | undefined }),
+    ids: createSessionIdReader(app, { prefix: config.prefix, genid: config.genid, externalKey: config.externalKey as ExternalKey | undefined,
+      idHeader: config.idHeader, idHeaderOnly: config.idHeaderOnly }),
     userOf,
     appUser: userReader(config.userKey as UserKey, false, 'app'), // for event payloads: never throws
     verdict: { absoluteMaxAge, userOf, appValid: config.valid as ((ctx: Context, data: unknown) => unknown) | undefined },
@@ -67,7 +68,8 @@ export function installRequestOwner(app: Application, config: ResolvedSessionCon
   }
   // a sealed cookie needs no `.sig`; a custom genid's ids are trusted only signed
   const signed = sealed ? Boolean(config.genid) : config.signed;
-  assertSessionIdsCanBeTrusted({ genid: config.genid, externalKey: config.externalKey, signed });
+  if (config.idHeaderOnly && !config.idHeader) throw new TypeError('[egg-session-plus] config.session.idHeaderOnly needs config.session.idHeader');
+  assertSessionIdsCanBeTrusted({ genid: config.genid, externalKey: config.externalKey, idHeader: config.idHeader, signed });
   // koa-session's options copy the config for every request and cookie write: the plugin's own keys stay out
   const options: Record<string, any> = { signed, encrypt: false };
   for (const [ key, value ] of Object.entries(config)) if (!PLUGIN_KEYS.has(key) && !(key in options)) options[key] = value;

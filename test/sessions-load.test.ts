@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import type { MockApplication } from '@eggjs/mock';
+import type { Redis } from 'ioredis';
+import { Redis as RedisClient } from 'ioredis';
+import { bootApp, closeApp, type AppConfig, type BaseApp } from './helpers/boot.js';
+import { Device } from './helpers/device.js';
+import { serve, type Served } from './helpers/http.js';
+import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import { controlApps } from './helpers/session-control-apps.js';
+
+// app.sessions.load(idOrCookieHeader): a session outside a request (a socket.io handshake, a job, an admin tool)
+interface Loaded {
+  data: Record<string, unknown>;
+  user?: string | number;
+  signedInAt?: number;
+  ref?: string;
+  session: Record<string, any>;
+  save(): Promise<boolean>;
+}
+type Sessions = { load(input: unknown): Promise<Loaded | undefined>; destroyAll(user: string): Promise<unknown>; list(user: string): Promise<{ id: string }[]> };
+
+const variants: { name: string; base: BaseApp; redis?: true; store: boolean; control: boolean; config(port: number): AppConfig }[] = [
+  { name: 'Redis store with session control', base: 'redis', redis: true, store: true, control: true, config: controlApps.redis },
+  { name: 'cookie sessions with session control', base: 'redis', redis: true, store: false, control: true, config: controlApps.cookieRedis },
+  { name: 'cookie sessions without session control', base: 'cookie', store: false, control: false, config: () => ({ keys: 'load-cookie-key', fixture: { routes: 'session-control' } }) },
+];
+
+for (const variant of variants) {
+  describe(`app.sessions.load(), ${variant.name}`, function () {
+    let server: RedisServer | undefined;
+    let redis: Redis | undefined;
+    let app: MockApplication;
+    let http: Served;
+    let sessions: Sessions;
+    before(async function () {
+      if (variant.redis) {
+        if (!requireRedis(this)) return;
+        server = await startRedisServer();
+        redis = new RedisClient({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
+      }
+      app = await bootApp(variant.base, variant.config(server?.port ?? 0));
+      http = await serve(app.callback());
+      sessions = (app as unknown as { sessions: Sessions }).sessions;
+    });
+    after(async () => {
+      await http?.close();
+      await closeApp(app);
+      redis?.disconnect();
+      await server?.stop();
+    });
+
+    let nextUser = 1;
+    async function signedIn(): Promise<{ device: Device; user: string }> {
+      const user = `load-${nextUser++}`;
+      const device = new Device(http.url);
+      await device.get(`/login?user=${user}`);
+      await device.get('/set?theme=dark');
+      assert.ok(device.sessionCookie);
+      return { device, user };
+    }
+
+    it('loads a session by its Cookie header or its bare cookie value: data, user and sign-in time', async () => {
+      const { device, user } = await signedIn();
+      const before = Date.now();
+      for (const input of [ `EGG_SESS=${device.sessionCookie}`, `other=1; EGG_SESS=${device.sessionCookie}`, device.sessionCookie! ]) {
+        const loaded = await sessions.load(input);
+        assert.ok(loaded, input);
+        assert.equal(loaded.data.theme, 'dark');
+        assert.equal(loaded.data.userId, user);
+        assert.equal(loaded.user, user);
+        assert.ok(loaded.signedInAt! > 0 && loaded.signedInAt! <= before);
+        assert.equal(loaded.session.theme, 'dark');
+        if (variant.store) assert.deepEqual((await sessions.list(user)).map(s => s.id), [ loaded.ref ]);
+        else assert.equal(loaded.ref, undefined);
+      }
+    });
+
+    it('answers undefined, without throwing, for unknown, tampered and hostile input', async () => {
+      const { device } = await signedIn();
+      const cookie = device.sessionCookie!;
+      const tampered = cookie.slice(0, -2) + (cookie.endsWith('A') ? 'BB' : 'AA');
+      const hostile = [ '', 'EGG_SESS=', '3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b', tampered, `EGG_SESS=${tampered}`, 'sess:{u:load-1}:gen',
+        'x'.repeat(20_000), 'EGG_SESS=%E0%A4%A', '{"userId":"admin"}', `EGG_SESS=${Buffer.from('{"userId":"admin"}').toString('base64')}` ];
+      for (const input of hostile) assert.equal(await sessions.load(input), undefined, input.slice(0, 60));
+    });
+
+    it('takes only a string, and says so', async () => {
+      for (const input of [ undefined, 42, { cookie: 'EGG_SESS=x' } ]) {
+        await assert.rejects(sessions.load(input), /app\.sessions\.load\(\) takes a session id or a Cookie header/);
+      }
+    });
+
+    if (variant.control) {
+      it('refuses a revoked session', async () => {
+        const { device, user } = await signedIn();
+        assert.ok(await sessions.load(device.sessionCookie!));
+        await sessions.destroyAll(user);
+        assert.equal(await sessions.load(device.sessionCookie!), undefined);
+      });
+    }
+
+    if (variant.store) {
+      it('save() writes a change the browser then sees, and keeps the session listed', async () => {
+        const { device, user } = await signedIn();
+        const loaded = (await sessions.load(device.sessionCookie!))!;
+        loaded.session.theme = 'light';
+        assert.equal(await loaded.save(), true);
+        assert.equal((await device.get('/get')).body.session.theme, 'light');
+        assert.deepEqual((await sessions.list(user)).map(s => s.id), [ loaded.ref ]);
+      });
+
+      it('save() after a logout elsewhere answers false and writes nothing (no resurrection)', async () => {
+        const { device } = await signedIn();
+        const id = device.sessionCookie!;
+        const loaded = (await sessions.load(id))!;
+        await device.get('/logout');
+        loaded.session.theme = 'resurrected';
+        assert.equal(await loaded.save(), false);
+        assert.equal(await redis!.exists(`scapp:${id}`), 0);
+        assert.equal(await sessions.load(id), undefined);
+      });
+    } else {
+      it('save() of a cookie session fails: a new cookie can reach the browser only in a request', async () => {
+        const { device } = await signedIn();
+        const loaded = (await sessions.load(device.sessionCookie!))!;
+        await assert.rejects(loaded.save(), /cookie session .*only in a request/);
+      });
+    }
+  });
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MockApplication } from '@eggjs/mock';
+import { bootApp, closeApp, type AppConfig, type BaseApp } from './helpers/boot.js';
+import { Device } from './helpers/device.js';
+import { serve, type Served } from './helpers/http.js';
+import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import { controlApps } from './helpers/session-control-apps.js';
+
+// ctx.sessions.signedInAt / signedInWithin(ms): when the session's user signed in, for "confirm your password" routes
+const variants: { name: string; base: BaseApp; redis?: true; config(port: number): AppConfig }[] = [
+  { name: 'cookie sessions, no session control', base: 'cookie', config: () => ({ keys: 'fresh-cookie-key', fixture: { routes: 'session-control' } }) },
+  { name: 'Redis store with session control', base: 'redis', redis: true, config: controlApps.redis },
+];
+
+for (const variant of variants) {
+  describe(`sign-in freshness, ${variant.name}`, function () {
+    let server: RedisServer | undefined;
+    let app: MockApplication;
+    let http: Served;
+    before(async function () {
+      if (variant.redis) {
+        if (!requireRedis(this)) return;
+        server = await startRedisServer();
+      }
+      app = await bootApp(variant.base, variant.config(server?.port ?? 0));
+      http = await serve(app.callback());
+    });
+    after(async () => {
+      await http?.close();
+      await closeApp(app);
+      await server?.stop();
+    });
+
+    const fresh = async (device: Device, within: number) => (await device.get(`/fresh?within=${within}`)).body as { signedInAt: number | null; fresh: boolean };
+
+    it('an anonymous session has no sign-in time and is never fresh', async () => {
+      const device = new Device(http.url);
+      assert.deepEqual(await fresh(device, 60_000), { signedInAt: null, fresh: false });
+      await device.get('/set?theme=dark');
+      assert.deepEqual(await fresh(device, 60_000), { signedInAt: null, fresh: false });
+    });
+
+    it('gives the time the user signed in, kept across requests and regenerate(); fresh only within the given ms', async () => {
+      const device = new Device(http.url);
+      const before = Date.now();
+      await device.get('/login?user=fresh-1');
+      const { signedInAt } = await fresh(device, 60_000);
+      assert.ok(signedInAt !== null && signedInAt >= before && signedInAt <= Date.now(), `signedInAt ${signedInAt}`);
+      await sleep(30);
+      assert.deepEqual(await fresh(device, 60_000), { signedInAt, fresh: true });
+      assert.deepEqual(await fresh(device, 10), { signedInAt, fresh: false });
+      await device.get('/regenerate');
+      await device.get('/set?theme=dark');
+      assert.deepEqual(await fresh(device, 60_000), { signedInAt, fresh: true });
+    });
+
+    it('a sign-in as another user starts a new sign-in time; signing out ends it', async () => {
+      const device = new Device(http.url);
+      await device.get('/login?user=fresh-2');
+      const first = (await fresh(device, 60_000)).signedInAt!;
+      await sleep(20);
+      await device.get('/login?user=fresh-3');
+      const second = (await fresh(device, 60_000)).signedInAt!;
+      assert.ok(second > first, `${second} > ${first}`);
+      await device.get('/sign-out');
+      assert.deepEqual(await fresh(device, 60_000), { signedInAt: null, fresh: false });
+    });
+
+    it('an `_authAt` the app (or a client through it) sets on ctx.session is ignored', async () => {
+      const device = new Device(http.url);
+      await device.get('/login?user=fresh-4');
+      const { signedInAt } = await fresh(device, 60_000);
+      await sleep(60);
+      assert.equal((await device.get('/forge-auth-at')).status, 200);
+      assert.deepEqual(await fresh(device, 50), { signedInAt, fresh: false });
+    });
+
+    it('signedInWithin() without a usable number of ms is the app\'s error, named', async () => {
+      const device = new Device(http.url);
+      await device.get('/login?user=fresh-5');
+      for (const within of [ 'soon', '-1' ]) {
+        const res = await device.get(`/fresh?within=${within}`);
+        assert.equal(res.status, 500);
+      }
+      const ctx = app.mockContext();
+      assert.throws(() => (ctx as any).sessions.signedInWithin(Number.NaN), /ctx\.sessions\.signedInWithin\(ms\) takes a non-negative number of milliseconds/);
+    });
+  });
+}
