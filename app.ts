@@ -27,17 +27,13 @@ function cookieKind(config: ResolvedSessionConfig, store: string): string {
 
 export default class SessionBoot implements ILifecycleBoot {
   readonly app: Application;
-
   constructor(app: Application) { this.app = app; }
-
   get #config(): ResolvedSessionConfig { return this.app.config.session as ResolvedSessionConfig; }
-
   configWillLoad() {
     // an unsupported egg major fails here, not request by request
     checkEggVersion(this.app.loader.eggPaths, message => this.app.coreLogger.warn(message));
     this.app.config.coreMiddleware.push('session');
   }
-
   configDidLoad() {
     const { app } = this;
     const config = this.#config;
@@ -58,7 +54,6 @@ export default class SessionBoot implements ILifecycleBoot {
     }
     logSessionEvents(app);
   }
-
   async didLoad() {
     const config = this.#config;
     // an object here was set by the app (config or app.sessionStore) and wins over a built-in store
@@ -66,14 +61,12 @@ export default class SessionBoot implements ILifecycleBoot {
     const keeper = installSessionControl(this.app, config, peekOwner);
     installRequestOwner(this.app, config, keeper);
   }
-
   async willReady() {
     // checked once the app's didLoad had its chance to set app.sessionStore
     if (this.#config.idHeader && describeStore(this.#config.store) === 'cookie') {
       throw new TypeError("[egg-session-plus] config.session.idHeader needs a session store (store 'redis' or 'memory', or app.sessionStore): cookie sessions have no id");
     }
   }
-
   async didReady() {
     const { app } = this;
     const store = describeStore(this.#config.store);

@@ -20,8 +20,8 @@ export default {
     regenerateOnSignIn: true, // a session whose user changes moves to a new id and CSRF secret by itself
     destroyOnSignOut: false, // a session whose user is removed (egg-passport's ctx.logout()) is destroyed
     cookieSizeLimit: 4093,
-    // onCookieTooLarge unset: 'error' in local and unittest, 'warn' elsewhere, resolved at boot (so an app's config.default wins: a
-    // plugin's config.unittest would override it)
+    // onCookieTooLarge unset: 'error' in local and unittest, 'warn' elsewhere, resolved at boot (so an app's config.default wins: a plugin's
+    // config.unittest would override it)
     maxCookieChunks: 4, // under onCookieTooLarge 'split'
     storeTimeout: 500,
     onStoreError: 'fail',

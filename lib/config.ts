@@ -47,8 +47,8 @@ const PLUGIN_OPTIONS = {
 /** The keys koa-session is not given (lib/request/setup.ts). */
 export const PLUGIN_KEYS: ReadonlySet<string> = new Set(Object.keys(PLUGIN_OPTIONS));
 
-// Other top-level keys pass (cookie options such as partitioned, priority; egg's enable, match, ignore), with a warning for a likely typo;
-// the nested objects (control, redis, memory) take only their own keys, so a typo there fails the boot.
+// Other top-level keys pass (cookie options such as partitioned, priority; egg's enable, match, ignore), with a warning for a likely typo; the nested
+// objects (control, redis, memory) take only their own keys, so a typo there fails the boot.
 const KnownOptions = SessionOptions.extend({ ...KOA_OPTIONS, ...PLUGIN_OPTIONS }).partial();
 export const SessionConfigSchema = KnownOptions.passthrough();
 

@@ -12,10 +12,8 @@ type FlashBag = Record<string, FlashMessage[]>;
 const sessionOf = (ctx: Context) => ctx.session as unknown as Record<string, unknown> | null;
 const isBag = (value: unknown): value is FlashBag => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/**
- * `ctx.flash(type, message)` adds a message (or several) for the next request and returns how many of that type wait;
- * `ctx.flash(type)` takes (returns and removes) them; `ctx.flash()` takes all, by type. Taking from no bag writes no cookie.
- */
+// `ctx.flash(type, message)` adds a message (or several) for the next request and returns how many of that type wait; `ctx.flash(type)` takes
+// (returns and removes) them; `ctx.flash()` takes all, by type. Taking from no bag writes no cookie.
 export function flash(ctx: Context, type?: string, ...message: [] | [FlashMessage | FlashMessage[]]): number | FlashMessage[] | FlashBag {
   if (message.length) {
     if (typeof type !== 'string' || !type) throw new TypeError('[egg-session-plus] ctx.flash(type, message): type must be a non-empty string');

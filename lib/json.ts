@@ -1,5 +1,5 @@
-// What the reader refuses, the writer refuses first (refusalOf), so a saved session always reads back. `JSON.parse` makes `"__proto__"` an
-// own key; assigning or merging it replaces a prototype, so it is refused at any depth (escaped too). `constructor`, `prototype`: plain data.
+// What the reader refuses, the writer refuses first (refusalOf), so a saved session always reads back. `JSON.parse` makes `"__proto__"` an own key;
+// assigning or merging it replaces a prototype, so it is refused at any depth (escaped too). `constructor`, `prototype`: plain data.
 export type JsonObject = Record<string, unknown>;
 
 /** Deeper sessions are refused: a recursive JSON.stringify of one overflows the stack (a 500 on every request). */

@@ -1,8 +1,8 @@
 import type { Application } from 'egg';
 
-// Two key namespaces under `prefix` that no key of the other can name: sessions at `<prefix><id>` (lib/store/redis.ts; ids
-// never contain `{`: lib/session-id.ts), session control at `<prefix>{u:<user>}:…`. The hash tag `{u:<user>}` puts all keys
-// of one user in one Redis Cluster slot, so one Lua script (lib/control/index-scripts.ts) can update them together.
+// Two key namespaces under `prefix` that no key of the other can name: sessions at `<prefix><id>` (lib/store/redis.ts; ids never contain `{`:
+// lib/session-id.ts), session control at `<prefix>{u:<user>}:…`. The hash tag `{u:<user>}` puts all keys of one user in one Redis Cluster slot, so
+// one Lua script (lib/control/index-scripts.ts) can update them together.
 export function userKeys(prefix: string, userId: string) {
   const base = `${prefix}{u:${encodeURIComponent(userId)}}`;
   return {

@@ -690,7 +690,7 @@ const MUTANTS = [
     where: 'lib/session-id.ts:assertSessionIdsCanBeTrusted',
     removes: 'A custom genid with signed: false (or an externalKey) boots: ids the plugin cannot check by shape reach the ' +
       'store as the client sends them (any key the SAFE_ID alphabet allows).',
-    edits: [ { file: 'lib/session-id.ts', search: '  if (!genid || (!externalKey && signed)) return;\n', replace: '  return;\n' } ],
+    edits: [ { file: 'lib/session-id.ts', search: '  if (!genid || (!externalKey && !idHeader && signed)) return;\n', replace: '  return;\n' } ],
     tests: [ 'security-config' ],
     killer: 'a custom genid with unsigned ids',
   },

@@ -1,5 +1,5 @@
-// ctx.session etc. go into `@eggjs/core`'s Context (which egg's extends and router handlers receive), as egg's own plugins do: declared only
-// on egg's Context, `app.get('/', ctx => ctx.session)` did not compile.
+// ctx.session etc. go into `@eggjs/core`'s Context (which egg's extends and router handlers receive), as egg's own plugins do: declared only on egg's
+// Context, `app.get('/', ctx => ctx.session)` did not compile.
 import type {} from 'egg';
 import type {} from '@eggjs/core';
 import type { ResolvedSessionConfig } from '../lib/config.js';
@@ -14,7 +14,6 @@ declare module 'egg' {
     // `store` stays loose: @eggjs/session types it as an object, this plugin also takes a store name
     session: ResolvedSessionConfig & { store?: any } & Record<string, any>;
   }
-
   interface Application {
     // egg types this through @eggjs/session's declarations; declared here too for apps that install this package AS @eggjs/session
     get sessionStore(): SessionStore | undefined;
@@ -28,7 +27,6 @@ declare module '@eggjs/core' {
     /** Per-user sessions across devices (needs session control: store 'redis' or `config.session.control.enable`). */
     readonly sessions: SessionControl;
   }
-
   interface Context {
     /** The session of this request; assign `null` to destroy it, an object to replace it. */
     get session(): SessionModel & SessionData;

@@ -17,7 +17,6 @@ export default class SessionApplication {
     assertSessionStore(instance);
     config.store = instance;
   }
-
   get sessionStore(): SessionStore | undefined {
     const store = (this as unknown as Application).config.session.store;
     return typeof store === 'object' ? store as SessionStore : undefined;

@@ -19,9 +19,9 @@ function sentByClient(mocked: unknown): JsonObject {
     `with no key named like a session method (toJSON, save, regenerate, maxAge, ...): got ${text === undefined ? typeof mocked : text.slice(0, 80)}`);
 }
 
-// Loaded in the unittest env only, over @eggjs/mock's extension. Both mock a session by hiding ctx.session behind a plain object on
-// app.context (`mm(app.context, 'session', data)`, undone by mm.restore()); here every context keeps the plugin's ctx.session, and the
-// hidden object becomes what the client sent (lib/request/reader.ts): a real session with the full API.
+// Loaded in the unittest env only, over @eggjs/mock's extension. Both mock a session by hiding ctx.session behind a plain object on app.context
+// (`mm(app.context, 'session', data)`, undone by mm.restore()); here every context keeps the plugin's ctx.session, and the hidden object becomes what
+// the client sent (lib/request/reader.ts): a real session with the full API.
 export default class SessionApplicationUnittest {
   /** Until mm.restore(), every request starts from a copy of `data` as the session its client sent, signed in as its user. */
   mockSession(data: unknown): this {
@@ -29,7 +29,6 @@ export default class SessionApplicationUnittest {
     if (data && sentByClient(data)) app.mm(app.context, 'session', data);
     return this;
   }
-
   /** Every context, also one made before a mock (@eggjs/mock's bootstrap reuses one per test), reads its session through the plugin. */
   createContext(req: IncomingMessage, res: ServerResponse): Context {
     const app = this as unknown as Application;
@@ -37,7 +36,6 @@ export default class SessionApplicationUnittest {
     Object.defineProperty(ctx, 'session', SESSION);
     return ctx;
   }
-
   /** The mocked session, when one hides ctx.session on app.context now (lib/request/reader.ts reads it). */
   get [MOCKED_SESSION](): JsonObject | undefined {
     const mock = Object.getOwnPropertyDescriptor((this as unknown as Application).context, 'session');

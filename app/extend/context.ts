@@ -13,15 +13,9 @@ export default class SessionContext {
     const owner = ownerOf(this);
     return owner.session || owner.get();
   }
-  set session(value: Record<string, unknown> | null) {
-    ownerOf(this).set(value);
-  }
-  get sessionOptions(): Record<string, any> {
-    return ownerOf(this).opts;
-  }
-  flash(type?: string, ...message: [] | [FlashMessage | FlashMessage[]]): any {
-    return flash(this as unknown as Context, type, ...message);
-  }
+  set session(value: Record<string, unknown> | null) { ownerOf(this).set(value); }
+  get sessionOptions(): Record<string, any> { return ownerOf(this).opts; }
+  flash(type?: string, ...message: [] | [FlashMessage | FlashMessage[]]): any { return flash(this as unknown as Context, type, ...message); }
   get sessions(): ContextSessions {
     const ctx = this as unknown as Context;
     const owner = ownerOf(ctx);

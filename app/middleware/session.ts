@@ -1,18 +1,14 @@
 import type { Context } from 'egg';
 import { ctxOwner } from '../../lib/request/setup.js';
 
-/** True when the Cookie header's first `<key>=` pair (the one egg reads) is empty: koa-session would start afresh without a word. */
+const firstPairs = new Map<string, RegExp>();
+
+/** The Cookie header's first `<key>=` pair (the one egg reads) is empty: koa-session would start afresh without a word. */
 export function sendsEmptyCookie(header: string | undefined, key: string): boolean {
   if (!header) return false;
-  const prefix = `${key}=`;
-  for (let at = header.indexOf(prefix); at >= 0; at = header.indexOf(prefix, at + 1)) {
-    // a pair starts the header or follows `;` and spaces
-    let before = at - 1;
-    while (before >= 0 && header[before] === ' ') before--;
-    if (before >= 0 && header[before] !== ';') continue;
-    return at + prefix.length === header.length || header[at + prefix.length] === ';';
-  }
-  return false;
+  let pair = firstPairs.get(key);
+  if (!pair) firstPairs.set(key, pair = new RegExp(`(?:^|;) *${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=([^;]*)`));
+  return pair.exec(header)?.[1] === '';
 }
 
 export default function sessionMiddleware() {

@@ -10,7 +10,6 @@ export class ContextSessions {
   readonly #ctx: Context;
   readonly #owner: RequestSession;
   readonly #control: SessionControl | undefined;
-
   constructor(ctx: Context, owner: RequestSession, control: SessionControl | undefined) {
     this.#ctx = ctx;
     this.#owner = owner;

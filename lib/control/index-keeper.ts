@@ -29,7 +29,6 @@ export class IndexKeeper {
   readonly #maxSessions: number; // 0: no bound
   readonly #touchInterval: number; // least time between two index writes of a session this process saw ("last seen", the revocation vet)
   readonly #seen = new Map<string, { at: number; expiresAt?: number }>(); // id → when this process last indexed it, at what expiry
-
   constructor(app: Application, index: UserSessionIndex, config: ResolvedSessionConfig) {
     this.#app = app;
     this.#index = index;

@@ -1,8 +1,8 @@
 import type { RedisScript } from '../redis.js';
 
-// The per-user index's Lua, on one user's five keys (lib/redis.ts userKeys, in order): one hash tag, so Redis Cluster runs
-// it. Revocation compares generations, never clocks: "destroy all" adds one to the user's generation, a session carries the
-// one it signed in at (its stamp), and revoked() decides. Numbers leave Lua through int() (else exponent-notation strings).
+// The per-user index's Lua, on one user's five keys (lib/redis.ts userKeys, in order): one hash tag, so Redis Cluster runs it. Revocation compares
+// generations, never clocks: "destroy all" adds one to the user's generation, a session carries the one it signed in at (its stamp), and revoked()
+// decides. Numbers leave Lua through int() (else exponent-notation strings).
 const HELPERS = `
 local sessions, meta, stamps, dead, revocation = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local function int(x) return string.format('%.0f', x) end
@@ -58,8 +58,8 @@ end
 
 const script = (name: string, body: string): RedisScript => ({ name: `eggSessionPlusIndex${name}`, numberOfKeys: 5, lua: HELPERS + body });
 export const INDEX_SCRIPTS = {
-  // ARGV: ref, expiresAt, metaJson, now, stamp, maxSessions (0: none), refuseOverLimit ('1'). Returns { 1, evicted metadata... },
-  // { 0 } when revoked, { -1 } when a new session would exceed maxSessions under refuseOverLimit (else the least recently used go).
+  // ARGV: ref, expiresAt, metaJson, now, stamp, maxSessions (0: none), refuseOverLimit ('1'). Returns { 1, evicted metadata... }, { 0 } when revoked,
+  // { -1 } when a new session would exceed maxSessions under refuseOverLimit (else the least recently used go).
   upsert: script('Upsert', `
 local ref, expiresAt, metaJson = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local now, stamp, maxSessions = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -108,8 +108,8 @@ drop({ ARGV[1] })
 expireIndex(now)
 return 1
 `),
-  // "Destroy all": generation + 1, kept sessions restamped, the first `batch` others removed (drain: the rest, so no call blocks
-  // Redis long). ARGV: now, batch, callerRef, callerStamp, kept ref... Returns { 'gone' }, or { gen, callerKept 1/0, removed... }.
+  // "Destroy all": generation + 1, kept sessions restamped, the first `batch` others removed (drain: the rest, so no call blocks Redis long). ARGV:
+  // now, batch, callerRef, callerStamp, kept ref... Returns { 'gone' }, or { gen, callerKept 1/0, removed... }.
   revokeAll: script('RevokeAll', `
 if callerRevoked(ARGV[3], tonumber(ARGV[4])) then return { 'gone' } end
 local gen = redis.call('HINCRBY', revocation, 'gen', 1)

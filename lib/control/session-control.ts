@@ -81,7 +81,6 @@ export class SessionControl {
   readonly #keeper: IndexKeeper;
   readonly #timeout: number;
   readonly #partyOf: (ctx: Context) => RequestParty | undefined;
-
   constructor(app: Application, index: UserSessionIndex, keeper: IndexKeeper, timeout: number, partyOf: (ctx: Context) => RequestParty | undefined) {
     this.#app = app;
     this.#index = index;

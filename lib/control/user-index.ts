@@ -39,7 +39,6 @@ export class UserSessionIndex {
   readonly #client: RedisClient;
   readonly #prefix: string;
   readonly #scripts: Record<keyof typeof INDEX_SCRIPTS, ScriptCall>;
-
   constructor(client: RedisClient, prefix: string) {
     this.#client = client;
     this.#prefix = prefix;

@@ -1,5 +1,5 @@
-// A split session (`onCookieTooLarge: 'split'`) goes out as `EGG_SESS`, `EGG_SESS.1`, …; the first chunk starts with `s<count>.`, so
-// chunks left from a larger earlier session are ignored. The joined value opens as one sealed cookie: any bad chunk fails it whole.
+// A split session (`onCookieTooLarge: 'split'`) goes out as `EGG_SESS`, `EGG_SESS.1`, …; the first chunk starts with `s<count>.`, so chunks left from
+// a larger earlier session are ignored. The joined value opens as one sealed cookie: any bad chunk fails it whole.
 const MARK = /^s([2-9]|[1-9][0-9])\./;
 // only the chunk names a configuration can make (maxCookieChunks <= 20): a request cannot make a response huge
 const CHUNK_SUFFIX = /^([1-9]|1[0-9])$/;

@@ -10,9 +10,9 @@ export function decodeBase64Json(value: string): JsonObject | undefined {
   return parseJsonObject(Buffer.from(value, 'base64').toString('utf8'));
 }
 
-// @eggjs/session's cookie: signed (the `.sig` covers the name), or egg-encrypted if opted in. egg's `encrypt: true` (AES-256-CBC, no MAC)
-// is malleable and binds no name, so decrypted text must be strict base64: a garbled block passes about once in 2^32 tries, where Node's
-// lenient decoder would skip the garbage.
+// @eggjs/session's cookie: signed (the `.sig` covers the name), or egg-encrypted if opted in. egg's `encrypt: true` (AES-256-CBC, no MAC) is
+// malleable and binds no name, so decrypted text must be strict base64: a garbled block passes about once in 2^32 tries, where Node's lenient decoder
+// would skip the garbage.
 function readLegacy(ctx: Context, raw: string, { key, acceptEncrypted }: LegacySettings): JsonObject | undefined {
   const signed = ctx.cookies.get(key, { signed: true });
   if (signed === raw) return decodeBase64Json(signed);

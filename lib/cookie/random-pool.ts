@@ -4,12 +4,10 @@ import { randomFillSync } from 'node:crypto';
 export class RandomPool {
   readonly #pool: Buffer;
   #offset: number;
-
   constructor(size = 4096) {
     this.#pool = Buffer.allocUnsafe(size);
     this.#offset = size;
   }
-
   /** `size` bytes never handed out before, as a view into the pool: use (or copy) them before the next call, which may refill it. */
   take(size: number): Buffer {
     if (size > this.#pool.length) throw new RangeError(`RandomPool holds ${this.#pool.length} bytes, asked for ${size}`);

@@ -60,8 +60,8 @@ export class SessionCookieTooLargeError extends Error {
 /** `fallback`: what applies past the last chunk of 'split'. */
 export interface CookieSizeSettings { key: string; limit: number; policy: 'error' | 'warn' | 'split'; fallback: 'error' | 'warn' }
 
-// Under 'anonymous' a failed store left the browser's cookie true, so no session cookie goes out, but a cookie session's logout needs no
-// store and is cleared; a revoked session's cookie is cleared unless a new session replaced it. Then the size check.
+// Under 'anonymous' a failed store left the browser's cookie true, so no session cookie goes out, but a cookie session's logout needs no store and is
+// cleared; a revoked session's cookie is cleared unless a new session replaced it. Then the size check.
 export function settleSessionCookies(ctx: Context, size: CookieSizeSettings, how: { anonymous: boolean; revoked: boolean; loggedOut: boolean }): void {
   const { key } = size;
   if (how.revoked && !setCookieLines(ctx).some(line => line.startsWith(`${key}=`))) clearCookie(ctx, key);
@@ -70,8 +70,8 @@ export function settleSessionCookies(ctx: Context, size: CookieSizeSettings, how
   checkCookieSize(ctx, size);
 }
 
-// Over `limit`, 'error' takes the cookie out of the response (the browser keeps its previous one) and throws; 'warn' logs. Under 'split'
-// the chunks the request sent that the new cookie does not use are cleared, and a cookie still too large follows `fallback`.
+// Over `limit`, 'error' takes the cookie out of the response (the browser keeps its previous one) and throws; 'warn' logs. Under 'split' the chunks
+// the request sent that the new cookie does not use are cleared, and a cookie still too large follows `fallback`.
 export function checkCookieSize(ctx: Context, { key, limit, policy, fallback }: CookieSizeSettings): void {
   const prefix = `${key}=`;
   let size = 0;

@@ -1,8 +1,8 @@
 import type { JsonObject } from '../json.js';
 
-// A sealed session's JSON, written so change detection needs no stringify on read: the hidden `_` keys (`_expire`, `_maxAge`, …) first,
-// then the app's data as `appText`. What follows the `_` keys is thus `JSON.stringify(session.toJSON())` (toJSON skips `_` keys, keeps the
-// order), compared at commit with the text about to be written. Still one JSON object: older readers open it as before.
+// A sealed session's JSON, written so change detection needs no stringify on read: the hidden `_` keys (`_expire`, `_maxAge`, …) first, then the
+// app's data as `appText`. What follows the `_` keys is thus `JSON.stringify(session.toJSON())` (toJSON skips `_` keys, keeps the order), compared at
+// commit with the text about to be written. Still one JSON object: older readers open it as before.
 export function sessionText(hidden: JsonObject, appText: string): string {
   const hiddenText = JSON.stringify(hidden);
   if (hiddenText === '{}') return appText;

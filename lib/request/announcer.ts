@@ -14,16 +14,11 @@ export interface SessionLifecycleEvent {
   previousRef?: string; // `regenerated` only: the session it replaced
 }
 
-interface Emitter {
-  emit(event: string, payload: unknown): unknown;
-  listenerCount(event: string): number;
-}
+interface Emitter { emit(event: string, payload: unknown): unknown; listenerCount(event: string): number }
 
 export type Described = Pick<SessionLifecycleEvent, 'ref' | 'user'>;
 
-export function newCookieRef(): string {
-  return randomBytes(12).toString('base64url');
-}
+export const newCookieRef = (): string => randomBytes(12).toString('base64url');
 
 /** After the current step, as koa-session emits; without a listener it costs one listenerCount. */
 export function emitLifecycle(app: Emitter, name: LifecycleEventName, payload: SessionLifecycleEvent): void {
@@ -48,9 +43,8 @@ export function announceDestroyed(app: Emitter, payload: SessionLifecycleEvent, 
 }
 
 /**
- * One request's events, in order: the session `ctx.session = null` destroyed (at commit); a new session (at
- * its first save, or at the end when regenerate() saved it: the login sets the user after `await regenerate()`);
- * a regenerate() (at the end).
+ * One request's events, in order: the session `ctx.session = null` destroyed (at commit); a new session (at its first save, or at the end when
+ * regenerate() saved it: the login sets the user after `await regenerate()`); a regenerate() (at the end).
  */
 export class Announcer {
   readonly #ctx: Context;
@@ -60,33 +54,21 @@ export class Announcer {
   #created = false;
   #createdAtEnd = false;
   #regenerated: { previousRef?: string } | undefined;
-
-  constructor(ctx: Context) {
-    this.#ctx = ctx;
-  }
-
-  loggedOut(session: Described): void {
-    this.#gone = session;
-  }
-
+  constructor(ctx: Context) { this.#ctx = ctx; }
+  loggedOut(session: Described): void { this.#gone = session; }
   /** none when the destroy failed and the session lives on (`alive`) */
   gone(alive: boolean): void {
     const gone = this.#gone;
     this.#gone = undefined;
     if (gone && !alive) announceDestroyed(this.#ctx.app, { ctx: this.#ctx, reason: this.destroyReason ?? 'logout', ...gone }, this.announced);
   }
-
   created(session: () => Described, regenerating: boolean): void {
     if (this.#created) return;
     this.#created = true;
     if (regenerating) this.#createdAtEnd = true;
     else emitLifecycle(this.#ctx.app, 'created', { ctx: this.#ctx, reason: 'new', ...session() });
   }
-
-  regenerated(previousRef: string | undefined): void {
-    this.#regenerated = { previousRef };
-  }
-
+  regenerated(previousRef: string | undefined): void { this.#regenerated = { previousRef }; }
   /** What waits for the new session's user; nothing for one gone or unsaved. */
   settle(session: (() => Described) | undefined): void {
     const ctx = this.#ctx;

@@ -21,20 +21,17 @@ export class CookieSession {
   readonly #opts: Record<string, any>;
   readonly #settings: CookieSettings;
   #read: { raw: string; opened: OpenedCookie } | undefined;
-
   constructor(ctx: Context, opts: Record<string, any>, settings: CookieSettings) {
     this.#ctx = ctx;
     this.#opts = opts;
     this.#settings = settings;
   }
-
   /** opened once per request (again only if the cookie changed) */
   read(): OpenedCookie | undefined {
     const raw = this.#ctx.cookies.get(this.#opts.key, this.#opts) as string | undefined;
     if (raw && this.#read?.raw !== raw) this.#read = { raw, opened: this.#settings.codec.open(this.#ctx, raw) };
     return raw ? this.#read!.opened : undefined;
   }
-
   /** The data of a signed-in cookie session whose user had a "destroy all" since; FAILED under 'anonymous'. */
   async revoked(control: IndexKeeper): Promise<JsonObject | undefined | Failed> {
     const data = this.read()?.data;
@@ -51,7 +48,6 @@ export class CookieSession {
     if (gen === FAILED) return gen;
     return (hidden._gen ?? 0) < gen ? data : undefined;
   }
-
   write(hidden: Hidden, data: JsonObject, text: string): void {
     const { codec, limit, maxChunks } = this.#settings;
     setSessionCookie(this.#ctx, this.#opts, codec.encode(hidden as JsonObject, data, text), limit, maxChunks);

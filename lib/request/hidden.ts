@@ -2,11 +2,8 @@ import type { Context } from 'egg';
 import { isSessionShaped, type JsonObject } from '../json.js';
 import type { User } from './sign-in.js';
 
-/**
- * A stored session's hidden `_` fields, which koa-session's Session#toJSON leaves out of the app's data.
- * One rule keeps the app from setting them: they are read only from verified data (hiddenOf) and written
- * only from the owner's own record (stampHidden), never from the session object.
- */
+// A stored session's hidden `_` fields, which koa-session's Session#toJSON leaves out of the app's data. One rule keeps the app from setting them:
+// they are read only from verified data (hiddenOf) and written only from the owner's own record (stampHidden), never from the session object.
 export interface Hidden {
   _expire?: number; // koa-session's expiry (ms)
   _maxAge?: number; // koa-session's lifetime
@@ -32,11 +29,8 @@ export function hiddenOf(data: JsonObject): Hidden {
 export const MAX_LIFETIME = 400 * 24 * 3600 * 1000;
 const ONE_DAY = 24 * 3600 * 1000;
 
-/**
- * Whole milliseconds (Redis takes no fractions), at most 400 days. 0, negative or non-numbers set by the
- * app fail the request: koa-session would write a browser-session cookie of a one-day store session, or
- * one the browser drops at once.
- */
+// Whole milliseconds (Redis takes no fractions), at most 400 days. 0, negative or non-numbers set by the app fail the request: koa-session would
+// write a browser-session cookie of a one-day store session, or one the browser drops at once.
 export function checkedLifetime(maxAge: unknown): number | 'session' {
   if (maxAge === undefined || maxAge === 'session') return maxAge ?? ONE_DAY;
   if (typeof maxAge !== 'number' || !(maxAge > 0)) {
@@ -82,11 +76,8 @@ export interface Verdict {
   user?: User;
 }
 
-/**
- * koa-session's verdict and the plugin's: missing, expired (also by `absoluteMaxAge`), not a session
- * koa-session wrote (a class instance, `__proto__`, a Session model key), revoked, a user session control
- * cannot index, or refused by the app's `valid`.
- */
+// koa-session's verdict and the plugin's: missing, expired (also by `absoluteMaxAge`), not a session koa-session wrote (a class instance,
+// `__proto__`, a Session model key), revoked, a user session control cannot index, or refused by the app's `valid`.
 export function verdictOn(data: unknown, revoked: boolean, ctx: Context, checks: {
   absoluteMaxAge: number | undefined; userOf(session: unknown): User | undefined; appValid?: (ctx: Context, data: unknown) => unknown;
 }): Verdict {

@@ -2,10 +2,7 @@ import { createSession } from 'koa-session';
 import type { Context } from 'egg';
 
 /** koa-session's Session: the app's data on `ctx.session`, its `toJSON()` without the hidden `_` keys. */
-export interface KoaSession {
-  toJSON(): Record<string, unknown>;
-  _requireSave?: boolean;
-}
+export interface KoaSession { toJSON(): Record<string, unknown>; _requireSave?: boolean }
 
 /** The part of koa-session's ContextSession the owner builds on. */
 export interface KoaContextSession {
@@ -38,8 +35,6 @@ export function normaliseKoaOptions(options: Record<string, any>): KoaContextSes
   return probe.constructor as KoaContextSessionClass;
 }
 
-/**
- * koa-session's ContextSession: koa-session 7 exports neither the class nor its context symbols, so it
- * runs once against a throwaway context, and the class is read off the instance it makes there.
- */
+// koa-session's ContextSession: koa-session 7 exports neither the class nor its context symbols, so it runs once against a throwaway context, and the
+// class is read off the instance it makes there.
 export const ContextSession = normaliseKoaOptions({});

@@ -15,8 +15,8 @@ export interface LoadedSession {
 }
 
 /**
- * The session a Cookie header (or a bare cookie value / store id) names, read in a request of its own
- * through the same gates as any request: id shape, seal, expiry, revocation. undefined when there is none.
+ * The session a Cookie header (or a bare cookie value / store id) names, read in a request of its own through the same gates as any request: id
+ * shape, seal, expiry, revocation. undefined when there is none.
  */
 export async function loadOutsideRequest(app: Application, input: unknown): Promise<LoadedSession | undefined> {
   if (typeof input !== 'string') throw new TypeError(`[egg-session-plus] app.sessions.load() takes a session id or a Cookie header, got ${typeof input}`);

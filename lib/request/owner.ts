@@ -21,11 +21,7 @@ export class RequestSession extends SessionReader implements RequestParty {
   #loggedOut = false;
   #regenerating = false;
   #regenerated = false;
-
-  get announcer(): Announcer {
-    return this.#announcer ??= new Announcer(this.ctx);
-  }
-
+  get announcer(): Announcer { return this.#announcer ??= new Announcer(this.ctx); }
   /** `ctx.session = value`: a session destroyed in this request stays dead, so its successor gets a new id. */
   set(value: Record<string, unknown> | null): void {
     if (this.session === undefined) this.get();
@@ -43,7 +39,6 @@ export class RequestSession extends SessionReader implements RequestParty {
       this.#fresh = true;
     }
   }
-
   /** koa-session's save decision, on one JSON of the app data compared with the JSON read or last saved (no crc32). */
   _shouldSaveSession(): string {
     const data = (this.session as KoaSession).toJSON();
@@ -56,7 +51,6 @@ export class RequestSession extends SessionReader implements RequestParty {
     const { maxAge, renew } = this.opts;
     return renew && expire && typeof maxAge === 'number' && expire - Date.now() < maxAge / 2 ? 'renew' : '';
   }
-
   async commit({ save = false, regenerate = false } = {}): Promise<void> {
     this.#checked = undefined;
     if (this.#replaced) await this.#destroy(this.#replaced);
@@ -83,7 +77,6 @@ export class RequestSession extends SessionReader implements RequestParty {
     if (regenerate) this.#rotateCsrf();
     else this.#announcer?.settle(this.#live());
   }
-
   async save(changed: boolean): Promise<void> {
     if (this.unchecked) return;
     const data = this.settings.writesCheckedText && this.#checked ? this.#checked.data : (this.session as KoaSession).toJSON();
@@ -115,12 +108,10 @@ export class RequestSession extends SessionReader implements RequestParty {
     this.mustSave = false;
     if (!existed) this.announcer.created(() => this.#describe(), this.#regenerating);
   }
-
   async remove(): Promise<void> {
     if (this.storeSession && this.externalKey) await this.#destroy(this.externalKey);
     this.ctx.cookies.set(this.opts.key, '', { ...this.opts, expires: new Date(0), maxAge: false } as any);
   }
-
   /** After the commit: events, the index's "last seen", the cookies that must not go out. */
   async finish(): Promise<void> {
     this.#announcer?.settle(this.#live());
@@ -129,30 +120,23 @@ export class RequestSession extends SessionReader implements RequestParty {
     settleSessionCookies(this.ctx, this.settings.size, { anonymous: this.anonymous, revoked: this.revokedAtLoad, loggedOut: !this.storeSession && this.#loggedOut });
     this.storeSession?.finish(this.anonymous ? null : this.alive() ? this.externalKey : undefined);
   }
-
   /** When the session's user signed in, as verified data or this request's own sign-in says; undefined before it is saved. */
   signedInAt(): number | undefined {
     const user = this.userOfSession();
     return (user !== undefined && this.signIn?.known(String(user))?.at) || undefined;
   }
-
   /** After a commit: the session lives on under its id (not destroyed, refused or unsaved by a store failure). */
-  alive(): boolean {
-    return Boolean(this.session) && !this.anonymous && !this.storeSession?.isDead(this.externalKey);
-  }
-
+  alive(): boolean { return Boolean(this.session) && !this.anonymous && !this.storeSession?.isDead(this.externalKey); }
   caller(user: string): Caller | 'gone' | undefined {
     this.get(); // a cookie session is read lazily: who it was loaded with must be known
     const stamp = this.signIn?.known(user);
     if (stamp) return this.storeSession ? this.storeSession.caller(user, stamp, this.signIn!.loaded?.user, this.externalKey) : { stamp: stamp.gen };
   }
-
   revoked(user: string, gen: number, keep: boolean): void {
     this.get();
     (this.signIn ??= new SignIn()).confirm(user, gen);
     if (keep) this.mustSave = true;
   }
-
   /** True: regenerate (`regenerateOnSignIn`: a fixated id never becomes a signed-in one); `destroyOnSignOut` destroys it. */
   #userChanged(): boolean {
     const { regenerateOnSignIn, destroyOnSignOut, appUser } = this.settings;
@@ -161,16 +145,11 @@ export class RequestSession extends SessionReader implements RequestParty {
     if (loaded !== undefined && user === undefined && destroyOnSignOut) this.set(null);
     return regenerateOnSignIn && !this.#regenerated && user !== undefined && String(user) !== loaded && this.exists();
   }
-
   #stampOf(user: string, now: number): Stamp | Promise<Stamp | typeof FAILED> {
     const signIn = this.signIn ??= new SignIn();
     return signIn.known(user) ?? signIn.signIn(user, now, () => this.settings.control?.generation(this.ctx, user) ?? Promise.resolve(0));
   }
-
-  async #destroy(id: string): Promise<void> {
-    this.anonymous ||= await this.storeSession!.destroy(id) === FAILED;
-  }
-
+  async #destroy(id: string): Promise<void> { this.anonymous ||= await this.storeSession!.destroy(id) === FAILED; }
   /** A new id or cookie ref; a store session destroyed meanwhile goes on fresh and unsaved (false). */
   async #regenerate(): Promise<boolean> {
     const id = this.externalKey;
@@ -187,22 +166,14 @@ export class RequestSession extends SessionReader implements RequestParty {
     if (this.storeSession) this.externalKey = this.opts.genid(this.ctx);
     return true;
   }
-
   // a CSRF token learned before a login must not work after it
   #rotateCsrf(): void {
     if (this.settings.rotateCsrf) (this.ctx as { rotateCsrfSecret?: () => void }).rotateCsrfSecret?.();
   }
-
   /** read (also when the app assigned it new data) or saved already */
-  exists(): boolean {
-    return Boolean(this.session) && this.loadedText !== undefined;
-  }
-
+  exists(): boolean { return Boolean(this.session) && this.loadedText !== undefined; }
   #describe(): Described {
     return { ref: this.storeSession ? this.externalKey && refOf(this.externalKey) : this.hidden._ref, user: this.settings.appUser(this.session) };
   }
-
-  #live(): (() => Described) | undefined {
-    return this.session && !this.anonymous ? () => this.#describe() : undefined;
-  }
+  #live(): (() => Described) | undefined { return this.session && !this.anonymous ? () => this.#describe() : undefined; }
 }

@@ -19,11 +19,9 @@ export const MOCKED_SESSION = Symbol('egg-session-plus#mockedSession');
 
 const adapters = new WeakMap<SessionStore, StoreAdapter>();
 
-/**
- * The read side of a request's owner (owner.ts is the write side): koa-session's ContextSession with the
- * store or cookie part, the load, the verdict, and what the write side keeps using: the hidden fields and
- * creation time as read, the app data's JSON as read (`loadedText`; undefined: exists nowhere yet), the sign-in.
- */
+// The read side of a request's owner (owner.ts is the write side): koa-session's ContextSession with the store or cookie part, the load, the verdict,
+// and what the write side keeps using: the hidden fields and creation time as read, the app data's JSON as read (`loadedText`; undefined: exists
+// nowhere yet), the sign-in.
 export class SessionReader extends ContextSession {
   anonymous = false; // the store failed under `onStoreError: 'anonymous'`: nothing is written
   guarded = false; // the middleware ran: with session control, an unguarded route reads no signed-in cookie session
@@ -38,11 +36,7 @@ export class SessionReader extends ContextSession {
   protected revokedAtLoad = false;
   protected mustSave = false;
   protected unchecked = false;
-
-  userOfSession(): string | number | undefined {
-    return this.settings.appUser(this.get());
-  }
-
+  userOfSession(): string | number | undefined { return this.settings.appUser(this.get()); }
   constructor(ctx: Context, options: Record<string, any>, settings: OwnerSettings) {
     super(ctx, options);
     this.settings = settings;
@@ -54,7 +48,6 @@ export class SessionReader extends ContextSession {
     // koa-session's get() and create() tell store sessions by this
     this.store = this.storeSession;
   }
-
   /** Before the handler: a store session is read and vetted; a signed-in cookie session checked against revocations. */
   async load(): Promise<void> {
     this.guarded = true;
@@ -65,13 +58,11 @@ export class SessionReader extends ContextSession {
     if (revoked === FAILED) this.anonymous = true;
     else if (revoked) this.#revokedAtLoad(revoked);
   }
-
   /** a mocked session first (app.mockContext: a context the middleware never loaded) */
   get(): KoaSession | null {
     if (this.session === undefined) this.#mocked();
     return super.get();
   }
-
   initFromCookie(): void {
     const opened = this.cookieSession!.read();
     if (!opened || this.anonymous || !this.valid(opened.data)) return this.create();
@@ -80,7 +71,6 @@ export class SessionReader extends ContextSession {
     this.#loaded(opened.data as JsonObject, undefined, opened.appText);
     if (opened.stale) this.mustSave = true;
   }
-
   valid(data: unknown, key?: string): boolean {
     const { event } = this.accepted = verdictOn(data, this.revokedAtLoad, this.ctx, this.settings.verdict);
     if (!event) return true;
@@ -88,14 +78,12 @@ export class SessionReader extends ContextSession {
     this.emit(event, { key, value: data, ctx: this.ctx });
     return false;
   }
-
   /** A mocked session is new, as if the app had just set it: saved at the end of the request, its user signed in then. */
   #mocked(): boolean {
     const data = Reflect.get(this.ctx.app, MOCKED_SESSION) as JsonObject | undefined;
     if (data && this.session === undefined) this.create(data);
     return data !== undefined;
   }
-
   async #loadFromStore(store: StoreSession): Promise<void> {
     const read = await store.read();
     if (read === FAILED) this.anonymous = true;
@@ -111,13 +99,11 @@ export class SessionReader extends ContextSession {
     this.hidden = {};
     this.create();
   }
-
   #revokedAtLoad(data: JsonObject, id?: string): void {
     this.revokedAtLoad = true;
     debug('revoked session %s', id ? `ref:${refOf(id)}` : 'cookie');
     emitLifecycle(this.ctx.app, 'revoked', { ctx: this.ctx, user: this.settings.appUser(data), reason: 'revoked', ref: id ? refOf(id) : hiddenOf(data)._ref });
   }
-
   /** The session from data valid() accepted; its own lifetime (`_maxAge`, `_session`) becomes the request's. */
   #loaded(data: JsonObject, id: string | undefined, appText?: string): void {
     const { hidden, user } = this.accepted!;

@@ -11,10 +11,7 @@ import type { Caller } from '../control/user-index.js';
 import type { SessionStore } from '../types.js';
 
 /** The owner as session control sees it: the session a request acts from, and what a "destroy all" it ran means for it. */
-export interface RequestParty {
-  caller(user: string): Caller | 'gone' | undefined;
-  revoked(user: string, gen: number, keep: boolean): void;
-}
+export interface RequestParty { caller(user: string): Caller | 'gone' | undefined; revoked(user: string, gen: number, keep: boolean): void }
 
 function ownerSettings(app: Application, config: ResolvedSessionConfig, control: IndexKeeper | undefined, sealed: boolean) {
   const { key, absoluteMaxAge } = config;

@@ -9,10 +9,8 @@ export interface User {
   app: string | number; // as the app set it
 }
 
-/**
- * A non-empty string or a finite number is a user; undefined, null or '' none. With session control
- * (`strict`) any other value is the app's error, named: such a session could be neither listed nor revoked.
- */
+// A non-empty string or a finite number is a user; undefined, null or '' none. With session control (`strict`) any other value is the app's error,
+// named: such a session could be neither listed nor revoked.
 export function userReader(userKey: UserKey, strict: boolean): (session: unknown) => User | undefined;
 export function userReader(userKey: UserKey, strict: false, part: 'app'): (session: unknown) => string | number | undefined;
 export function userReader(userKey: UserKey, strict: boolean, part?: 'app'): (session: unknown) => User | string | number | undefined {
@@ -35,30 +33,21 @@ export interface Stamp {
 
 type Signed = Stamp & { user: string };
 
-/**
- * Who a request's session is signed in as. The loaded user keeps its stamp for the whole request however
- * the app sets it again: a request in flight cannot escape a "destroy all" by signing in again. Another
- * user signed in during the request gets its generation of the moment it is first saved.
- */
+// Who a request's session is signed in as. The loaded user keeps its stamp for the whole request however the app sets it again: a request in flight
+// cannot escape a "destroy all" by signing in again. Another user signed in during the request gets its generation of the moment it is first saved.
 export class SignIn {
   loaded: Signed | undefined;
   fresh: Signed | undefined;
-
   // no stamp (a legacy cookie): generation 0, before any "destroy all"
   constructor(user?: string, hidden: Hidden = {}) {
     this.loaded = user === undefined ? undefined : { user, at: hidden._authAt ?? 0, gen: hidden._gen ?? 0 };
   }
-
-  known(user: string): Stamp | undefined {
-    return this.loaded?.user === user ? this.loaded : this.fresh?.user === user ? this.fresh : undefined;
-  }
-
+  known(user: string): Stamp | undefined { return this.loaded?.user === user ? this.loaded : this.fresh?.user === user ? this.fresh : undefined; }
   async signIn<F>(user: string, at: number, generation: () => Promise<number | F>): Promise<Stamp | F> {
     const gen = await generation();
     if (typeof gen === 'number') this.fresh = { user, at, gen };
     return typeof gen === 'number' ? this.fresh! : gen;
   }
-
   /** A "destroy all" this request ran while its session was live: it stays signed in, at the new generation. */
   confirm(user: string, gen: number): void {
     const signed = this.known(user);

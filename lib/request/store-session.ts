@@ -9,28 +9,16 @@ import type { Stamp } from './sign-in.js';
 import type { JsonObject } from '../json.js';
 
 export interface StoreWrite {
-  user: string | undefined;
-  signIn: Stamp | undefined;
-  created: number;
-  maxAge: number | 'session';
-  changed: boolean;
-  appUser: string | number | undefined;
+  user: string | undefined; signIn: Stamp | undefined; created: number; maxAge: number | 'session'; changed: boolean; appUser: string | number | undefined;
 }
 
-interface Loaded {
-  id: string;
-  signIn?: Stamp;
-  created?: number;
-  appUser?: string | number;
-}
+interface Loaded { id: string; signIn?: Stamp; created?: number; appUser?: string | number }
 
 // koa-session keeps a store entry 10 s longer than its cookie
 const storeLifetime = (maxAge: number | 'session') => (maxAge === 'session' ? maxAge : maxAge + 10_000);
 
-/**
- * One request's store session: the id it read, the store's snapshot (handed back at the next write), the
- * user the id is indexed under, and the ids it must never write again: destroyed here, or 'elsewhere'.
- */
+// One request's store session: the id it read, the store's snapshot (handed back at the next write), the user the id is indexed under, and the ids it
+// must never write again: destroyed here, or 'elsewhere'.
 export class StoreSession {
   readonly #ctx: Context;
   readonly #opts: Record<string, any>;
@@ -42,7 +30,6 @@ export class StoreSession {
   #indexed: { id: string; user: string } | undefined;
   #loaded: Loaded | undefined;
   #written = false;
-
   constructor(ctx: Context, opts: Record<string, any>, adapter: StoreAdapter, control: IndexKeeper | undefined, ids: SessionIds) {
     this.#ctx = ctx;
     this.#opts = opts;
@@ -50,11 +37,7 @@ export class StoreSession {
     this.#control = control;
     this.#ids = ids;
   }
-
-  get loadedId(): string | undefined {
-    return this.#loaded?.id;
-  }
-
+  get loadedId(): string | undefined { return this.#loaded?.id; }
   /** The session of the id the client sent, only through the id gate; FAILED under 'anonymous'. */
   async read(): Promise<{ id: string; value: JsonObject | undefined } | undefined | Failed> {
     const id = this.#ids.get(this.#ctx, this.#opts);
@@ -64,7 +47,6 @@ export class StoreSession {
     this.#snapshot = { id, value: read?.snapshot };
     return { id, value: read?.value };
   }
-
   /** Whether a "destroy all" revoked the loaded session (true: destroyed): catches one the index never held. */
   loaded(id: string, signIn: (Stamp & { user: string }) | undefined, created: number | undefined, appUser: string | number | undefined): false | Promise<boolean | Failed> {
     this.#loaded = { id, signIn, created, appUser };
@@ -72,7 +54,6 @@ export class StoreSession {
     this.#indexed = { id, user: signIn.user };
     return this.#control ? this.#vet(id, signIn) : false;
   }
-
   /** Writes, indexes and sends `id`: false when it must not be written (dead, refused). */
   async write(id: string, value: JsonObject, write: StoreWrite): Promise<boolean | Failed> {
     if (this.endIfDead(id)) return false;
@@ -90,7 +71,6 @@ export class StoreSession {
     this.#ids.set(this.#ctx, id, this.#opts);
     return true;
   }
-
   /** Destroys a store session; whatever the store answers, this request never writes the id again. */
   async destroy(id: string): Promise<boolean | undefined | Failed> {
     if (this.#dead.get(id) !== 'elsewhere') this.#dead.set(id, 'here');
@@ -99,7 +79,6 @@ export class StoreSession {
     if (this.#indexed?.id === id) this.#indexed = undefined;
     return existed;
   }
-
   /** For regenerate(): destroys `id`; true when another request had destroyed it already. */
   async destroyedMeanwhile(id: string): Promise<boolean> {
     const { builtin } = this.adapter;
@@ -110,27 +89,17 @@ export class StoreSession {
     if (gone) this.#dead.set(id, 'elsewhere');
     return gone;
   }
-
-  /**
-   * True for a dead id, and the browser is told: destroyed here, its cookie is cleared; destroyed elsewhere
-   * (a logout, or a login whose response set a new id), no session cookie goes out, so none newer is cleared.
-   */
+  // True for a dead id, and the browser is told: destroyed here, its cookie is cleared; destroyed elsewhere (a logout, or a login whose response set
+  // a new id), no session cookie goes out, so none newer is cleared.
   /** After the commit, with the id the session lives on under (undefined: none; null: unknown, the store failed). */
-  finish(live: string | undefined | null): void {
-    this.#ids.finish(this.#ctx, live, this.#opts.key);
-  }
-
-  isDead(id: string | undefined): boolean {
-    return id !== undefined && this.#dead.has(id);
-  }
-
+  finish(live: string | undefined | null): void { this.#ids.finish(this.#ctx, live, this.#opts.key); }
+  isDead(id: string | undefined): boolean { return id !== undefined && this.#dead.has(id); }
   endIfDead(id: string | undefined): boolean {
     const how = id === undefined ? undefined : this.#dead.get(id);
     if (how === 'elsewhere') dropSessionCookies(this.#ctx, this.#opts.key);
     else if (how) clearCookie(this.#ctx, this.#opts.key);
     return how !== undefined;
   }
-
   /** The session the request acts from for `user`, as the index checks it; 'gone' when refused meanwhile. */
   caller(user: string, stamp: Stamp, loadedUser: string | undefined, current: string | undefined): Caller | 'gone' | undefined {
     const id = user === loadedUser ? this.loadedId : this.#indexed?.user === user ? this.#indexed.id : undefined;
@@ -141,20 +110,17 @@ export class StoreSession {
     const acting = dead === 'here' ? current : id;
     return acting ? { ref: refOf(acting), stamp: stamp.gen } : undefined;
   }
-
   /** A session used but not written gets its "last seen"; one the index lost is indexed again (refused: destroyed). */
   touch(): Promise<void> | undefined {
     const indexed = this.#indexed;
     if (!this.#control || !indexed || this.#written || this.#dead.has(indexed.id) || indexed.id !== this.#loaded?.id) return;
     return this.#touch(indexed, this.#loaded);
   }
-
   async #touch(indexed: { id: string; user: string }, loaded: Loaded): Promise<void> {
     if (await this.#control!.seen(this.#ctx, indexed.id, indexed.user)) return;
     const maxAge = storeLifetime(checkedLifetime(this.#opts.maxAge));
     if (!await this.#index(indexed.id, indexed.user, loaded.signIn, maxAge, loaded.created ?? Date.now(), loaded.appUser)) await this.destroy(indexed.id);
   }
-
   async #vet(id: string, signIn: Stamp & { user: string }): Promise<boolean | Failed> {
     const revoked = await this.#control!.revokedStoreSession(this.#ctx, id, signIn.user, signIn.gen);
     if (revoked !== true) return revoked;
@@ -163,14 +129,12 @@ export class StoreSession {
     await this.destroy(id);
     return true;
   }
-
   async #index(id: string, user: string | undefined, signIn: Stamp | undefined, maxAge: number | 'session', created: number, appUser: string | number | undefined): Promise<boolean> {
     const previousUser = this.#indexed?.id === id ? this.#indexed.user : undefined;
     const accepted = await this.#control!.saved(this.#ctx, this.adapter, { id, user, previousUser, signIn, created, maxAge, appUser });
     this.#indexed = user && accepted ? { id, user } : undefined;
     return accepted;
   }
-
   #refused(id: string): false {
     this.#dead.set(id, 'elsewhere');
     this.endIfDead(id);

@@ -38,8 +38,8 @@ export type Failed = typeof FAILED;
 export interface FailurePolicy { policy: 'fail' | 'anonymous'; key: string } // key: the cookie name, for cookie sessions' failures
 export interface AdapterSettings extends FailurePolicy { timeout: number }
 
-// The one handling of a failed store or Redis call: `session:error` naming a session by its reference, never its id
-// (`storeKey` for an app's own store only), then 503 or FAILED. It runs where the request awaits: its log line is that request's.
+// The one handling of a failed store or Redis call: `session:error` naming a session by its reference, never its id (`storeKey` for an app's own
+// store only), then 503 or FAILED. It runs where the request awaits: its log line is that request's.
 export function storeFailed(ctx: Context, { policy, key }: FailurePolicy, operation: string, error: unknown, id?: string, own = false): Failed {
   const err = error instanceof Error ? error : new Error(String(error));
   const ref = id && refOf(id);
@@ -54,7 +54,6 @@ export class StoreAdapter {
   readonly #store: SessionStore;
   readonly builtin: BuiltinStore | undefined; // it answers destroys with whether the session existed
   readonly #settings: AdapterSettings;
-
   constructor(store: SessionStore, settings: AdapterSettings) {
     const builtin = store as Partial<BuiltinStore>;
     this.#store = store;

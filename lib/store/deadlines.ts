@@ -1,5 +1,5 @@
-// One timer per time limit, not a setTimeout per store call: with one limit per queue, deadlines arrive in the order the
-// calls started, so a FIFO queue and a timer armed for its oldest deadline are enough.
+// One timer per time limit, not a setTimeout per store call: with one limit per queue, deadlines arrive in the order the calls started, so a FIFO
+// queue and a timer armed for its oldest deadline are enough.
 interface Pending { deadline: number; expire: () => void; previous: Pending | undefined; next: Pending | undefined }
 
 // doubly linked: a call that answers unlinks its entry at once, so entries die young instead of being promoted by the GC
@@ -8,7 +8,6 @@ class DeadlineQueue {
   #first: Pending | undefined;
   #last: Pending | undefined;
   #timer: NodeJS.Timeout | undefined;
-
   constructor(ms: number) { this.#ms = ms; }
   add(expire: () => void): Pending {
     const entry: Pending = { deadline: Date.now() + this.#ms, expire, previous: this.#last, next: undefined };

@@ -4,9 +4,9 @@ import type { StoredSession } from '../types.js';
 // koa-session asks the store to keep a session 10 s longer than its `_expire` (see ContextSession#save)
 const KOA_SESSION_STORE_MARGIN = 10_000;
 
-// A session in Redis as one request read (or last wrote) it, to tell at save time what changed. Every configuration reads
-// both formats: 'string', one JSON object (as hand-written stores do), and 'hash', one JSON field per top-level key (merge
-// saves). `_expire` is not stored: Redis' TTL is the truth (a rolling refresh only sends PEXPIRE).
+// A session in Redis as one request read (or last wrote) it, to tell at save time what changed. Every configuration reads both formats: 'string', one
+// JSON object (as hand-written stores do), and 'hash', one JSON field per top-level key (merge saves). `_expire` is not stored: Redis' TTL is the
+// truth (a rolling refresh only sends PEXPIRE).
 export interface Snapshot { format: 'string' | 'hash'; text?: string; fields?: Map<string, string> }
 export interface ReadSession { value: JsonObject; snapshot: Snapshot }
 
@@ -39,8 +39,8 @@ export function diffFields(before: Map<string, string>, after: Map<string, strin
   return { set, del };
 }
 
-// undefined for a missing or corrupt session: not a JSON object, a bad hash field, another Redis type, or not written by
-// koa-session (it always stores `_maxAge` or `_session: true`; another app's JSON or a planted value is not a session).
+// undefined for a missing or corrupt session: not a JSON object, a bad hash field, another Redis type, or not written by koa-session (it always
+// stores `_maxAge` or `_session: true`; another app's JSON or a planted value is not a session).
 export function readSessionReply(reply: unknown, now = Date.now()): ReadSession | undefined {
   if (!Array.isArray(reply)) return;
   const [ kind, payload, pttl ] = reply as [ unknown, unknown, unknown ];

@@ -3,8 +3,8 @@ import type { BuiltinStore, StoredSession } from '../types.js';
 import { defineScripts, type RedisClient } from '../redis.js';
 import { diffFields, encodeFields, loadedFields, readSessionReply, withoutExpire, type ReadSession, type Snapshot } from './redis-format.js';
 
-// The store's Lua scripts touch one key only, so they run unchanged on Redis Cluster.
-// GET: `{ 'string', json, pttl }`, `{ 'hash', [f, v, ...], pttl }` or `{ type }`.
+// The store's Lua scripts touch one key only, so they run unchanged on Redis Cluster. GET: `{ 'string', json, pttl }`, `{ 'hash', [f, v, ...], pttl
+// }` or `{ type }`.
 const GET_SESSION = `
 local kind = redis.call('TYPE', KEYS[1]).ok
 if kind == 'string' then return { kind, redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1]) } end
@@ -12,9 +12,9 @@ if kind == 'hash' then return { kind, redis.call('HGETALL', KEYS[1]), redis.call
 return { kind }
 `;
 
-// A merge save. ARGV: mode, ttl, nSet, <field, json> x nSet, nDel, <field> x nDel, nFull, <field, json> x nFull.
-// 'replace' (a new id): the key becomes exactly the "set" fields. 'merge' (a loaded session): only "set" and "del" change;
-// a key gone meanwhile (destroyed) is NOT written back (0); one still a whole-object string is converted with "full" (-1: none sent).
+// A merge save. ARGV: mode, ttl, nSet, <field, json> x nSet, nDel, <field> x nDel, nFull, <field, json> x nFull. 'replace' (a new id): the key
+// becomes exactly the "set" fields. 'merge' (a loaded session): only "set" and "del" change; a key gone meanwhile (destroyed) is NOT written back
+// (0); one still a whole-object string is converted with "full" (-1: none sent).
 const SAVE_SESSION_FIELDS = `
 local key, mode, ttl = KEYS[1], ARGV[1], ARGV[2]
 local nSet = tonumber(ARGV[3])
@@ -51,14 +51,13 @@ const SCRIPTS = {
 };
 const unchanged = ({ set, del }: { set: unknown[]; del: unknown[] }) => !set.length && !del.length;
 
-// The snapshot a request read tells at save time what changed: unchanged data gets a PEXPIRE only, and a session read before
-// is written back only while it still exists, so a session destroyed meanwhile (log out elsewhere) is not resurrected.
+// The snapshot a request read tells at save time what changed: unchanged data gets a PEXPIRE only, and a session read before is written back only
+// while it still exists, so a session destroyed meanwhile (log out elsewhere) is not resurrected.
 export class RedisStore implements BuiltinStore {
   readonly storeName = 'redis';
   readonly client: RedisClient;
   readonly options: ResolvedSessionConfig['redis'];
   readonly #scripts;
-
   constructor(client: RedisClient, options: ResolvedSessionConfig['redis']) {
     this.client = client;
     this.options = options;
