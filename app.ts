@@ -5,6 +5,7 @@ import { defaultCookieSizePolicy } from './lib/cookie/response.js';
 import { createBuiltinStore, describeStore } from './lib/store/builtin.js';
 import { installSessionControl, sessionControlEnabled } from './lib/control/session-control.js';
 import { installRequestOwner, peekOwner } from './lib/request/setup.js';
+import { loadOutsideRequest } from './lib/request/outside.js';
 import { checkEggVersion } from './lib/egg-version.js';
 import type { SessionErrorEvent, SessionEvent } from './lib/types.js';
 
@@ -58,7 +59,7 @@ export default class SessionBoot implements ILifecycleBoot {
     const config = this.#config;
     // an object here was set by the app (config or app.sessionStore) and wins over a built-in store
     if (typeof config.store === 'string') config.store = await createBuiltinStore(this.app, config);
-    const keeper = installSessionControl(this.app, config, peekOwner);
+    const keeper = installSessionControl(this.app, config, { partyOf: peekOwner, load: input => loadOutsideRequest(this.app, input) });
     installRequestOwner(this.app, config, keeper);
   }
   async willReady() {

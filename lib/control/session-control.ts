@@ -7,7 +7,7 @@ import { resolveRedisClient } from '../redis.js';
 import { announceDestroyed, type DestroyReason } from '../request/announcer.js';
 import { refOf } from '../session-id.js';
 import type { RequestParty } from '../request/setup.js';
-import { loadOutsideRequest, type LoadedSession } from '../request/outside.js';
+import type { LoadedSession } from '../request/outside.js';
 import { IndexKeeper } from './index-keeper.js';
 import { UserSessionIndex, callerArgs, parseEntry, sessionIdsOf, type SessionInfo } from './user-index.js';
 import type { SessionStore } from '../types.js';
@@ -37,7 +37,10 @@ export function sessionControlEnabled(config: ResolvedSessionConfig): boolean {
 }
 
 /** Builds `app.sessions` (at didLoad, once @eggjs/redis and the store exist); returns what requests use of it. */
-export function installSessionControl(app: Application, config: ResolvedSessionConfig, partyOf: (ctx: Context) => RequestParty | undefined):
+/** What session control asks of the request side, handed in at boot (imports point from lib/request to lib/control). */
+export interface RequestSide { partyOf(ctx: Context): RequestParty | undefined; load(input: unknown): Promise<LoadedSession | undefined> }
+
+export function installSessionControl(app: Application, config: ResolvedSessionConfig, requests: RequestSide):
 IndexKeeper | undefined {
   let control: SessionControl | undefined;
   let keeper: IndexKeeper | undefined;
@@ -45,18 +48,18 @@ IndexKeeper | undefined {
     const client = resolveRedisClient(app, config.redis.client, 'session control (per-user sessions, "log out everywhere") needs Redis,');
     const index = new UserSessionIndex(client, config.redis.prefix);
     keeper = new IndexKeeper(app, index, config);
-    control = new SessionControl(app, index, keeper, config.storeTimeout, partyOf);
+    control = new SessionControl(app, index, keeper, config.storeTimeout, requests);
   }
   Reflect.set(app, CONTROL, control);
-  Object.defineProperty(app, 'sessions', { configurable: true, value: control ?? new WithoutControl(app) });
+  Object.defineProperty(app, 'sessions', { configurable: true, value: control ?? new WithoutControl(requests) });
   return keeper;
 }
 
 /** `app.sessions` without session control: load() works, every other method says what it needs. */
 class WithoutControl {
-  readonly #app: Application;
-  constructor(app: Application) { this.#app = app; }
-  load(input: unknown): Promise<LoadedSession | undefined> { return loadOutsideRequest(this.#app, input); }
+  readonly #requests: RequestSide;
+  constructor(requests: RequestSide) { this.#requests = requests; }
+  load(input: unknown): Promise<LoadedSession | undefined> { return this.#requests.load(input); }
   async list(): Promise<never> { throw needsSessionControl('app.sessions.list()'); }
   async destroy(): Promise<never> { throw needsSessionControl('app.sessions.destroy()'); }
   async destroyAll(): Promise<never> { throw needsSessionControl('app.sessions.destroyAll()'); }
@@ -80,13 +83,13 @@ export class SessionControl {
   readonly #index: UserSessionIndex;
   readonly #keeper: IndexKeeper;
   readonly #timeout: number;
-  readonly #partyOf: (ctx: Context) => RequestParty | undefined;
-  constructor(app: Application, index: UserSessionIndex, keeper: IndexKeeper, timeout: number, partyOf: (ctx: Context) => RequestParty | undefined) {
+  readonly #requests: RequestSide;
+  constructor(app: Application, index: UserSessionIndex, keeper: IndexKeeper, timeout: number, requests: RequestSide) {
     this.#app = app;
     this.#index = index;
     this.#keeper = keeper;
     this.#timeout = timeout;
-    this.#partyOf = partyOf;
+    this.#requests = requests;
   }
   /** The user's live store sessions, most recently seen first. */
   async list(userId: string | number): Promise<SessionInfo[]> {
@@ -132,11 +135,11 @@ export class SessionControl {
   /** The id `list()` shows for a store session id. */
   idOf(sessionId: string): string { return refOf(sessionId); }
   /** A session outside a request, by its Cookie header, cookie value or store id (README "Sessions outside a request"). */
-  load(input: unknown): Promise<LoadedSession | undefined> { return loadOutsideRequest(this.#app, input); }
+  load(input: unknown): Promise<LoadedSession | undefined> { return this.#requests.load(input); }
   #actor(userId: string | number, requestCtx: Context | undefined) {
     const user = asUserId(userId);
     const ctx = requestCtx ?? this.#app.currentContext;
-    const party = ctx && this.#partyOf(ctx);
+    const party = ctx && this.#requests.partyOf(ctx);
     return { user, ctx, party, caller: party?.caller(user) };
   }
   /** A failure is a SessionStoreError (503), as for the store. */
