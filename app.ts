@@ -64,9 +64,8 @@ export default class SessionBoot implements ILifecycleBoot {
   }
   async willReady() {
     // checked once the app's didLoad had its chance to set app.sessionStore
-    if (this.#config.idHeader && describeStore(this.#config.store) === 'cookie') {
-      throw new TypeError("[egg-session-plus] config.session.idHeader needs a session store (store 'redis' or 'memory', or app.sessionStore): cookie sessions have no id");
-    }
+    if (this.#config.idHeader && describeStore(this.#config.store) === 'cookie') throw new TypeError('[egg-session-plus] config.session.idHeader needs a session store ' +
+      "(store 'redis' or 'memory', or app.sessionStore): cookie sessions have no id");
   }
   async didReady() {
     const { app } = this;

@@ -1,19 +1,18 @@
 import './typings/index.js';
 
 /** Your session's fields, by merging: `declare module 'egg-session-plus' { interface SessionData { userId?: number } }` */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface SessionData {}
 
 /** What koa-session's Session object adds to your data on `ctx.session`. */
 export interface SessionModel {
-  readonly isNew: boolean; // this request started without a session
-  maxAge: number | 'session' | undefined; // ms, or 'session' for a browser-session cookie
-  readonly externalKey: string | undefined; // the store id; undefined for cookie sessions
+  /** this request started without a session */ readonly isNew: boolean;
+  /** ms, or 'session' for a browser-session cookie */ maxAge: number | 'session' | undefined;
+  /** the store id; undefined for cookie sessions */ readonly externalKey: string | undefined;
   readonly length: number;
   readonly populated: boolean;
-  save(): Promise<void>; // even if nothing changed
-  regenerate(): Promise<void>; // a new id (store) or ciphertext (cookie); the old store entry is destroyed
-  manuallyCommit(): Promise<void>; // with `autoCommit: false`
+  /** even if nothing changed */ save(): Promise<void>;
+  /** a new id (store) or ciphertext (cookie); the old store entry is destroyed */ regenerate(): Promise<void>;
+  /** with `autoCommit: false` */ manuallyCommit(): Promise<void>;
   toJSON(): Record<string, unknown>;
 }
 

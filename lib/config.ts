@@ -13,6 +13,7 @@ const count = z.number().int().positive();
 const BROWSER_COOKIE_BYTES = 4096; // what browsers keep of one cookie (RFC 6265bis: name and value together)
 const MAX_STORE_TIMEOUT = 60_000; // a store call that may take longer is an outage, not a slow answer
 const SAME_SITE = /^(?:none|lax|strict)$/i; // what egg's cookies accept (any case)
+const HTTP_HEADERS = /^(?:(?:set-)?cookie2?|host|authorization|connection|upgrade|te|trailer|transfer-encoding|location|vary|origin|referer|(?:content|proxy|access-control|sec|if)-.*)$/i;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 6265 token: no separators, spaces or control characters
 
 // koa-session's own options, checked more strictly
@@ -37,7 +38,8 @@ const PLUGIN_OPTIONS = {
   userKey: z.union([ z.string().min(1), z.function() ], unionMessage("must be a key, a dotted path such as 'passport.user.id', or a function of the session")),
   maxSessionsPerUser: z.union([ z.number().int().nonnegative(), z.literal(Infinity) ], unionMessage('must be a whole number (0 or Infinity: no bound)')),
   maxSessionsPreventsLogin: z.boolean(),
-  idHeader: z.string().regex(COOKIE_NAME, 'must be a header name: letters, digits and !#$%&\'*+-.^_`|~ only'), idHeaderOnly: z.boolean(),
+  idHeader: z.string().regex(COOKIE_NAME, 'must be a header name: letters, digits and !#$%&\'*+-.^_`|~ only')
+    .refine(name => !HTTP_HEADERS.test(name), 'must be a header of your own (x-session-id): HTTP and browsers give this one a meaning'), idHeaderOnly: z.boolean(),
   // control.enable unset: on with store 'redis'; true also with cookie/memory/custom stores (needs @eggjs/redis)
   control: z.object({ enable: z.boolean().optional(), touchInterval: z.number().int().nonnegative() }).strict().partial(),
   redis: z.object({ client: z.string().min(1), prefix: z.string(), sessionTTL: milliseconds, merge: z.boolean() }).strict().partial(),

@@ -51,8 +51,8 @@ export function createSessionIdReader(app: Application, { prefix = '', genid, ex
       return raw ? reject(ctx, raw) : undefined;
     },
     set(ctx, id, options) {
-      // never to a request that came with its cookie: script on the page could read the header, not an httpOnly cookie
-      if (idHeader && (idHeaderOnly || ctx.get(idHeader) || !ctx.cookies.get(options.key, { signed: false }))) ctx.set(idHeader, id);
+      // never to a request that carries cookies (a browser's, also with an empty or shadowed session cookie): page script can read a header
+      if (idHeader && (idHeaderOnly || !ctx.get('cookie'))) ctx.set(idHeader, id);
       if (custom) custom.set(ctx, id);
       else if (!idHeaderOnly) ctx.cookies.set(options.key, id, options);
     },

@@ -218,11 +218,12 @@ describe('example app (SESSION_STORE=redis)', function () {
     const me = await agent.get('/api/me').set('x-session-id', id).expect(200);
     assert.equal(me.body.userId, 1);
     assert.ok(me.body.signedInAt > 0);
-    const out = await agent.post('/api/logout').set('x-session-id', id).expect(200);
+    const out = await agent.post('/api/logout').set('x-session-id', id).send({}).expect(200);
     assert.equal(out.headers['x-session-id'], '', 'an empty header ends the session');
     assert.equal(await redis.exists(`${REDIS_PREFIX}${id}`), 0);
     assert.equal((await agent.get('/api/me').set('x-session-id', id).expect(200)).body.userId, null);
-    // a browser's cookie is no ticket past CSRF on the API
+    // a browser's cookie is no ticket past CSRF on the API, nor is a form (a cross-site form POST carries no cookie)
     await agent.post('/api/login').set('cookie', 'a=b').send({ name: 'alice', password: 'wonderland' }).expect(403);
+    await agent.post('/api/login').type('form').send({ name: 'alice', password: 'wonderland' }).expect(403);
   });
 });

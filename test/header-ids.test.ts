@@ -5,6 +5,7 @@ import { Redis as RedisClient } from 'ioredis';
 import { bootApp, bootError, closeApp, redisClient, type AppConfig } from './helpers/boot.js';
 import { serve, type Served } from './helpers/http.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import { deferred } from './helpers/device.js';
 
 // config.session.idHeader: store session ids in a request/response header, for clients without cookies
 const HEADER = 'x-session-id';
@@ -137,6 +138,38 @@ describe('session ids in a header (config.session.idHeader)', function () {
       const regenerated = await fetch(`${http.url}/regenerate`, { headers: { cookie: pair } });
       assert.equal(regenerated.headers.get(HEADER), null);
       assert.ok(regenerated.headers.getSetCookie().some(line => line.startsWith('EGG_SESS=') && !line.startsWith(pair)));
+      // nor with an empty session cookie shadowing the real one (a script can plant one on a longer path), nor any other cookie
+      for (const cookie of [ `EGG_SESS=; ${pair}`, 'EGG_SESS=', 'csrfToken=abc' ]) {
+        const login = await fetch(`${http.url}/login?user=hdr-browser`, { headers: { cookie } });
+        assert.equal(login.status, 200);
+        assert.equal(login.headers.get(HEADER), null, cookie);
+        assert.ok(login.headers.getSetCookie().some(line => line.startsWith('EGG_SESS=')), 'the browser gets its cookie');
+      }
+    });
+
+    it('sends nothing to a request whose id another request moved or ended meanwhile: the client may hold the newer id', async () => {
+      const client = new HeaderClient(http.url);
+      await client.get('/login?user=hdr-moved');
+      const old = client.id!;
+      const arrived = deferred();
+      const released = deferred();
+      Reflect.set(app, 'scHold', { arrived: arrived.resolve, released: released.promise });
+      try {
+        const slow = new HeaderClient(http.url);
+        slow.id = old;
+        const late = slow.get('/hold?value=late');
+        await arrived.promise;
+        const moved = await client.get('/regenerate');
+        assert.match(moved.id ?? '', UUID);
+        released.resolve();
+        const answer = await late;
+        assert.equal(answer.status, 200);
+        assert.equal(answer.id, null, 'neither the dead id nor an empty header');
+      } finally {
+        Reflect.deleteProperty(app, 'scHold');
+      }
+      assert.equal(await redis.exists(`hdr:${old}`), 0, 'the late write did not bring the old id back');
+      assert.equal((await client.get('/get')).body.session.userId, 'hdr-moved');
     });
   });
 
@@ -177,6 +210,9 @@ describe('session ids in a header (config.session.idHeader)', function () {
       await fails(headerApp(server.port), /config\.session\.idHeader.*custom config\.session\.genid/, 'custom-genid');
       await fails(headerApp(server.port), /config\.session\.idHeader.*config\.session\.externalKey/, 'header-key');
       await fails(headerApp(server.port, { idHeader: 'x session' }), /config\.session\.idHeader/);
+      for (const name of [ 'set-cookie', 'Cookie', 'authorization', 'content-type' ]) {
+        await fails(headerApp(server.port, { idHeader: name }), /config\.session\.idHeader: must be a header of your own/);
+      }
       await fails({ keys: 'k', session: { idHeaderOnly: true } }, /config\.session\.idHeaderOnly needs config\.session\.idHeader/);
     });
   });

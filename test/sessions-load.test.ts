@@ -109,6 +109,17 @@ for (const variant of variants) {
         assert.deepEqual((await sessions.list(user)).map(s => s.id), [ loaded.ref ]);
       });
 
+      it('save() refuses to sign a session in: its new id could reach no client (and a fixed id must never be signed in)', async () => {
+        const device = new Device(http.url);
+        await device.get('/set?theme=anonymous');
+        const loaded = (await sessions.load(device.sessionCookie!))!;
+        assert.equal(loaded.user, undefined);
+        loaded.session.userId = 'load-fixated';
+        await assert.rejects(loaded.save(), /signed in \(its user set\) only in a request/);
+        assert.deepEqual(await sessions.list('load-fixated'), []);
+        assert.equal((await device.get('/get')).body.session.userId, undefined);
+      });
+
       it('save() after a logout elsewhere answers false and writes nothing (no resurrection)', async () => {
         const { device } = await signedIn();
         const id = device.sessionCookie!;

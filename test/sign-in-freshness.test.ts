@@ -41,7 +41,7 @@ for (const variant of variants) {
       assert.deepEqual(await fresh(device, 60_000), { signedInAt: null, fresh: false });
     });
 
-    it('gives the time the user signed in, kept across requests and regenerate(); fresh only within the given ms', async () => {
+    it('gives the time the user signed in, kept across requests; fresh only within the given ms; regenerate() (a re-authentication) renews it', async () => {
       const device = new Device(http.url);
       const before = Date.now();
       await device.get('/login?user=fresh-1');
@@ -50,9 +50,14 @@ for (const variant of variants) {
       await sleep(30);
       assert.deepEqual(await fresh(device, 60_000), { signedInAt, fresh: true });
       assert.deepEqual(await fresh(device, 10), { signedInAt, fresh: false });
-      await device.get('/regenerate');
       await device.get('/set?theme=dark');
       assert.deepEqual(await fresh(device, 60_000), { signedInAt, fresh: true });
+      // "confirm your password", then the login pattern for the same user: fresh again
+      await sleep(20);
+      await device.get('/login-regenerate?user=fresh-1');
+      const renewed = await fresh(device, 60_000);
+      assert.ok(renewed.signedInAt! > signedInAt!, `${renewed.signedInAt} > ${signedInAt}`);
+      assert.equal(renewed.fresh, true);
     });
 
     it('a sign-in as another user starts a new sign-in time; signing out ends it', async () => {

@@ -6,9 +6,10 @@ export default appInfo => {
   const config = {
     // the first key seals new cookies; add older keys after it to rotate without logging users out
     keys: process.env.EXAMPLE_KEYS ?? `${appInfo.name}_demo-key-change-me`,
-    // the session cookie is enough state for this demo: keep egg's CSRF defaults (token in a cookie). A
-    // request that carries no cookie has no ambient credentials to forge: the header API needs no token
-    security: { csrf: { enable: true, ignore: ctx => ctx.path.startsWith('/api/') && !ctx.get('cookie') } },
+    // the session cookie is enough state for this demo: keep egg's CSRF defaults (token in a cookie). The
+    // header API's JSON requests without cookies need no token: a cross-site form can send no JSON, and a
+    // cross-site fetch of JSON needs a CORS preflight (README "Sessions without cookies")
+    security: { csrf: { enable: true, ignore: ctx => ctx.path.startsWith('/api/') && !ctx.get('cookie') && Boolean(ctx.is('json')) } },
     session: {},
   };
 

@@ -7,11 +7,11 @@ export type DestroyReason = 'logout' | 'destroy' | 'destroyOthers' | 'destroyAll
 
 /** The payload of `session:created|regenerated|destroyed|revoked|evicted`. */
 export interface SessionLifecycleEvent {
-  ctx?: Context; // the request, when the change happened in one
-  user?: string | number; // as the app set it, or the argument of an `app.sessions` call
-  reason: string; // 'new', 'regenerate', a DestroyReason, 'revoked', 'maxSessionsPerUser'
-  ref?: string; // a stable, non-secret reference (never the id or cookie): ctx.sessions.list()'s id for store sessions
-  previousRef?: string; // `regenerated` only: the session it replaced
+  /** the request, when the change happened in one */ ctx?: Context;
+  /** as the app set it, or the argument of an `app.sessions` call */ user?: string | number;
+  /** 'new', 'regenerate', a DestroyReason, 'revoked', 'maxSessionsPerUser' */ reason: string;
+  /** a stable, non-secret reference (never the id or cookie): ctx.sessions.list()'s id for store sessions */ ref?: string;
+  /** `regenerated` only: the session it replaced */ previousRef?: string;
 }
 
 interface Emitter { emit(event: string, payload: unknown): unknown; listenerCount(event: string): number }
@@ -42,10 +42,8 @@ export function announceDestroyed(app: Emitter, payload: SessionLifecycleEvent, 
   emitLifecycle(app, 'destroyed', payload);
 }
 
-/**
- * One request's events, in order: the session `ctx.session = null` destroyed (at commit); a new session (at its first save, or at the end when
- * regenerate() saved it: the login sets the user after `await regenerate()`); a regenerate() (at the end).
- */
+// One request's events, in order: the session `ctx.session = null` destroyed (at commit); a new session (at its first save, or at the end when
+// regenerate() saved it: the login sets the user after `await regenerate()`); a regenerate() (at the end).
 export class Announcer {
   readonly #ctx: Context;
   readonly announced = new Set<string>();

@@ -6,15 +6,9 @@ export interface KoaSession { toJSON(): Record<string, unknown>; _requireSave?: 
 
 /** The part of koa-session's ContextSession the owner builds on. */
 export interface KoaContextSession {
-  ctx: Context;
-  opts: Record<string, any>;
-  store?: unknown;
-  session: KoaSession | false | undefined;
-  externalKey?: string;
-  get(): KoaSession | null;
-  set(value: Record<string, unknown> | null): void;
-  create(data?: unknown, externalKey?: string): void;
-  emit(event: string, data: unknown): void;
+  ctx: Context; opts: Record<string, any>; store?: unknown; session: KoaSession | false | undefined; externalKey?: string;
+  get(): KoaSession | null; set(value: Record<string, unknown> | null): void;
+  create(data?: unknown, externalKey?: string): void; emit(event: string, data: unknown): void;
 }
 
 type KoaContextSessionClass = new (ctx: Context, options: Record<string, any>) => KoaContextSession;

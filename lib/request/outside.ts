@@ -5,19 +5,17 @@ import type { KoaSession } from './koa-base.js';
 
 /** A session loaded outside a request (`app.sessions.load()`). */
 export interface LoadedSession {
-  data: Record<string, unknown>; // the app's data as loaded
+  /** the app's data as loaded */ data: Record<string, unknown>;
   user: string | number | undefined;
   signedInAt: number | undefined;
-  ref: string | undefined; // a store session's id in `list()`; undefined for cookie sessions
-  session: KoaSession & Record<string, any>; // change it, then save()
+  /** a store session's id in `list()`; undefined for cookie sessions */ ref: string | undefined;
+  /** change it, then save() */ session: KoaSession & Record<string, any>;
   /** Writes the changes: false when the session was destroyed meanwhile (it is never written again). */
   save(): Promise<boolean>;
 }
 
-/**
- * The session a Cookie header (or a bare cookie value / store id) names, read in a request of its own through the same gates as any request: id
- * shape, seal, expiry, revocation. undefined when there is none.
- */
+// The session a Cookie header (or a bare cookie value / store id) names, read in a request of its own through the same gates as any request: id
+// shape, seal, expiry, revocation. undefined when there is none.
 export async function loadOutsideRequest(app: Application, input: unknown): Promise<LoadedSession | undefined> {
   if (typeof input !== 'string') throw new TypeError(`[egg-session-plus] app.sessions.load() takes a session id or a Cookie header, got ${typeof input}`);
   const { key, idHeader } = app.config.session;
@@ -30,10 +28,14 @@ export async function loadOutsideRequest(app: Application, input: unknown): Prom
   const session = owner.get() as LoadedSession['session'] | null;
   if (!session || !owner.exists() || owner.anonymous) return;
   const id = owner.store ? owner.externalKey : undefined;
+  const user = owner.userOfSession();
   return {
-    data: session.toJSON(), user: owner.userOfSession(), signedInAt: owner.signedInAt(), ref: id && refOf(id), session,
+    data: session.toJSON(), user, signedInAt: owner.signedInAt(), ref: id && refOf(id), session,
     async save() {
       if (!id) throw new TypeError('[egg-session-plus] a cookie session can be saved only in a request: its new cookie must reach the browser');
+      // a sign-in moves the session to a new id (regenerateOnSignIn) that must reach the client, as a fixed id must never be signed in
+      const now = owner.userOfSession();
+      if (now !== undefined && String(now) !== String(user)) throw new TypeError('[egg-session-plus] a session can be signed in (its user set) only in a request');
       await owner.commit({ save: true });
       await owner.finish();
       return owner.alive();

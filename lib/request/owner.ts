@@ -161,6 +161,8 @@ export class RequestSession extends SessionReader implements RequestParty {
       return false;
     }
     if (existed) this.announcer.regenerated(this.#describe().ref);
+    // the login pattern: a re-authentication is a new sign-in time (freshness); revocation goes by the generation, kept
+    if (this.signIn?.loaded) this.signIn.loaded.at = Date.now();
     this.hidden = {};
     this.created = undefined;
     if (this.storeSession) this.externalKey = this.opts.genid(this.ctx);
