@@ -3,8 +3,8 @@ import type { BuiltinStore, StoredSession } from '../types.js';
 import { defineScripts, type RedisClient } from '../redis.js';
 import { diffFields, encodeFields, loadedFields, readSessionReply, withoutExpire, type ReadSession, type Snapshot } from './redis-format.js';
 
-// The store's Lua scripts touch one key only, so they run unchanged on Redis Cluster. GET: `{ 'string', json, pttl }`, `{ 'hash', [f, v, ...], pttl
-// }` or `{ type }`.
+// The store's Lua scripts touch one key only, so they run unchanged on Redis Cluster.
+// GET: `{ 'string', json, pttl }`, `{ 'hash', [f, v, ...], pttl }` or `{ type }`.
 const GET_SESSION = `
 local kind = redis.call('TYPE', KEYS[1]).ok
 if kind == 'string' then return { kind, redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1]) } end
