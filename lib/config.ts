@@ -13,7 +13,8 @@ const count = z.number().int().positive();
 const BROWSER_COOKIE_BYTES = 4096; // what browsers keep of one cookie (RFC 6265bis: name and value together)
 const MAX_STORE_TIMEOUT = 60_000; // a store call that may take longer is an outage, not a slow answer
 const SAME_SITE = /^(?:none|lax|strict)$/i; // what egg's cookies accept (any case)
-const HTTP_HEADERS = /^(?:(?:set-)?cookie2?|host|authorization|connection|upgrade|te|trailer|transfer-encoding|location|vary|origin|referer|(?:content|proxy|access-control|sec|if)-.*)$/i;
+// a header of the app's own: `x-…`, none that browsers, proxies or egg's security plugin read or write
+const OWN_HEADER = /^x-(?!(?:frame-options|content-type-options|xss-protection|csrf-token|xsrf-token|forwarded-.*|real-ip|http-method-override|requested-with|powered-by|download-options|dns-prefetch-control|permitted-cross-domain-policies)$)[\w-]+$/i;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 6265 token: no separators, spaces or control characters
 
 // koa-session's own options, checked more strictly
@@ -39,7 +40,7 @@ const PLUGIN_OPTIONS = {
   maxSessionsPerUser: z.union([ z.number().int().nonnegative(), z.literal(Infinity) ], unionMessage('must be a whole number (0 or Infinity: no bound)')),
   maxSessionsPreventsLogin: z.boolean(),
   idHeader: z.string().regex(COOKIE_NAME, 'must be a header name: letters, digits and !#$%&\'*+-.^_`|~ only')
-    .refine(name => !HTTP_HEADERS.test(name), 'must be a header of your own (x-session-id): HTTP and browsers give this one a meaning'), idHeaderOnly: z.boolean(),
+    .refine(name => OWN_HEADER.test(name), 'must be a header of your own, x-… (x-session-id), that browsers, proxies and egg do not use'), idHeaderOnly: z.boolean(),
   // control.enable unset: on with store 'redis'; true also with cookie/memory/custom stores (needs @eggjs/redis)
   control: z.object({ enable: z.boolean().optional(), touchInterval: z.number().int().nonnegative() }).strict().partial(),
   redis: z.object({ client: z.string().min(1), prefix: z.string(), sessionTTL: milliseconds, merge: z.boolean() }).strict().partial(),

@@ -32,7 +32,7 @@ export interface SessionIds {
   get(ctx: Context, options: Record<string, any>): string | undefined;
   set(ctx: Context, id: string, options: Record<string, any>): void;
   /** At the end of a request: a header client whose id names no live session (`live`) is told so by an empty header (null: unknown). */
-  finish(ctx: Context, live: string | undefined | null, key: string): void;
+  finish(ctx: Context, live: string | undefined | null, key: string, withdraw: boolean): void;
 }
 
 // The one place a client-supplied id is checked before it becomes a store key: exactly the shape of koa-session's default genid (`prefix` +
@@ -56,8 +56,9 @@ export function createSessionIdReader(app: Application, { prefix = '', genid, ex
       if (custom) custom.set(ctx, id);
       else if (!idHeaderOnly) ctx.cookies.set(options.key, id, options);
     },
-    finish(ctx, live, key) {
+    finish(ctx, live, key, withdraw) {
       if (!idHeader) return;
+      if (withdraw) ctx.remove(idHeader);
       const sent = ctx.get(idHeader);
       if (sent && live !== null && sent !== live && !ctx.response.get(idHeader)) ctx.set(idHeader, '');
       if (idHeaderOnly) dropSessionCookies(ctx, key);

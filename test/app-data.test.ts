@@ -143,6 +143,25 @@ describe('the user value: session control indexes strings and numbers only', () 
     }
   });
 
+  it('without session control an object as the user counts as no user, and says so once in the log', async () => {
+    const { app, http } = await started({});
+    const warn = app.coreLogger.warn;
+    const warned: string[] = [];
+    app.coreLogger.warn = (...args: any[]) => (warned.push(String(args[0])), warn.apply(app.coreLogger, args as any));
+    try {
+      for (const id of [ 'obj2', 'obj3' ]) {
+        const res = await new Device(http.url).get(`/assign?json=${json({ userId: { id } })}`);
+        assert.equal(res.status, 200);
+      }
+      const lines = warned.filter(line => /ctx\.session\.userId \(config\.session\.userKey\) must be a string or a number, got object.*counts as no user: no new id at sign-in/.test(line));
+      assert.equal(lines.length, 1, warned.join('\n'));
+    } finally {
+      app.coreLogger.warn = warn;
+      await http.close();
+      await closeApp(app);
+    }
+  });
+
   it('a session written with an object as its user before session control was on is session:invalid when read back with session control on', async function () {
     if (!server) return this.skip();
     const setups: Array<[string, AppConfig, AppConfig]> = [

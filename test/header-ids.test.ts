@@ -147,6 +147,28 @@ describe('session ids in a header (config.session.idHeader)', function () {
       }
     });
 
+    it('takes back a new id it could not keep: regenerate(), then the new id destroyed elsewhere before the request ends', async () => {
+      const client = new HeaderClient(http.url);
+      await client.get('/login?user=hdr-taken-back');
+      const arrived = deferred();
+      const released = deferred();
+      Reflect.set(app, 'scHold', { arrived: arrived.resolve, released: released.promise });
+      try {
+        const late = client.get('/regenerate-hold');
+        await arrived.promise;
+        await (app as any).sessions.destroyAll('hdr-taken-back');
+        released.resolve();
+        const answer = await late;
+        assert.equal(answer.status, 200);
+        assert.equal(answer.id, null, 'no dead id handed out');
+      } finally {
+        Reflect.deleteProperty(app, 'scHold');
+      }
+      assert.deepEqual(await (app as any).sessions.list('hdr-taken-back'), []);
+      const next = await client.get('/get');
+      assert.equal(next.body.session.userId, undefined, 'signed out everywhere');
+    });
+
     it('sends nothing to a request whose id another request moved or ended meanwhile: the client may hold the newer id', async () => {
       const client = new HeaderClient(http.url);
       await client.get('/login?user=hdr-moved');
@@ -169,6 +191,25 @@ describe('session ids in a header (config.session.idHeader)', function () {
         Reflect.deleteProperty(app, 'scHold');
       }
       assert.equal(await redis.exists(`hdr:${old}`), 0, 'the late write did not bring the old id back');
+      assert.equal((await client.get('/get')).body.session.userId, 'hdr-moved');
+      // a late regenerate() of the id another request moved on: it goes on fresh, and says nothing either
+      const held = client.id!;
+      const arrivedAgain = deferred();
+      const releasedAgain = deferred();
+      Reflect.set(app, 'scHold', { arrived: arrivedAgain.resolve, released: releasedAgain.promise });
+      try {
+        const slow = new HeaderClient(http.url);
+        slow.id = held;
+        const late = slow.get('/hold-then-regenerate');
+        await arrivedAgain.promise;
+        await client.get('/regenerate');
+        releasedAgain.resolve();
+        const answer = await late;
+        assert.equal(answer.status, 200);
+        assert.equal(answer.id, null, 'no empty header for an id that moved on');
+      } finally {
+        Reflect.deleteProperty(app, 'scHold');
+      }
       assert.equal((await client.get('/get')).body.session.userId, 'hdr-moved');
     });
   });
@@ -210,7 +251,7 @@ describe('session ids in a header (config.session.idHeader)', function () {
       await fails(headerApp(server.port), /config\.session\.idHeader.*custom config\.session\.genid/, 'custom-genid');
       await fails(headerApp(server.port), /config\.session\.idHeader.*config\.session\.externalKey/, 'header-key');
       await fails(headerApp(server.port, { idHeader: 'x session' }), /config\.session\.idHeader/);
-      for (const name of [ 'set-cookie', 'Cookie', 'authorization', 'content-type' ]) {
+      for (const name of [ 'set-cookie', 'Cookie', 'authorization', 'content-type', 'x-frame-options', 'X-CSRF-Token', 'cache-control', 'session-id' ]) {
         await fails(headerApp(server.port, { idHeader: name }), /config\.session\.idHeader: must be a header of your own/);
       }
       await fails({ keys: 'k', session: { idHeaderOnly: true } }, /config\.session\.idHeaderOnly needs config\.session\.idHeader/);

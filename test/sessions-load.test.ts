@@ -115,7 +115,11 @@ for (const variant of variants) {
         const loaded = (await sessions.load(device.sessionCookie!))!;
         assert.equal(loaded.user, undefined);
         loaded.session.userId = 'load-fixated';
-        await assert.rejects(loaded.save(), /signed in \(its user set\) only in a request/);
+        await assert.rejects(loaded.save(), /signed in \(its user set\) or regenerated only in a request/);
+        // the session object's own save() and regenerate() go through the same rule
+        await assert.rejects(loaded.session.save(), /signed in \(its user set\) or regenerated only in a request/);
+        delete loaded.session.userId;
+        await assert.rejects(loaded.session.regenerate(), /signed in \(its user set\) or regenerated only in a request/);
         assert.deepEqual(await sessions.list('load-fixated'), []);
         assert.equal((await device.get('/get')).body.session.userId, undefined);
       });

@@ -15,10 +15,8 @@ export class SessionLimitError extends Error {
   readonly status = 409;
   readonly expose = true;
   readonly code = 'SESSION_LIMIT_REACHED';
-  constructor(limit: number) {
-    super(`This account is signed in on ${limit} devices already (maxSessionsPerUser): sign out of one of them first`);
-    this.name = 'SessionLimitError';
-  }
+  override name = 'SessionLimitError';
+  constructor(limit: number) { super(`This account is signed in on ${limit} devices already (maxSessionsPerUser): sign out of one of them first`); }
 }
 
 /** What requests ask of session control. Index upkeep never fails a request (the session itself was written or destroyed). */

@@ -46,12 +46,12 @@ export function defaultCookieSizePolicy(env: string): 'error' | 'warn' {
 export class SessionCookieTooLargeError extends Error {
   readonly status = 500;
   readonly code = 'SESSION_COOKIE_TOO_LARGE';
+  override name = 'SessionCookieTooLargeError';
   readonly size: number;
   readonly limit: number;
   constructor(key: string, size: number, limit: number) {
     super(`Session cookie "${key}" is ${size} bytes, over cookieSizeLimit ${limit} bytes: browsers drop it. ` +
       'Keep less in the session or use a session store.');
-    this.name = 'SessionCookieTooLargeError';
     this.size = size;
     this.limit = limit;
   }

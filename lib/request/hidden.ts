@@ -50,10 +50,7 @@ export function readHidden(data: JsonObject, absoluteMaxAge: number | undefined,
 }
 
 interface StampInput {
-  maxAge: unknown; // ctx.sessionOptions.maxAge, checked here
-  created: number;
-  signIn?: { at: number; gen: number };
-  ref?: string;
+  maxAge: unknown; created: number; signIn?: { at: number; gen: number }; ref?: string; // maxAge: ctx.sessionOptions.maxAge, checked here
   sessionTTL?: number; // a browser-session cookie's server-checked lifetime (koa-session writes no `_expire` for one)
 }
 
@@ -72,8 +69,7 @@ export function stampHidden({ maxAge: requested, created, signIn, ref, sessionTT
 
 export interface Verdict {
   event?: 'missed' | 'expired' | 'invalid'; // koa-session's event for data it refuses
-  hidden: Hidden;
-  user?: User;
+  hidden: Hidden; user?: User;
 }
 
 // koa-session's verdict and the plugin's: missing, expired (also by `absoluteMaxAge`), not a session koa-session wrote (a class instance,

@@ -14,8 +14,7 @@ export interface LoadedSession {
   save(): Promise<boolean>;
 }
 
-// The session a Cookie header (or a bare cookie value / store id) names, read in a request of its own through the same gates as any request: id
-// shape, seal, expiry, revocation. undefined when there is none.
+// The session `input` names, read in a request of its own through the same gates as any request (id shape, seal, expiry, revocation).
 export async function loadOutsideRequest(app: Application, input: unknown): Promise<LoadedSession | undefined> {
   if (typeof input !== 'string') throw new TypeError(`[egg-session-plus] app.sessions.load() takes a session id or a Cookie header, got ${typeof input}`);
   const { key, idHeader } = app.config.session;
@@ -29,13 +28,11 @@ export async function loadOutsideRequest(app: Application, input: unknown): Prom
   if (!session || !owner.exists() || owner.anonymous) return;
   const id = owner.store ? owner.externalKey : undefined;
   const user = owner.userOfSession();
+  owner.outsideUser = { user };
   return {
     data: session.toJSON(), user, signedInAt: owner.signedInAt(), ref: id && refOf(id), session,
     async save() {
       if (!id) throw new TypeError('[egg-session-plus] a cookie session can be saved only in a request: its new cookie must reach the browser');
-      // a sign-in moves the session to a new id (regenerateOnSignIn) that must reach the client, as a fixed id must never be signed in
-      const now = owner.userOfSession();
-      if (now !== undefined && String(now) !== String(user)) throw new TypeError('[egg-session-plus] a session can be signed in (its user set) only in a request');
       await owner.commit({ save: true });
       await owner.finish();
       return owner.alive();

@@ -13,6 +13,7 @@ import type { RequestParty } from './setup.js';
 /** The owner of a request's session: SessionReader reads it; here every step after the read, through its store or cookie part. */
 export class RequestSession extends SessionReader implements RequestParty {
   sessions: object | undefined; // ctx.sessions
+  outsideUser: { user: string | number | undefined } | undefined; // loaded by app.sessions.load(): its user, as loaded
   #announcer: Announcer | undefined;
   #checked: { data: JsonObject; text: string } | undefined;
   // a store id `ctx.session = null` destroyed and a new session replaced: destroyed at commit
@@ -53,6 +54,11 @@ export class RequestSession extends SessionReader implements RequestParty {
   }
   async commit({ save = false, regenerate = false } = {}): Promise<void> {
     this.#checked = undefined;
+    // outside a request no new id reaches a client: a sign-in or regenerate() there would fixate the id it has, or orphan the session
+    const user = this.outsideUser && this.session ? this.settings.appUser(this.session) : undefined;
+    if (this.outsideUser && (regenerate || (user !== undefined && String(user) !== String(this.outsideUser.user)))) {
+      throw new TypeError('[egg-session-plus] a session loaded outside a request can be signed in (its user set) or regenerated only in a request');
+    }
     if (this.#replaced) await this.#destroy(this.#replaced);
     this.#replaced = undefined;
     // the session replaced after `ctx.session = null` is gone before its successor is saved
@@ -118,7 +124,7 @@ export class RequestSession extends SessionReader implements RequestParty {
     const touching = !this.anonymous && this.storeSession?.touch();
     if (touching) await touching;
     settleSessionCookies(this.ctx, this.settings.size, { anonymous: this.anonymous, revoked: this.revokedAtLoad, loggedOut: !this.storeSession && this.#loggedOut });
-    this.storeSession?.finish(this.anonymous ? null : this.alive() ? this.externalKey : undefined);
+    this.storeSession?.finish(this.anonymous ? null : this.alive() ? this.externalKey : undefined, this.externalKey);
   }
   /** When the session's user signed in, as verified data or this request's own sign-in says; undefined before it is saved. */
   signedInAt(): number | undefined {

@@ -22,7 +22,10 @@ function ownerSettings(app: Application, config: ResolvedSessionConfig, control:
     acceptEncrypted: config.legacyEncryptedCookies, path: config.path as string, domain: config.domain as string,
     encode: custom.encode, decode: custom.decode,
   });
-  const userOf = userReader(config.userKey as UserKey, Boolean(control));
+  // without session control such a user is no user: said once, since no new id at its sign-in (regenerateOnSignIn) then protects it
+  let warned = false;
+  const ignored = (message: string) => warned || (warned = true, app.coreLogger.warn(`${message}. Until then it counts as no user: no new id at sign-in`));
+  const userOf = userReader(config.userKey as UserKey, control ? true : ignored);
   return {
     codec,
     ids: createSessionIdReader(app, { prefix: config.prefix, genid: config.genid, externalKey: config.externalKey as ExternalKey | undefined,

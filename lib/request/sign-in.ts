@@ -11,9 +11,9 @@ export interface User {
 
 // A non-empty string or a finite number is a user; undefined, null or '' none. With session control (`strict`) any other value is the app's error,
 // named: such a session could be neither listed nor revoked.
-export function userReader(userKey: UserKey, strict: boolean): (session: unknown) => User | undefined;
+export function userReader(userKey: UserKey, strict: boolean | ((message: string) => void)): (session: unknown) => User | undefined;
 export function userReader(userKey: UserKey, strict: false, part: 'app'): (session: unknown) => string | number | undefined;
-export function userReader(userKey: UserKey, strict: boolean, part?: 'app'): (session: unknown) => User | string | number | undefined {
+export function userReader(userKey: UserKey, strict: boolean | ((message: string) => void), part?: 'app'): (session: unknown) => User | string | number | undefined {
   const path = typeof userKey === 'string' ? userKey.split('.') : [];
   const name = typeof userKey === 'function' ? 'the user config.session.userKey returns' : `ctx.session.${userKey} (config.session.userKey)`;
   return session => {
@@ -21,7 +21,9 @@ export function userReader(userKey: UserKey, strict: boolean, part?: 'app'): (se
       : path.reduce<unknown>((node, key) => (node as JsonObject | null | undefined)?.[key], session);
     if ((typeof value === 'string' && value) || (typeof value === 'number' && Number.isFinite(value))) return part ? value : { id: String(value), app: value };
     if (strict && value !== undefined && value !== null && value !== '') {
-      throw new TypeError(`[egg-session-plus] ${name} must be a string or a number, got ${typeof value}: set it to the user's id (or point config.session.userKey at the id)`);
+      const message = `[egg-session-plus] ${name} must be a string or a number, got ${typeof value}: set it to the user's id (or point config.session.userKey at the id)`;
+      if (strict === true) throw new TypeError(message);
+      strict(message);
     }
   };
 }

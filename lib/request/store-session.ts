@@ -92,9 +92,10 @@ export class StoreSession {
   // True for a dead id, and the browser is told: destroyed here, its cookie is cleared; destroyed elsewhere (a logout, or a login whose response set
   // a new id), no session cookie goes out, so none newer is cleared.
   /** After the commit, with the id the session lives on under (undefined: none; null: unknown, the store failed). */
-  finish(live: string | undefined | null): void {
-    // died elsewhere while this request ran (a logout, a regenerate): say nothing, the client may hold a newer id already
-    this.#ids.finish(this.#ctx, this.#loaded && this.#dead.get(this.#loaded.id) === 'elsewhere' ? null : live, this.#opts.key);
+  finish(live: string | undefined | null, current: string | undefined): void {
+    // died elsewhere meanwhile (a logout, a regenerate): say nothing, the client may hold a newer id; a new id sent but not kept is taken back
+    const elsewhere = (id?: string) => id !== undefined && this.#dead.get(id) === 'elsewhere';
+    this.#ids.finish(this.#ctx, elsewhere(this.#loaded?.id) || elsewhere(current) ? null : live, this.#opts.key, elsewhere(current));
   }
   isDead(id: string | undefined): boolean { return id !== undefined && this.#dead.has(id); }
   endIfDead(id: string | undefined): boolean {
