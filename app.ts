@@ -64,8 +64,12 @@ export default class SessionBoot implements ILifecycleBoot {
   }
   async willReady() {
     // checked once the app's didLoad had its chance to set app.sessionStore
-    if (this.#config.idHeader && describeStore(this.#config.store) === 'cookie') throw new TypeError('[egg-session-plus] config.session.idHeader needs a session store ' +
+    const { idHeader, store } = this.#config;
+    if (idHeader && describeStore(store) === 'cookie') throw new TypeError('[egg-session-plus] config.session.idHeader needs a session store ' +
       "(store 'redis' or 'memory', or app.sessionStore): cookie sessions have no id");
+    const { security, ipHeaders, hostHeaders, protocolHeaders } = this.app.config as Record<string, any>;
+    const egg = [ security?.csrf?.headerName, ipHeaders, hostHeaders, protocolHeaders ].join(',').toLowerCase().split(/\s*,\s*/);
+    if (idHeader && egg.includes(idHeader.toLowerCase())) throw new TypeError(`[egg-session-plus] config.session.idHeader '${idHeader}' is read by egg already (security.csrf.headerName, ipHeaders, hostHeaders or protocolHeaders): pick another`);
   }
   async didReady() {
     const { app } = this;

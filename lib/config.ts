@@ -14,7 +14,9 @@ const BROWSER_COOKIE_BYTES = 4096; // what browsers keep of one cookie (RFC 6265
 const MAX_STORE_TIMEOUT = 60_000; // a store call that may take longer is an outage, not a slow answer
 const SAME_SITE = /^(?:none|lax|strict)$/i; // what egg's cookies accept (any case)
 // a header of the app's own: `x-…`, none that browsers, proxies or egg's security plugin read or write
-const OWN_HEADER = /^x-(?!(?:frame-options|content-type-options|xss-protection|csrf-token|xsrf-token|forwarded-.*|real-ip|http-method-override|requested-with|powered-by|download-options|dns-prefetch-control|permitted-cross-domain-policies)$)[\w-]+$/i;
+const OWN_HEADER = new RegExp('^x-(?!(?:frame-options|content-type-options|xss-protection|csrf-?token|xsrf-token|forwarded(?:-.*)?|real-ip|client-ip|' +
+  'cluster-client-ip|http-method-override|requested-with|powered-by|download-options|dns-prefetch-control|permitted-cross-domain-policies|readtime|' +
+  'request-id|original-url|rewrite-url|cache|amz-.*)$)[\\w-]+$', 'i');
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 6265 token: no separators, spaces or control characters
 
 // koa-session's own options, checked more strictly
@@ -39,8 +41,8 @@ const PLUGIN_OPTIONS = {
   userKey: z.union([ z.string().min(1), z.function() ], unionMessage("must be a key, a dotted path such as 'passport.user.id', or a function of the session")),
   maxSessionsPerUser: z.union([ z.number().int().nonnegative(), z.literal(Infinity) ], unionMessage('must be a whole number (0 or Infinity: no bound)')),
   maxSessionsPreventsLogin: z.boolean(),
-  idHeader: z.string().regex(COOKIE_NAME, 'must be a header name: letters, digits and !#$%&\'*+-.^_`|~ only')
-    .refine(name => OWN_HEADER.test(name), 'must be a header of your own, x-… (x-session-id), that browsers, proxies and egg do not use'), idHeaderOnly: z.boolean(),
+  idHeader: z.string().refine(name => OWN_HEADER.test(name), 'must be a header of your own, x-… (x-session-id), that browsers, proxies and egg do not use'),
+  idHeaderOnly: z.boolean(),
   // control.enable unset: on with store 'redis'; true also with cookie/memory/custom stores (needs @eggjs/redis)
   control: z.object({ enable: z.boolean().optional(), touchInterval: z.number().int().nonnegative() }).strict().partial(),
   redis: z.object({ client: z.string().min(1), prefix: z.string(), sessionTTL: milliseconds, merge: z.boolean() }).strict().partial(),
@@ -54,7 +56,6 @@ export const PLUGIN_KEYS: ReadonlySet<string> = new Set(Object.keys(PLUGIN_OPTIO
 // objects (control, redis, memory) take only their own keys, so a typo there fails the boot.
 const KnownOptions = SessionOptions.extend({ ...KOA_OPTIONS, ...PLUGIN_OPTIONS }).partial();
 export const SessionConfigSchema = KnownOptions.passthrough();
-
 type Output = z.output<typeof KnownOptions>;
 type Defaults = typeof defaults.session;
 type Nested = 'control' | 'redis' | 'memory';

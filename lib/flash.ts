@@ -5,7 +5,6 @@ export const FLASH_KEY = '$flash';
 
 /** A flash message: anything JSON can carry (usually a string). */
 export type FlashMessage = string | number | boolean | null | FlashMessage[] | { [key: string]: FlashMessage };
-
 type FlashBag = Record<string, FlashMessage[]>;
 
 // null after `ctx.session = null`

@@ -815,6 +815,24 @@ const MUTANTS = [
     tests: [ 'app-data' ],
     killer: 'without session control an object as the user counts as no user',
   },
+  {
+    name: 'user-path-through-string',
+    defence: "a dotted userKey that runs into a string on its way is a wrong userKey, said, not \"no user\"",
+    where: 'lib/request/sign-in.ts:userReader',
+    removes: "userKey 'passport.user.id' over passport.user = 'alice' silently reads no user: no new id at sign-in, not indexed, not revocable.",
+    edits: [ { file: 'lib/request/sign-in.ts', search: '{ [THROUGH]: (node as Record<symbol, string>)[THROUGH] ?? typeof node }', replace: 'undefined' } ],
+    tests: [ 'app-data' ],
+    killer: 'runs into a string on its way',
+  },
+  {
+    name: 'header-egg-config',
+    defence: 'idHeader cannot be a header egg itself reads (CSRF header, ipHeaders, hostHeaders, protocolHeaders)',
+    where: 'app.ts:willReady',
+    removes: "idHeader equal to security.csrf.headerName or an ipHeaders entry boots: the session id doubles as the CSRF token or the client's IP.",
+    edits: [ { file: 'app.ts', search: 'if (idHeader && egg.includes(idHeader.toLowerCase())) throw', replace: 'if (false) throw' } ],
+    tests: [ 'header-ids' ],
+    killer: 'fails naming config.session.idHeader without a store',
+  },
 ];
 
 // ------------------------------------------------------------------------------------------------------

@@ -162,6 +162,22 @@ describe('the user value: session control indexes strings and numbers only', () 
     }
   });
 
+  it('a dotted userKey that runs into a string on its way (passport.user.id over passport.user = "alice") is a wrong userKey, said, not "no user"', async () => {
+    const { app, http } = await started({ session: { userKey: 'passport.user.id' } });
+    const warn = app.coreLogger.warn;
+    const warned: string[] = [];
+    app.coreLogger.warn = (...args: any[]) => (warned.push(String(args[0])), warn.apply(app.coreLogger, args as any));
+    try {
+      const res = await new Device(http.url).get(`/assign?json=${json({ passport: { user: 'alice' } })}`);
+      assert.equal(res.status, 200);
+      assert.ok(warned.some(line => /ctx\.session\.passport\.user\.id \(config\.session\.userKey\) must be a string or a number, got a string on its way/.test(line)), warned.join('\n'));
+    } finally {
+      app.coreLogger.warn = warn;
+      await http.close();
+      await closeApp(app);
+    }
+  });
+
   it('a session written with an object as its user before session control was on is session:invalid when read back with session control on', async function () {
     if (!server) return this.skip();
     const setups: Array<[string, AppConfig, AppConfig]> = [

@@ -251,10 +251,12 @@ describe('session ids in a header (config.session.idHeader)', function () {
       await fails(headerApp(server.port), /config\.session\.idHeader.*custom config\.session\.genid/, 'custom-genid');
       await fails(headerApp(server.port), /config\.session\.idHeader.*config\.session\.externalKey/, 'header-key');
       await fails(headerApp(server.port, { idHeader: 'x session' }), /config\.session\.idHeader/);
-      for (const name of [ 'set-cookie', 'Cookie', 'authorization', 'content-type', 'x-frame-options', 'X-CSRF-Token', 'cache-control', 'session-id' ]) {
+      for (const name of [ 'set-cookie', 'Cookie', 'authorization', 'content-type', 'x-frame-options', 'X-CSRF-Token', 'cache-control', 'session-id',
+        'x-readtime', 'x-request-id', 'x-forwarded' ]) {
         await fails(headerApp(server.port, { idHeader: name }), /config\.session\.idHeader: must be a header of your own/);
       }
       await fails({ keys: 'k', session: { idHeaderOnly: true } }, /config\.session\.idHeaderOnly needs config\.session\.idHeader/);
+      await fails({ ...headerApp(server.port), security: { csrf: { enable: false, headerName: 'x-session-id' } } }, /config\.session\.idHeader 'x-session-id' is read by egg already/);
     });
   });
 });

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'egg';
 
 export type LifecycleEventName = 'created' | 'regenerated' | 'destroyed' | 'revoked' | 'evicted';
-
 export type DestroyReason = 'logout' | 'destroy' | 'destroyOthers' | 'destroyAll';
 
 /** The payload of `session:created|regenerated|destroyed|revoked|evicted`. */
@@ -17,7 +16,6 @@ export interface SessionLifecycleEvent {
 interface Emitter { emit(event: string, payload: unknown): unknown; listenerCount(event: string): number }
 
 export type Described = Pick<SessionLifecycleEvent, 'ref' | 'user'>;
-
 export const newCookieRef = (): string => randomBytes(12).toString('base64url');
 
 /** After the current step, as koa-session emits; without a listener it costs one listenerCount. */

@@ -6,12 +6,10 @@ import type { KoaSession } from './koa-base.js';
 /** A session loaded outside a request (`app.sessions.load()`). */
 export interface LoadedSession {
   /** the app's data as loaded */ data: Record<string, unknown>;
-  user: string | number | undefined;
-  signedInAt: number | undefined;
+  user: string | number | undefined; signedInAt: number | undefined;
   /** a store session's id in `list()`; undefined for cookie sessions */ ref: string | undefined;
   /** change it, then save() */ session: KoaSession & Record<string, any>;
-  /** Writes the changes: false when the session was destroyed meanwhile (it is never written again). */
-  save(): Promise<boolean>;
+  /** Writes the changes: false when the session was destroyed meanwhile (it is never written again). */ save(): Promise<boolean>;
 }
 
 // The session `input` names, read in a request of its own through the same gates as any request (id shape, seal, expiry, revocation).

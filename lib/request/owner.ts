@@ -175,9 +175,7 @@ export class RequestSession extends SessionReader implements RequestParty {
     return true;
   }
   // a CSRF token learned before a login must not work after it
-  #rotateCsrf(): void {
-    if (this.settings.rotateCsrf) (this.ctx as { rotateCsrfSecret?: () => void }).rotateCsrfSecret?.();
-  }
+  #rotateCsrf(): void { if (this.settings.rotateCsrf) (this.ctx as { rotateCsrfSecret?: () => void }).rotateCsrfSecret?.(); }
   /** read (also when the app assigned it new data) or saved already */
   exists(): boolean { return Boolean(this.session) && this.loadedText !== undefined; }
   #describe(): Described {

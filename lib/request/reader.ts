@@ -16,7 +16,6 @@ export const debug = debuglog('egg-session-plus');
 
 // the data of app.mockSession / app.mockContext({ session }): only app/extend/application.unittest.ts sets it (unittest env only)
 export const MOCKED_SESSION = Symbol('egg-session-plus#mockedSession');
-
 const adapters = new WeakMap<SessionStore, StoreAdapter>();
 
 // The read side of a request's owner (owner.ts is the write side): koa-session's ContextSession with the store or cookie part, the load, the verdict,

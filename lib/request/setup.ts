@@ -54,7 +54,6 @@ function ownerSettings(app: Application, config: ResolvedSessionConfig, control:
 }
 
 export type OwnerSettings = ReturnType<typeof ownerSettings>;
-
 export const OWNER = Symbol('egg-session-plus#owner');
 const MAKE_OWNER = Symbol('egg-session-plus#makeOwner');
 
