@@ -5,7 +5,6 @@ export interface StoreGetOptions { rolling: boolean; ctx: Context }
 /** Options koa-session passes to `store.set`; `changed` is false for rolling, renew and forced saves. */
 export interface StoreSetOptions extends StoreGetOptions { changed: boolean }
 export interface StoreDestroyOptions { ctx: Context }
-
 /** Session data as it crosses the store boundary, with its hidden `_` fields (`_expire`, `_maxAge`, `_session`, …). */
 export type StoredSession = Record<string, unknown>;
 
@@ -18,7 +17,6 @@ export interface SessionStore {
 
 /** A store class, constructed with `app` when assigned to `app.sessionStore`. */
 export type SessionStoreClass = new (app: any) => SessionStore;
-
 /** What a built-in store read, and the snapshot of that read it needs at the next write. */
 export interface StoreRead { value: StoredSession; snapshot: unknown }
 
@@ -33,7 +31,6 @@ export interface BuiltinStore extends SessionStore {
 
 /** The payload of the `session:missed|expired|invalid` events. */
 export interface SessionEvent { key?: string; value?: unknown; ctx: Context }
-
 /** The payload of the `session:error` event. */
 export interface SessionErrorEvent {
   /** what the log line names: the cookie name, or `ref:<reference>` of a store session (never its id) */ key?: string;

@@ -485,7 +485,7 @@ const MUTANTS = [
     where: 'lib/request/sign-in.ts:userReader (strict throw)',
     removes: 'ctx.session.userId = { id } signs in silently outside revocation: never indexed, list() is [], destroyAll() ' +
       'answers success and the copied cookie stays signed in.',
-    edits: [ { file: 'lib/request/sign-in.ts', search: "    if (strict && value !== undefined && value !== null && value !== '') {", replace: '    if (false) {' } ],
+    edits: [ { file: 'lib/request/sign-in.ts', search: "    if (strict && (through || (value !== undefined && value !== null && value !== ''))) {", replace: '    if (false) {' } ],
     tests: [ 'app-data' ],
     killer: 'an object as the user fails the write naming userKey',
   },
@@ -820,7 +820,7 @@ const MUTANTS = [
     defence: "a dotted userKey that runs into a string on its way is a wrong userKey, said, not \"no user\"",
     where: 'lib/request/sign-in.ts:userReader',
     removes: "userKey 'passport.user.id' over passport.user = 'alice' silently reads no user: no new id at sign-in, not indexed, not revocable.",
-    edits: [ { file: 'lib/request/sign-in.ts', search: '{ [THROUGH]: (node as Record<symbol, string>)[THROUGH] ?? typeof node }', replace: 'undefined' } ],
+    edits: [ { file: 'lib/request/sign-in.ts', search: "if (typeof value !== 'object') return { value, through: typeof value };", replace: "if (typeof value !== 'object') return { value: undefined };" } ],
     tests: [ 'app-data' ],
     killer: 'runs into a string on its way',
   },

@@ -11,19 +11,27 @@ export interface User {
 
 // A non-empty string or a finite number is a user; undefined, null or '' none. With session control (`strict`) any other value is the app's error,
 // named: such a session could be neither listed nor revoked.
-const THROUGH = Symbol('a path through a string'); // 'passport.user.id' over a string at passport.user: a wrong userKey, not "no user"
+// The value at a dotted path, and what stopped the walk: 'passport.user.id' over a string at passport.user is a wrong userKey, not "no user".
+function atPath(session: unknown, path: string[]): { value: unknown; through?: string } {
+  let value = session;
+  for (const key of path) {
+    if (value === undefined || value === null) return { value: undefined };
+    if (typeof value !== 'object') return { value, through: typeof value };
+    value = (value as JsonObject)[key];
+  }
+  return { value };
+}
+
 export function userReader(userKey: UserKey, strict: boolean | ((message: string) => void)): (session: unknown) => User | undefined;
 export function userReader(userKey: UserKey, strict: false, part: 'app'): (session: unknown) => string | number | undefined;
 export function userReader(userKey: UserKey, strict: boolean | ((message: string) => void), part?: 'app'): (session: unknown) => User | string | number | undefined {
   const path = typeof userKey === 'string' ? userKey.split('.') : [];
   const name = typeof userKey === 'function' ? 'the user config.session.userKey returns' : `ctx.session.${userKey} (config.session.userKey)`;
   return session => {
-    const value = typeof userKey === 'function' ? session && userKey(session as JsonObject)
-      : path.reduce<unknown>((node, key) => (node === undefined || node === null ? undefined
-        : typeof node === 'object' && !(THROUGH in node) ? (node as JsonObject)[key] : { [THROUGH]: (node as Record<symbol, string>)[THROUGH] ?? typeof node }), session);
-    if ((typeof value === 'string' && value) || (typeof value === 'number' && Number.isFinite(value))) return part ? value : { id: String(value), app: value };
-    if (strict && value !== undefined && value !== null && value !== '') {
-      const got = typeof value === 'object' && THROUGH in value ? `a ${(value as Record<symbol, string>)[THROUGH]} on its way` : typeof value;
+    const { value, through } = typeof userKey === 'function' ? { value: session && userKey(session as JsonObject) } : atPath(session, path);
+    if (!through && ((typeof value === 'string' && value) || (typeof value === 'number' && Number.isFinite(value)))) return part ? value : { id: String(value), app: value };
+    if (strict && (through || (value !== undefined && value !== null && value !== ''))) {
+      const got = through ? `a ${through} on its way` : typeof value;
       const message = `[egg-session-plus] ${name} must be a string or a number, got ${got}: set it to the user's id (or point config.session.userKey at the id)`;
       if (strict === true) throw new TypeError(message);
       strict(message);
