@@ -6,7 +6,7 @@ import { requireRedis } from './helpers/redis.js';
 import { controlApps } from './helpers/session-control-apps.js';
 import { startRedisCluster, type RedisClusterServers } from './helpers/redis-cluster.js';
 import { bootApp, closeApp } from './helpers/boot.js';
-import { deferred, Device } from './helpers/device.js';
+import { Device, whileHeld } from './helpers/device.js';
 import { serve, type Served } from './helpers/http.js';
 import { destroyedCount } from './helpers/control-suite.js';
 
@@ -72,18 +72,8 @@ describe('session control on a 3-master Redis Cluster', function () {
   it('no resurrection on the cluster: a late write after logout', async () => {
     const a = await signIn('gus', 'Tab A');
     const b = a.clone('Tab B');
-    const arrived = deferred();
-    const released = deferred();
-    Reflect.set(app, 'scHold', { arrived: arrived.resolve, released: released.promise });
-    try {
-      const late = a.get('/hold');
-      await arrived.promise;
-      await b.get('/logout');
-      released.resolve();
-      assert.equal((await late).status, 200);
-    } finally {
-      Reflect.deleteProperty(app, 'scHold');
-    }
+    const late = await whileHeld(app, () => a.get('/hold'), () => b.get('/logout'));
+    assert.equal(late.status, 200);
     assert.equal(await inspector.exists(`sccluster:${a.sessionCookie}`), 0);
     assert.deepEqual(await control.list('gus'), []);
   });

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import type { SessionControl } from '../index.js';
 import { controlApps } from './helpers/session-control-apps.js';
 import { bootApp, closeApp, type AppConfig } from './helpers/boot.js';
-import { deferred, Device, type Reply } from './helpers/device.js';
+import { Device, whileHeld, type Reply } from './helpers/device.js';
 import { serve, type Served } from './helpers/http.js';
 import { destroyedCount } from './helpers/control-suite.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
@@ -15,19 +15,8 @@ import { requireRedis, startRedisServer, type RedisServer } from './helpers/redi
  * Request A loads the session and is held (the route awaits a promise this test releases)
  * while `during()` destroys the session; then A finishes and commits its late write.
  */
-async function overlap(app: MockApplication, a: Device, path: string, during: () => Promise<void>): Promise<Reply> {
-  const arrived = deferred();
-  const released = deferred();
-  Reflect.set(app, 'scHold', { arrived: arrived.resolve, released: released.promise });
-  try {
-    const late = a.get(path);
-    await arrived.promise;
-    await during();
-    released.resolve();
-    return await late;
-  } finally {
-    Reflect.deleteProperty(app, 'scHold');
-  }
+function overlap(app: MockApplication, a: Device, path: string, during: () => Promise<void>): Promise<Reply> {
+  return whileHeld(app, () => a.get(path), during);
 }
 
 interface Booted {

@@ -5,7 +5,7 @@ import { Redis as RedisClient } from 'ioredis';
 import { bootApp, bootError, closeApp, redisClient, type AppConfig } from './helpers/boot.js';
 import { serve, type Served } from './helpers/http.js';
 import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
-import { deferred } from './helpers/device.js';
+import { whileHeld } from './helpers/device.js';
 
 // config.session.idHeader: store session ids in a request/response header, for clients without cookies
 const HEADER = 'x-session-id';
@@ -150,20 +150,9 @@ describe('session ids in a header (config.session.idHeader)', function () {
     it('takes back a new id it could not keep: regenerate(), then the new id destroyed elsewhere before the request ends', async () => {
       const client = new HeaderClient(http.url);
       await client.get('/login?user=hdr-taken-back');
-      const arrived = deferred();
-      const released = deferred();
-      Reflect.set(app, 'scHold', { arrived: arrived.resolve, released: released.promise });
-      try {
-        const late = client.get('/regenerate-hold');
-        await arrived.promise;
-        await (app as any).sessions.destroyAll('hdr-taken-back');
-        released.resolve();
-        const answer = await late;
-        assert.equal(answer.status, 200);
-        assert.equal(answer.id, null, 'no dead id handed out');
-      } finally {
-        Reflect.deleteProperty(app, 'scHold');
-      }
+      const answer = await whileHeld(app, () => client.get('/regenerate-hold'), () => (app as any).sessions.destroyAll('hdr-taken-back'));
+      assert.equal(answer.status, 200);
+      assert.equal(answer.id, null, 'no dead id handed out');
       assert.deepEqual(await (app as any).sessions.list('hdr-taken-back'), []);
       const next = await client.get('/get');
       assert.equal(next.body.session.userId, undefined, 'signed out everywhere');
@@ -173,43 +162,19 @@ describe('session ids in a header (config.session.idHeader)', function () {
       const client = new HeaderClient(http.url);
       await client.get('/login?user=hdr-moved');
       const old = client.id!;
-      const arrived = deferred();
-      const released = deferred();
-      Reflect.set(app, 'scHold', { arrived: arrived.resolve, released: released.promise });
-      try {
-        const slow = new HeaderClient(http.url);
-        slow.id = old;
-        const late = slow.get('/hold?value=late');
-        await arrived.promise;
-        const moved = await client.get('/regenerate');
-        assert.match(moved.id ?? '', UUID);
-        released.resolve();
-        const answer = await late;
-        assert.equal(answer.status, 200);
-        assert.equal(answer.id, null, 'neither the dead id nor an empty header');
-      } finally {
-        Reflect.deleteProperty(app, 'scHold');
-      }
+      const slow = new HeaderClient(http.url);
+      slow.id = old;
+      const answer = await whileHeld(app, () => slow.get('/hold?value=late'), async () => assert.match((await client.get('/regenerate')).id ?? '', UUID));
+      assert.equal(answer.status, 200);
+      assert.equal(answer.id, null, 'neither the dead id nor an empty header');
       assert.equal(await redis.exists(`hdr:${old}`), 0, 'the late write did not bring the old id back');
       assert.equal((await client.get('/get')).body.session.userId, 'hdr-moved');
       // a late regenerate() of the id another request moved on: it goes on fresh, and says nothing either
-      const held = client.id!;
-      const arrivedAgain = deferred();
-      const releasedAgain = deferred();
-      Reflect.set(app, 'scHold', { arrived: arrivedAgain.resolve, released: releasedAgain.promise });
-      try {
-        const slow = new HeaderClient(http.url);
-        slow.id = held;
-        const late = slow.get('/hold-then-regenerate');
-        await arrivedAgain.promise;
-        await client.get('/regenerate');
-        releasedAgain.resolve();
-        const answer = await late;
-        assert.equal(answer.status, 200);
-        assert.equal(answer.id, null, 'no empty header for an id that moved on');
-      } finally {
-        Reflect.deleteProperty(app, 'scHold');
-      }
+      const lateRegenerate = new HeaderClient(http.url);
+      lateRegenerate.id = client.id;
+      const again = await whileHeld(app, () => lateRegenerate.get('/hold-then-regenerate'), () => client.get('/regenerate'));
+      assert.equal(again.status, 200);
+      assert.equal(again.id, null, 'no empty header for an id that moved on');
       assert.equal((await client.get('/get')).body.session.userId, 'hdr-moved');
     });
   });

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import type { MockApplication } from '@eggjs/mock';
 import type { Redis } from 'ioredis';
-import { Redis as RedisClient } from 'ioredis';
-import { bootApp, closeApp, type AppConfig, type BaseApp } from './helpers/boot.js';
+import type { AppConfig, BaseApp } from './helpers/boot.js';
+import { controlSuite } from './helpers/control-suite.js';
 import { Device } from './helpers/device.js';
-import { serve, type Served } from './helpers/http.js';
-import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import type { Served } from './helpers/http.js';
 import { controlApps } from './helpers/session-control-apps.js';
 
 // app.sessions.load(idOrCookieHeader): a session outside a request (a socket.io handshake, a job, an admin tool)
@@ -27,26 +25,13 @@ const variants: { name: string; base: BaseApp; redis?: true; store: boolean; con
 
 for (const variant of variants) {
   describe(`app.sessions.load(), ${variant.name}`, function () {
-    let server: RedisServer | undefined;
+    const suite = controlSuite(variant.config, { base: variant.base, redis: Boolean(variant.redis) });
     let redis: Redis | undefined;
-    let app: MockApplication;
     let http: Served;
     let sessions: Sessions;
-    before(async function () {
-      if (variant.redis) {
-        if (!requireRedis(this)) return;
-        server = await startRedisServer();
-        redis = new RedisClient({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
-      }
-      app = await bootApp(variant.base, variant.config(server?.port ?? 0));
-      http = await serve(app.callback());
-      sessions = (app as unknown as { sessions: Sessions }).sessions;
-    });
-    after(async () => {
-      await http?.close();
-      await closeApp(app);
-      redis?.disconnect();
-      await server?.stop();
+    before(() => {
+      ({ redis, http } = suite);
+      sessions = suite.control as unknown as Sessions;
     });
 
     let nextUser = 1;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MockApplication } from '@eggjs/mock';
-import { bootApp, closeApp, type AppConfig, type BaseApp } from './helpers/boot.js';
+import type { AppConfig, BaseApp } from './helpers/boot.js';
+import { controlSuite } from './helpers/control-suite.js';
 import { Device } from './helpers/device.js';
-import { serve, type Served } from './helpers/http.js';
-import { requireRedis, startRedisServer, type RedisServer } from './helpers/redis.js';
+import type { Served } from './helpers/http.js';
 import { controlApps } from './helpers/session-control-apps.js';
 
 // ctx.sessions.signedInAt / signedInWithin(ms): when the session's user signed in, for "confirm your password" routes
@@ -15,22 +15,10 @@ const variants: { name: string; base: BaseApp; redis?: true; config(port: number
 
 for (const variant of variants) {
   describe(`sign-in freshness, ${variant.name}`, function () {
-    let server: RedisServer | undefined;
+    const suite = controlSuite(variant.config, { base: variant.base, redis: Boolean(variant.redis) });
     let app: MockApplication;
     let http: Served;
-    before(async function () {
-      if (variant.redis) {
-        if (!requireRedis(this)) return;
-        server = await startRedisServer();
-      }
-      app = await bootApp(variant.base, variant.config(server?.port ?? 0));
-      http = await serve(app.callback());
-    });
-    after(async () => {
-      await http?.close();
-      await closeApp(app);
-      await server?.stop();
-    });
+    before(() => ({ app, http } = suite));
 
     const fresh = async (device: Device, within: number) => (await device.get(`/fresh?within=${within}`)).body as { signedInAt: number | null; fresh: boolean };
 

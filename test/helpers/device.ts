@@ -59,3 +59,22 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
   const promise = new Promise<void>(r => { resolve = r; });
   return { promise, resolve };
 }
+
+/**
+ * Runs `request` against a route that holds (app.scHold, test/fixtures/base/routes/session-control.js), runs
+ * `during` once it is held, then lets it finish: the answer of a request that overlapped `during`.
+ */
+export async function whileHeld<T>(app: object, request: () => Promise<T>, during: () => Promise<unknown>): Promise<T> {
+  const arrived = deferred();
+  const released = deferred();
+  Reflect.set(app, 'scHold', { arrived: arrived.resolve, released: released.promise });
+  try {
+    const late = request();
+    await arrived.promise;
+    await during();
+    released.resolve();
+    return await late;
+  } finally {
+    Reflect.deleteProperty(app, 'scHold');
+  }
+}
